@@ -1,0 +1,489 @@
+#!/usr/bin/env bash
+# Load benchmark of the academy service: start time, memory, and requests/s against the
+# framework ceiling, on SQLite and on PostgreSQL. Writes bench/RESULTS.md; raw outputs go to
+# bench/out/ (not committed). See bench/README.md.
+#
+#   bench/run.sh                      # both databases
+#   bench/run.sh --only sqlite        # or: --only postgres
+#   bench/run.sh --no-build --duration 5 --users 200
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: bench/run.sh [--only sqlite|postgres] [--no-build] [--duration SECONDS] [--users N]
+
+  --only DB        run one database only (sqlite or postgres); default: both
+  --no-build       do not run `cargo build --release` first
+  --duration S     length of every wrk run in seconds (default 10)
+  --users N        users (and distinct tokens) for the signed-in rows (default 1000)
+
+Environment: ACADEMY_BIN (default target/release/academy), BENCH_PORT (18080),
+BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres).
+EOF
+}
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ONLY=""
+BUILD=1
+DURATION="${BENCH_DURATION:-10}"
+USERS="${BENCH_USERS:-1000}"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --only) ONLY="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
+    --only=*) ONLY="${1#--only=}"; shift ;;
+    --no-build) BUILD=0; shift ;;
+    --duration) DURATION="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
+    --duration=*) DURATION="${1#--duration=}"; shift ;;
+    --users) USERS="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
+    --users=*) USERS="${1#--users=}"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+case "$ONLY" in
+  "") DATABASES=(sqlite postgres) ;;
+  sqlite|postgres) DATABASES=("$ONLY") ;;
+  *) echo "--only takes sqlite or postgres, not '$ONLY'" >&2; exit 2 ;;
+esac
+[[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || { echo "--duration must be a positive integer" >&2; exit 2; }
+[[ "$USERS" =~ ^[1-9][0-9]*$ ]] || { echo "--users must be a positive integer" >&2; exit 2; }
+
+BIN="${ACADEMY_BIN:-target/release/academy}"
+PORT="${BENCH_PORT:-18080}"
+LISTEN="127.0.0.1:$PORT"
+BASE="http://$LISTEN"
+PG_HOST="${BENCH_PG_HOST:-127.0.0.1}"
+PG_PORT="${BENCH_PG_PORT:-5432}"
+PG_USER="${BENCH_PG_USER:-postgres}"
+PG_DB=academy_bench
+ADMIN_EMAIL=admin@bench.local
+ADMIN_PASSWORD=bench-admin-password
+THREADS=2
+CONNECTIONS=64
+START_TIMEOUT_S=60
+STOP_TIMEOUT_S=30
+OUT=bench/out
+RESULTS=bench/RESULTS.md
+
+SERVER_PID=""
+SAMPLER_PID=""
+SAMPLED_KB=0
+FAILURES=()
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*"; }
+fail() { FAILURES+=("$*"); log "PROBLEM: $*"; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers without forks where it matters (they run in the sampling loop and the
+# readiness loop).
+
+now_us() { local t="${EPOCHREALTIME//[!0-9]/}"; echo "$((10#$t))"; }
+
+# alive PID: the process exists and is not a zombie (kill -0 succeeds on zombies).
+alive() {
+  local key val _
+  [[ -r "/proc/$1/status" ]] || return 1
+  while read -r key val _; do
+    if [[ "$key" == "State:" ]]; then
+      # Explicit codes: a bare `return` inside the EXIT trap would return the trap's status.
+      if [[ "$val" == Z || "$val" == X ]]; then return 1; fi
+      return 0
+    fi
+  done <"/proc/$1/status" 2>/dev/null
+  return 1
+}
+
+# proc_kb PID FIELD: a kB field of /proc/PID/status (VmRSS, VmHWM), 0 if unreadable.
+proc_kb() {
+  local key val _
+  while read -r key val _; do
+    if [[ "$key" == "$2:" ]]; then
+      echo "$val"
+      return 0
+    fi
+  done <"/proc/$1/status" 2>/dev/null || true
+  echo 0
+}
+
+kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# Peak VmRSS of PID, polled every 100 ms until the file STOP exists or PID ends; the running
+# maximum (kB) is kept in OUTFILE.
+rss_sampler() {
+  local pid="$1" outfile="$2" stop="$3" max=0 kb key val _
+  echo 0 >"$outfile"
+  while [[ ! -e "$stop" ]] && alive "$pid"; do
+    kb=0
+    while read -r key val _; do
+      if [[ "$key" == "VmRSS:" ]]; then kb="$val"; break; fi
+    done <"/proc/$pid/status" 2>/dev/null || true
+    if ((kb > max)); then
+      max="$kb"
+      echo "$max" >"$outfile"
+    fi
+    sleep 0.1
+  done
+}
+
+cleanup() {
+  local i
+  if [[ -n "$SAMPLER_PID" ]] && alive "$SAMPLER_PID"; then
+    kill "$SAMPLER_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$SERVER_PID" ]] && alive "$SERVER_PID"; then
+    log "stopping the service (pid $SERVER_PID)"
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      alive "$SERVER_PID" || break
+      sleep 0.1
+    done
+    if alive "$SERVER_PID"; then
+      kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_tool() {
+  local cmd="$1" pkg="$2"
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  log "installing $pkg (for $cmd)"
+  if [[ "$(id -u)" -eq 0 ]]; then
+    timeout 300 apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq "$pkg" >/dev/null ||
+      die "could not install $pkg"
+  elif command -v sudo >/dev/null 2>&1; then
+    timeout 300 sudo apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive timeout 300 sudo apt-get install -y -qq "$pkg" >/dev/null ||
+      die "could not install $pkg"
+  else
+    die "$cmd is missing; install the Debian package $pkg"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# The service
+
+# start_server DB URL: launches the service in the background (in this shell, so that `wait`
+# can collect its exit code) and waits for /ready to answer 200. Sets SERVER_PID and START_MS.
+start_server() {
+  local db="$1" url="$2" t0 deadline code
+  if curl -s -o /dev/null --max-time 1 "$BASE/health"; then
+    die "something already answers at $BASE; stop it or set BENCH_PORT"
+  fi
+  rm -rf "$OUT/data-$db"
+  t0="$(now_us)"
+  env ACADEMY_DATABASE_URL="$url" \
+    ACADEMY_LISTEN="$LISTEN" \
+    ACADEMY_PUBLIC_URL="$BASE" \
+    ACADEMY_DATA_DIR="$OUT/data-$db" \
+    ACADEMY_BOOTSTRAP_ADMIN_EMAIL="$ADMIN_EMAIL" \
+    ACADEMY_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+    RUST_LOG=warn \
+    "$BIN" serve >"$OUT/server-$db.log" 2>&1 &
+  SERVER_PID=$!
+  deadline=$((t0 + START_TIMEOUT_S * 1000000))
+  while :; do
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$BASE/ready" || true)"
+    if [[ "$code" == 200 ]]; then
+      break
+    fi
+    if ! alive "$SERVER_PID"; then
+      tail -n 30 "$OUT/server-$db.log" >&2 || true
+      die "the service exited before answering /ready (log: $OUT/server-$db.log)"
+    fi
+    if (($(now_us) > deadline)); then
+      tail -n 30 "$OUT/server-$db.log" >&2 || true
+      die "/ready did not answer 200 within ${START_TIMEOUT_S} s (last status: $code)"
+    fi
+    sleep 0.01
+  done
+  START_MS=$((($(now_us) - t0) / 1000))
+  log "$db: /ready answered 200 after $START_MS ms (pid $SERVER_PID)"
+}
+
+# stop_server: SIGTERM, wait (bounded) and collect the exit code into STOP_RC, STOP_MS.
+stop_server() {
+  local t0 deadline
+  t0="$(now_us)"
+  kill -TERM "$SERVER_PID"
+  deadline=$((t0 + STOP_TIMEOUT_S * 1000000))
+  while alive "$SERVER_PID" && (($(now_us) < deadline)); do
+    sleep 0.02
+  done
+  if alive "$SERVER_PID"; then
+    fail "the service did not exit within ${STOP_TIMEOUT_S} s of SIGTERM; killed"
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  STOP_RC=0
+  wait "$SERVER_PID" || STOP_RC=$?
+  STOP_MS=$((($(now_us) - t0) / 1000))
+  SERVER_PID=""
+}
+
+start_sampler() {
+  rm -f "$1.stop"
+  rss_sampler "$SERVER_PID" "$1" "$1.stop" &
+  SAMPLER_PID=$!
+}
+
+# stop_sampler FILE: ends the sampler and sets SAMPLED_KB (call it directly, not in $(...),
+# so that `wait` sees the sampler as this shell's child).
+stop_sampler() {
+  touch "$1.stop"
+  wait "$SAMPLER_PID" 2>/dev/null || true
+  SAMPLER_PID=""
+  SAMPLED_KB="$(cat "$1")"
+}
+
+# ---------------------------------------------------------------------------------------------
+# wrk
+
+# run_wrk NAME URL [SCRIPT ARGS...]: one bounded wrk run, output kept in $OUT/wrk-NAME.txt.
+run_wrk() {
+  local name="$1" url="$2" script="${3:-}" out="$OUT/wrk-$1.txt"
+  shift 2
+  if [[ $# -gt 0 ]]; then shift; fi
+  local cmd=(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency)
+  if [[ -n "$script" ]]; then
+    cmd+=(-s "$script" "$url" -- "$@")
+  else
+    cmd+=("$url")
+  fi
+  log "wrk $name: ${cmd[*]}"
+  if ! timeout $((DURATION + 60)) "${cmd[@]}" >"$out" 2>&1; then
+    cat "$out" >&2
+    fail "wrk $name failed (output: $out)"
+  fi
+}
+
+# wrk_field FILE rps|p99|p50|non2xx|requests|socket: one figure out of wrk's text output.
+wrk_field() {
+  local file="$1" what="$2"
+  case "$what" in
+    rps) awk '/^Requests\/sec:/ { print $2; f = 1 } END { if (!f) print "n/a" }' "$file" ;;
+    requests) awk '/ requests in / { print $1; f = 1 } END { if (!f) print "n/a" }' "$file" ;;
+    non2xx) awk '/Non-2xx or 3xx responses:/ { print $NF; f = 1 } END { if (!f) print 0 }' "$file" ;;
+    socket) awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print; f = 1 } END { if (!f) print "none" }' "$file" ;;
+    p50|p99)
+      awk -v q="${what#p}%" '
+        $1 == q {
+          v = $2; n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u)
+          f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
+          if (f > 0 && n != "") { printf "%.2f\n", n * f; found = 1; exit }
+        }
+        END { if (!found) print "n/a" }' "$file" ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------------------------
+# One database
+
+declare -A R
+
+bench_db() {
+  local db="$1" url tokens idle_kb hwm_kb t0 code rps
+  log "==== $db ===="
+  case "$db" in
+    sqlite)
+      rm -f "$OUT/bench.db" "$OUT/bench.db-wal" "$OUT/bench.db-shm" "$OUT/bench.db-journal"
+      url="sqlite://$OUT/bench.db?mode=rwc"
+      ;;
+    postgres)
+      pg_isready -q -h "$PG_HOST" -p "$PG_PORT" ||
+        die "PostgreSQL does not answer at $PG_HOST:$PG_PORT"
+      psql -w -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -v ON_ERROR_STOP=1 -q \
+        -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" \
+        -c "CREATE DATABASE $PG_DB" ||
+        die "could not create the database $PG_DB as $PG_USER@$PG_HOST:$PG_PORT"
+      url="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
+      R[$db.server_version]="$(psql -w -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -Atc 'show server_version' || echo '?')"
+      ;;
+  esac
+
+  start_server "$db" "$url"
+  R[$db.start_ms]="$START_MS"
+
+  sleep 1
+  idle_kb="$(proc_kb "$SERVER_PID" VmRSS)"
+  R[$db.idle_mb]="$(kb_to_mb "$idle_kb")"
+  log "$db: idle RSS ${R[$db.idle_mb]} MB"
+
+  # Users and their tokens.
+  tokens="$OUT/tokens-$db.txt"
+  t0="$(now_us)"
+  start_sampler "$OUT/rss-setup-$db.kb"
+  timeout 900 python3 bench/make_tokens.py --base "$BASE" \
+    --admin-email "$ADMIN_EMAIL" --admin-password "$ADMIN_PASSWORD" \
+    --users "$USERS" --concurrency 8 --out "$tokens" 2>&1 | tee "$OUT/setup-$db.txt" ||
+    die "creating users failed (see $OUT/setup-$db.txt and $OUT/server-$db.log)"
+  stop_sampler "$OUT/rss-setup-$db.kb"
+  R[$db.setup_peak_mb]="$(kb_to_mb "$SAMPLED_KB")"
+  R[$db.setup_s]="$(awk -v us=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", us / 1e6 }')"
+  code="$(curl -s -o "$OUT/me-sample-$db.json" -w '%{http_code}' --max-time 5 \
+    -H "Authorization: Bearer $(head -n 1 "$tokens")" "$BASE/api/v1/me" || true)"
+  [[ "$code" == 200 ]] || die "GET /api/v1/me with a fresh token answered $code: $(head -c 500 "$OUT/me-sample-$db.json")"
+
+  # Load. Peak RSS over all wrk runs, sampled every 100 ms.
+  start_sampler "$OUT/rss-load-$db.kb"
+  run_wrk "$db-health" "$BASE/health"
+  run_wrk "$db-me" "$BASE/api/v1/me" bench/bearer.lua "$tokens"
+  run_wrk "$db-me-registrations" "$BASE/api/v1/me/registrations" bench/bearer.lua "$tokens"
+  stop_sampler "$OUT/rss-load-$db.kb"
+  R[$db.peak_mb]="$(kb_to_mb "$SAMPLED_KB")"
+  hwm_kb="$(proc_kb "$SERVER_PID" VmHWM)"
+  R[$db.hwm_mb]="$(kb_to_mb "$hwm_kb")"
+
+  local name
+  for name in health me me-registrations; do
+    R[$db.$name.rps]="$(wrk_field "$OUT/wrk-$db-$name.txt" rps)"
+    R[$db.$name.p50]="$(wrk_field "$OUT/wrk-$db-$name.txt" p50)"
+    R[$db.$name.p99]="$(wrk_field "$OUT/wrk-$db-$name.txt" p99)"
+    R[$db.$name.non2xx]="$(wrk_field "$OUT/wrk-$db-$name.txt" non2xx)"
+    R[$db.$name.socket]="$(wrk_field "$OUT/wrk-$db-$name.txt" socket)"
+    rps="${R[$db.$name.rps]}"
+    log "$db $name: $rps req/s, p99 ${R[$db.$name.p99]} ms, non-2xx ${R[$db.$name.non2xx]}, socket errors: ${R[$db.$name.socket]}"
+    if [[ "${R[$db.$name.non2xx]}" != 0 ]]; then
+      fail "$db $name: ${R[$db.$name.non2xx]} non-2xx responses (see $OUT/wrk-$db-$name.txt)"
+    fi
+  done
+
+  stop_server
+  R[$db.stop_rc]="$STOP_RC"
+  R[$db.stop_ms]="$STOP_MS"
+  log "$db: exit code $STOP_RC, $STOP_MS ms after SIGTERM"
+  [[ "$STOP_RC" == 0 ]] || fail "$db: the service exited with $STOP_RC after SIGTERM"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+# ratio DB NAME: NAME's requests/s against /health's in percent; n/a unless both rows had only
+# successful answers.
+ratio_of() {
+  if [[ "${R[$1.$2.non2xx]}" != 0 || "${R[$1.health.non2xx]}" != 0 ]]; then
+    echo "n/a"
+  else
+    ratio "${R[$1.$2.rps]}" "${R[$1.health.rps]}"
+  fi
+}
+
+# ratio A B: A/B in percent, or n/a.
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.0f %%", 100 * a / b; else print "n/a" }'
+}
+
+# met VALUE OP LIMIT: "yes" / "**no**" / "n/a" for a numeric comparison.
+met() {
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+    if (v == "n/a" || v == "") { print "n/a"; exit }
+    ok = (op == "<") ? (v + 0 < l + 0) : (op == ">=") ? (v + 0 >= l + 0) : 0
+    print ok ? "yes" : "**no**" }'
+}
+
+fmt_int() { awk -v v="$1" 'BEGIN { if (v == "n/a") print v; else printf "%.0f", v }'; }
+
+# A row's requests/s is only meaningful when every answer was a success.
+rps_cell() {
+  local db="$1" name="$2"
+  if [[ "${R[$db.$name.non2xx]}" != 0 ]]; then
+    echo "$(fmt_int "${R[$db.$name.rps]}") (${R[$db.$name.non2xx]} non-2xx!)"
+  else
+    fmt_int "${R[$db.$name.rps]}"
+  fi
+}
+
+write_results() {
+  local db commit cpu r_me r_reg start_target
+  commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo 'no commit yet')"
+  if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null || true)" ]]; then
+    commit="$commit (with uncommitted changes)"
+  fi
+  cpu="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  {
+    echo "# Benchmark results"
+    echo
+    echo "Written by \`bench/run.sh\` (see \`bench/README.md\`); targets from \`QUALITY.md\`."
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r)"
+    echo "- git commit: $commit"
+    echo "- $(rustc --version 2>/dev/null || echo 'rustc: unknown'); $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
+    echo "- load: wrk, $THREADS threads, $CONNECTIONS connections, ${DURATION} s per row, on the same machine as the service (loopback)"
+    echo "- signed-in rows: $USERS users, a random one of their access tokens per request"
+    echo
+    for db in "${DATABASES[@]}"; do
+      if [[ "$db" == sqlite ]]; then
+        echo "## SQLite"
+        start_target="< 1000 ms"
+      else
+        echo "## PostgreSQL ${R[$db.server_version]:-}"
+        start_target="(< 1000 ms is the SQLite target)"
+      fi
+      echo
+      r_me="$(ratio_of "$db" me)"
+      r_reg="$(ratio_of "$db" me-registrations)"
+      echo "| measure | value | target | met |"
+      echo "|---|---:|---|---|"
+      echo "| start: empty database to \`/ready\` 200 | ${R[$db.start_ms]} ms | $start_target | $([[ $db == sqlite ]] && met "${R[$db.start_ms]}" "<" 1000 || echo '') |"
+      echo "| idle RSS (1 s after ready) | ${R[$db.idle_mb]} MB | < 30 MB | $(met "${R[$db.idle_mb]}" "<" 30) |"
+      echo "| \`GET /health\` requests/s (the ceiling) | $(rps_cell "$db" health) | reference | |"
+      echo "| \`GET /health\` p50 / p99 | ${R[$db.health.p50]} / ${R[$db.health.p99]} ms | | |"
+      echo "| \`GET /api/v1/me\` requests/s | $(rps_cell "$db" me) | | |"
+      echo "| \`GET /api/v1/me\` p50 / p99 | ${R[$db.me.p50]} / ${R[$db.me.p99]} ms | | |"
+      echo "| \`/api/v1/me\` vs \`/health\` | ${r_me} | ≥ 30 % | $(met "$r_me" ">=" 30) |"
+      echo "| \`GET /api/v1/me/registrations\` requests/s | $(rps_cell "$db" me-registrations) | | |"
+      echo "| \`GET /api/v1/me/registrations\` p50 / p99 | ${R[$db.me-registrations.p50]} / ${R[$db.me-registrations.p99]} ms | | |"
+      echo "| \`/api/v1/me/registrations\` vs \`/health\` | ${r_reg} | ≥ 30 % | $(met "$r_reg" ">=" 30) |"
+      echo "| peak RSS under load (VmRSS every 100 ms during the wrk runs) | ${R[$db.peak_mb]} MB | < 150 MB | $(met "${R[$db.peak_mb]}" "<" 150) |"
+      echo "| peak RSS while creating $USERS users (8 parallel clients) | ${R[$db.setup_peak_mb]} MB | < 150 MB | $(met "${R[$db.setup_peak_mb]}" "<" 150) |"
+      echo "| lifetime peak RSS (the kernel's VmHWM, read before shutdown) | ${R[$db.hwm_mb]} MB | | |"
+      echo "| creating $USERS users and signing each in | ${R[$db.setup_s]} s | | |"
+      echo "| SIGTERM: exit code, time to exit | ${R[$db.stop_rc]}, ${R[$db.stop_ms]} ms | 0 | $([[ ${R[$db.stop_rc]} == 0 ]] && echo yes || echo '**no**') |"
+      echo
+      echo "Socket errors: /health ${R[$db.health.socket]}; /api/v1/me ${R[$db.me.socket]}; /api/v1/me/registrations ${R[$db.me-registrations.socket]}."
+      echo
+    done
+    echo "MB here are MiB (the kernel's kB / 1024). Raw wrk outputs and service logs: \`bench/out/\`."
+    if [[ ${#FAILURES[@]} -gt 0 ]]; then
+      echo
+      echo "## Problems during the run"
+      echo
+      printf -- '- %s\n' "${FAILURES[@]}"
+    fi
+  } >"$RESULTS"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Main
+
+mkdir -p "$OUT"
+ensure_tool curl curl
+ensure_tool python3 python3
+ensure_tool wrk wrk
+if [[ " ${DATABASES[*]} " == *" postgres "* ]]; then
+  ensure_tool psql postgresql-client
+fi
+
+if [[ "$BUILD" -eq 1 ]]; then
+  log "cargo build --release"
+  cargo build --release
+fi
+[[ -x "$BIN" ]] || die "$BIN is missing (build it, or set ACADEMY_BIN)"
+
+for db in "${DATABASES[@]}"; do
+  bench_db "$db"
+done
+
+write_results
+log "wrote $RESULTS"
+cat "$RESULTS"
+if [[ ${#FAILURES[@]} -gt 0 ]]; then
+  log "finished with ${#FAILURES[@]} problem(s)"
+  exit 1
+fi

@@ -1,0 +1,13 @@
+//! SeaORM entities of the academy backend: one module per table, status and kind
+//! enums as `DeriveActiveEnum` so they are enums in the database too.
+
+pub mod api_client;
+pub mod enums;
+pub mod login_failure;
+pub mod organization;
+pub mod refresh_token;
+pub mod register_membership;
+pub mod user;
+pub mod user_role;
+
+pub use enums::{OrganizationKind, Register, Role};

@@ -1,0 +1,33 @@
+//! Database migrations of the academy backend, one file per migration. Every migration
+//! has a working `down`, so the schema can be taken down to empty and up again.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_organizations;
+mod m20261123_000002_users;
+mod m20261123_000003_auth;
+
+/// All migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_organizations::Migration),
+            Box::new(m20261123_000002_users::Migration),
+            Box::new(m20261123_000003_auth::Migration),
+        ]
+    }
+}
+
+/// A string column that only accepts the given values: an enum in the database,
+/// on SQLite and PostgreSQL alike.
+pub(crate) fn enum_string<T: IntoIden + 'static>(name: T, len: u32, values: &[&str]) -> ColumnDef {
+    let name = name.into_iden();
+    let mut col = ColumnDef::new(name.clone());
+    col.string_len(len)
+        .not_null()
+        .check(Expr::col(name).is_in(values.iter().map(|v| String::from(*v))));
+    col
+}

@@ -1,0 +1,178 @@
+//! `/api/v1/clients`: partner clients.
+
+use std::sync::Arc;
+
+use entity::api_client;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::problem::ApiError;
+use super::security::AdminAuth;
+use super::types::Timestamp;
+use crate::AppState;
+use crate::domain::clients;
+use crate::domain::paging::PageRequest;
+
+/// A new partner client.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewClient {
+    /// Display name (1–200 characters).
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// Bind the client to one organisation: it then acts for that organisation only.
+    pub organization_id: Option<Uuid>,
+    /// Scopes: `catalog:read`, `registrations:read`, `registrations:write`,
+    /// `reports:read`, `certificates:read`.
+    #[oai(validator(max_items = 10))]
+    pub scopes: Vec<String>,
+}
+
+/// A partner client. The secret is never shown again after creation.
+#[derive(Debug, Object)]
+pub struct Client {
+    /// The OAuth `client_id`.
+    pub client_id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Organisation it acts for, if bound.
+    pub organization_id: Option<Uuid>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Creation time (UTC).
+    pub created_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<api_client::Model> for Client {
+    fn from(m: api_client::Model) -> Self {
+        Self {
+            client_id: m.id,
+            name: m.name,
+            organization_id: m.organization_id,
+            scopes: m.scopes.split_whitespace().map(str::to_owned).collect(),
+            created_at: m.created_at.into(),
+            revoked_at: m.revoked_at.map(Into::into),
+        }
+    }
+}
+
+/// A client as created, with its secret (shown once).
+#[derive(Debug, Object)]
+pub struct CreatedClient {
+    /// The OAuth `client_id`.
+    pub client_id: Uuid,
+    /// The client secret: store it now, it cannot be shown again.
+    pub client_secret: String,
+    /// Display name.
+    pub name: String,
+    /// Organisation it acts for, if bound.
+    pub organization_id: Option<Uuid>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+}
+
+crate::page_type!(ClientPage, Client, "A page of partner clients.");
+
+#[derive(ApiResponse)]
+enum ClientCreated {
+    /// Created; the secret is in the body.
+    #[oai(status = 201)]
+    Created(
+        Json<CreatedClient>,
+        /// URL of the client.
+        #[oai(header = "Location")]
+        String,
+        /// Always `no-store`.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum ClientList {
+    /// A page of clients.
+    #[oai(status = 200)]
+    Ok(Json<ClientPage>),
+}
+
+#[derive(ApiResponse)]
+enum ClientRevoked {
+    /// Revoked; it can no longer obtain tokens.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// Partner client endpoints.
+pub struct ClientsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Clients")]
+impl ClientsApi {
+    /// Register a partner client
+    ///
+    /// Returns `client_id` and `client_secret`; the secret is shown only here.
+    #[oai(path = "/clients", method = "post", operation_id = "createClient")]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        body: Json<NewClient>,
+    ) -> Result<ClientCreated, ApiError> {
+        let created =
+            clients::create(&state.db, &body.name, body.organization_id, &body.scopes).await?;
+        let c = created.client;
+        let location = format!("/api/v1/clients/{}", c.id);
+        Ok(ClientCreated::Created(
+            Json(CreatedClient {
+                client_id: c.id,
+                client_secret: created.secret,
+                name: c.name,
+                organization_id: c.organization_id,
+                scopes: c.scopes.split_whitespace().map(str::to_owned).collect(),
+            }),
+            location,
+            "no-store".to_owned(),
+        ))
+    }
+
+    /// List partner clients
+    #[oai(path = "/clients", method = "get", operation_id = "listClients")]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<ClientList, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (items, next_cursor) = clients::list(&state.db, page).await?;
+        Ok(ClientList::Ok(Json(ClientPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
+    }
+
+    /// Revoke a partner client
+    #[oai(
+        path = "/clients/:id",
+        method = "delete",
+        operation_id = "revokeClient"
+    )]
+    async fn revoke(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+    ) -> Result<ClientRevoked, ApiError> {
+        clients::revoke(&state.db, id.0).await?;
+        Ok(ClientRevoked::NoContent)
+    }
+}

@@ -1,0 +1,226 @@
+//! `/api/v1/organizations`.
+
+use std::sync::Arc;
+
+use entity::{OrganizationKind, organization};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::problem::ApiError;
+use super::security::{AdminAuth, Auth};
+use super::types::Timestamp;
+use crate::AppState;
+use crate::domain::organizations;
+use crate::domain::paging::PageRequest;
+
+/// Kind of organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum Kind {
+    /// A municipality.
+    Municipality,
+    /// A youth-care provider.
+    Provider,
+    /// A certified (child-protection) institution.
+    CertifiedInstitution,
+    /// The academy itself.
+    Academy,
+    /// Anything else.
+    Other,
+}
+
+impl From<Kind> for OrganizationKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Municipality => Self::Municipality,
+            Kind::Provider => Self::Provider,
+            Kind::CertifiedInstitution => Self::CertifiedInstitution,
+            Kind::Academy => Self::Academy,
+            Kind::Other => Self::Other,
+        }
+    }
+}
+
+impl From<OrganizationKind> for Kind {
+    fn from(k: OrganizationKind) -> Self {
+        match k {
+            OrganizationKind::Municipality => Self::Municipality,
+            OrganizationKind::Provider => Self::Provider,
+            OrganizationKind::CertifiedInstitution => Self::CertifiedInstitution,
+            OrganizationKind::Academy => Self::Academy,
+            OrganizationKind::Other => Self::Other,
+        }
+    }
+}
+
+/// An organisation.
+#[derive(Debug, Object)]
+pub struct Organization {
+    /// Identifier.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Creation time (UTC).
+    pub created_at: Timestamp,
+    /// Last change (UTC).
+    pub updated_at: Timestamp,
+}
+
+impl From<organization::Model> for Organization {
+    fn from(m: organization::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            kind: m.kind.into(),
+            created_at: m.created_at.into(),
+            updated_at: m.updated_at.into(),
+        }
+    }
+}
+
+/// A new organisation.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewOrganization {
+    /// Name, unique (1–200 characters).
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// Kind.
+    pub kind: Kind,
+}
+
+/// Changes to an organisation.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    /// New name.
+    #[oai(validator(max_length = 200))]
+    pub name: Option<String>,
+    /// New kind.
+    pub kind: Option<Kind>,
+}
+
+crate::page_type!(OrganizationPage, Organization, "A page of organisations.");
+
+#[derive(ApiResponse)]
+enum OrganizationList {
+    /// A page of organisations.
+    #[oai(status = 200)]
+    Ok(Json<OrganizationPage>),
+}
+
+#[derive(ApiResponse)]
+enum OrganizationOne {
+    /// The organisation.
+    #[oai(status = 200)]
+    Ok(Json<Organization>),
+}
+
+#[derive(ApiResponse)]
+enum OrganizationCreated {
+    /// Created.
+    #[oai(status = 201)]
+    Created(
+        Json<Organization>,
+        /// URL of the new organisation.
+        #[oai(header = "Location")]
+        String,
+    ),
+}
+
+/// Organisation endpoints.
+pub struct OrganizationsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Organizations")]
+impl OrganizationsApi {
+    /// List organisations
+    ///
+    /// Every signed-in user and client may read the organisations.
+    #[oai(
+        path = "/organizations",
+        method = "get",
+        operation_id = "listOrganizations"
+    )]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: Auth,
+        /// Only organisations of this kind.
+        kind: Query<Option<Kind>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<OrganizationList, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (items, next_cursor) =
+            organizations::list(&state.db, page, kind.0.map(Into::into)).await?;
+        Ok(OrganizationList::Ok(Json(OrganizationPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
+    }
+
+    /// Create an organisation
+    #[oai(
+        path = "/organizations",
+        method = "post",
+        operation_id = "createOrganization"
+    )]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        body: Json<NewOrganization>,
+    ) -> Result<OrganizationCreated, ApiError> {
+        let org = organizations::create(&state.db, &body.name, body.kind.into()).await?;
+        let location = format!("/api/v1/organizations/{}", org.id);
+        Ok(OrganizationCreated::Created(Json(org.into()), location))
+    }
+
+    /// Get an organisation
+    #[oai(
+        path = "/organizations/:id",
+        method = "get",
+        operation_id = "getOrganization"
+    )]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: Auth,
+        id: Path<Uuid>,
+    ) -> Result<OrganizationOne, ApiError> {
+        let org = organizations::get(&state.db, id.0).await?;
+        Ok(OrganizationOne::Ok(Json(org.into())))
+    }
+
+    /// Change an organisation
+    #[oai(
+        path = "/organizations/:id",
+        method = "patch",
+        operation_id = "updateOrganization"
+    )]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+        body: Json<OrganizationPatch>,
+    ) -> Result<OrganizationOne, ApiError> {
+        let org = organizations::update(
+            &state.db,
+            id.0,
+            body.name.as_deref(),
+            body.kind.map(Into::into),
+        )
+        .await?;
+        Ok(OrganizationOne::Ok(Json(org.into())))
+    }
+}

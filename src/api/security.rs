@@ -1,0 +1,94 @@
+//! Authentication as types. `Auth` is the bearer-JWT security scheme: obtaining one *is*
+//! the token check. The narrower extractors (`AdminAuth`, `UserAuth`, `StaffAuth`) are the
+//! role checks; a handler that takes one cannot run for anyone else.
+
+use std::sync::Arc;
+
+use entity::Role;
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+use crate::AppState;
+use crate::api::problem::ApiError;
+use crate::auth::tokens::{Principal, SubjectKind};
+
+fn verify(req: &Request, bearer: &Bearer) -> poem::Result<Principal> {
+    let state = req
+        .data::<Arc<AppState>>()
+        .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
+    state
+        .tokens
+        .verify(&bearer.token)
+        .ok_or_else(|| ApiError::invalid_token("the token is invalid or expired").into())
+}
+
+/// Any valid access token: a user or a partner client.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "bearerAuth",
+    ty = "bearer",
+    bearer_format = "JWT",
+    checker = "check_any"
+)]
+pub struct Auth(pub Principal);
+
+async fn check_any(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    verify(req, &bearer)
+}
+
+/// A signed-in person (not a partner client).
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "bearerAuth",
+    ty = "bearer",
+    bearer_format = "JWT",
+    checker = "check_user"
+)]
+pub struct UserAuth(pub Principal);
+
+async fn check_user(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let p = verify(req, &bearer)?;
+    if p.kind != SubjectKind::User {
+        return Err(
+            ApiError::forbidden("this operation is for signed-in people, not clients").into(),
+        );
+    }
+    Ok(p)
+}
+
+/// An admin.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "bearerAuth",
+    ty = "bearer",
+    bearer_format = "JWT",
+    checker = "check_admin"
+)]
+pub struct AdminAuth(pub Principal);
+
+async fn check_admin(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let p = verify(req, &bearer)?;
+    if !p.is_admin() {
+        return Err(ApiError::forbidden("this operation is for admins").into());
+    }
+    Ok(p)
+}
+
+/// An admin or HR of an organisation (who manage people).
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "bearerAuth",
+    ty = "bearer",
+    bearer_format = "JWT",
+    checker = "check_staff"
+)]
+pub struct StaffAuth(pub Principal);
+
+async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let p = verify(req, &bearer)?;
+    if !(p.is_admin() || p.has_role(Role::Hr)) {
+        return Err(ApiError::forbidden("this operation is for admins and HR").into());
+    }
+    Ok(p)
+}

@@ -1,0 +1,382 @@
+//! `/api/v1/users` and `/api/v1/me`.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use entity::{Register, Role};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::problem::ApiError;
+use super::security::{StaffAuth, UserAuth};
+use super::types::Timestamp;
+use crate::AppState;
+use crate::domain::paging::PageRequest;
+use crate::domain::users::{
+    self, NewUser as DomainNewUser, RegisterInput, UserPatch as DomainPatch, UserView,
+};
+
+/// A role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum RoleName {
+    /// A youth-care professional.
+    Professional,
+    /// A trainer.
+    Trainer,
+    /// HR of one organisation.
+    Hr,
+    /// An academy coordinator.
+    Admin,
+}
+
+impl From<RoleName> for Role {
+    fn from(r: RoleName) -> Self {
+        match r {
+            RoleName::Professional => Self::Professional,
+            RoleName::Trainer => Self::Trainer,
+            RoleName::Hr => Self::Hr,
+            RoleName::Admin => Self::Admin,
+        }
+    }
+}
+
+impl From<Role> for RoleName {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Professional => Self::Professional,
+            Role::Trainer => Self::Trainer,
+            Role::Hr => Self::Hr,
+            Role::Admin => Self::Admin,
+        }
+    }
+}
+
+/// A quality register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum RegisterName {
+    /// Stichting Kwaliteitsregister Jeugd.
+    #[oai(rename = "SKJ")]
+    Skj,
+    /// The BIG register.
+    #[oai(rename = "BIG")]
+    Big,
+    /// Registerplein, NIP.
+    #[oai(rename = "NIP")]
+    Nip,
+    /// Registerplein, NVO.
+    #[oai(rename = "NVO")]
+    Nvo,
+    /// Another register.
+    #[oai(rename = "other")]
+    Other,
+}
+
+impl From<RegisterName> for Register {
+    fn from(r: RegisterName) -> Self {
+        match r {
+            RegisterName::Skj => Self::Skj,
+            RegisterName::Big => Self::Big,
+            RegisterName::Nip => Self::Nip,
+            RegisterName::Nvo => Self::Nvo,
+            RegisterName::Other => Self::Other,
+        }
+    }
+}
+
+impl From<Register> for RegisterName {
+    fn from(r: Register) -> Self {
+        match r {
+            Register::Skj => Self::Skj,
+            Register::Big => Self::Big,
+            Register::Nip => Self::Nip,
+            Register::Nvo => Self::Nvo,
+            Register::Other => Self::Other,
+        }
+    }
+}
+
+/// A register membership.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct RegisterMembership {
+    /// The register.
+    pub register: RegisterName,
+    /// Registration number (1–64 characters).
+    #[oai(validator(max_length = 64))]
+    pub number: String,
+    /// Start of the current 5-year registration period.
+    pub period_start: NaiveDate,
+}
+
+/// A user. Passwords are never returned.
+#[derive(Debug, Object)]
+pub struct User {
+    /// Identifier.
+    pub id: Uuid,
+    /// E-mail address (lower-cased); `null` once erased.
+    pub email: Option<String>,
+    /// Full name.
+    pub name: String,
+    /// Organisation.
+    pub organization_id: Uuid,
+    /// Roles.
+    pub roles: Vec<RoleName>,
+    /// Register memberships.
+    pub registers: Vec<RegisterMembership>,
+    /// Whether sign-in is disabled.
+    pub disabled: bool,
+    /// Creation time (UTC).
+    pub created_at: Timestamp,
+    /// Last change (UTC).
+    pub updated_at: Timestamp,
+}
+
+impl From<UserView> for User {
+    fn from(v: UserView) -> Self {
+        Self {
+            id: v.user.id,
+            email: v.user.email,
+            name: v.user.name,
+            organization_id: v.user.organization_id,
+            roles: v.roles.into_iter().map(Into::into).collect(),
+            registers: v
+                .registers
+                .into_iter()
+                .map(|m| RegisterMembership {
+                    register: m.register.into(),
+                    number: m.number,
+                    period_start: m.period_start,
+                })
+                .collect(),
+            disabled: v.user.disabled_at.is_some(),
+            created_at: v.user.created_at.into(),
+            updated_at: v.user.updated_at.into(),
+        }
+    }
+}
+
+/// A new user.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewUser {
+    /// E-mail address, unique regardless of case.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// Full name (1–200 characters).
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// Organisation (HR: their own).
+    pub organization_id: Uuid,
+    /// Roles, at least one (HR cannot grant `admin`).
+    #[oai(validator(max_items = 4))]
+    pub roles: Vec<RoleName>,
+    /// Register memberships, one per register.
+    #[oai(default, validator(max_items = 5))]
+    pub registers: Vec<RegisterMembership>,
+    /// Initial password (10–1024 characters); without one the user cannot sign in yet.
+    #[oai(validator(max_length = 1024))]
+    pub password: Option<String>,
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct UserPatch {
+    /// New e-mail address.
+    #[oai(validator(max_length = 254))]
+    pub email: Option<String>,
+    /// New name.
+    #[oai(validator(max_length = 200))]
+    pub name: Option<String>,
+    /// Move to another organisation (admins only).
+    pub organization_id: Option<Uuid>,
+    /// Replace the roles.
+    #[oai(validator(max_items = 4))]
+    pub roles: Option<Vec<RoleName>>,
+    /// Replace the register memberships.
+    #[oai(validator(max_items = 5))]
+    pub registers: Option<Vec<RegisterMembership>>,
+    /// Set a new password; signs the user out everywhere.
+    #[oai(validator(max_length = 1024))]
+    pub password: Option<String>,
+    /// Disable (`true`) or re-enable (`false`) sign-in.
+    pub disabled: Option<bool>,
+}
+
+fn registers_in(list: &[RegisterMembership]) -> Vec<RegisterInput> {
+    list.iter()
+        .map(|r| RegisterInput {
+            register: r.register.into(),
+            number: r.number.clone(),
+            period_start: r.period_start,
+        })
+        .collect()
+}
+
+crate::page_type!(UserPage, User, "A page of users.");
+
+#[derive(ApiResponse)]
+enum UserList {
+    /// A page of users.
+    #[oai(status = 200)]
+    Ok(Json<UserPage>),
+}
+
+#[derive(ApiResponse)]
+enum UserOne {
+    /// The user.
+    #[oai(status = 200)]
+    Ok(Json<User>),
+}
+
+#[derive(ApiResponse)]
+enum UserCreated {
+    /// Created.
+    #[oai(status = 201)]
+    Created(
+        Json<User>,
+        /// URL of the new user.
+        #[oai(header = "Location")]
+        String,
+    ),
+}
+
+/// User endpoints.
+pub struct UsersApi;
+
+#[OpenApi(prefix_path = "/api/v1")]
+impl UsersApi {
+    /// The signed-in user
+    ///
+    /// Own profile, roles, organisation and register memberships.
+    #[oai(
+        path = "/me",
+        method = "get",
+        operation_id = "getMe",
+        tag = "ApiTags::Auth"
+    )]
+    async fn me(&self, state: Data<&Arc<AppState>>, auth: UserAuth) -> Result<UserOne, ApiError> {
+        let view = users::get(&state.db, &auth.0, auth.0.id)
+            .await
+            .map_err(|e| match e {
+                crate::error::DomainError::NotFound(_) => {
+                    ApiError::invalid_token("the token's user no longer exists")
+                }
+                other => other.into(),
+            })?;
+        Ok(UserOne::Ok(Json(view.into())))
+    }
+
+    /// List users
+    ///
+    /// Admins see everyone (optionally of one organisation); HR the people of their own
+    /// organisation.
+    #[oai(
+        path = "/users",
+        method = "get",
+        operation_id = "listUsers",
+        tag = "ApiTags::Users"
+    )]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: StaffAuth,
+        /// Only users of this organisation.
+        organization_id: Query<Option<Uuid>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<UserList, ApiError> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (items, next_cursor) = users::list(&state.db, &auth.0, organization_id.0, page).await?;
+        Ok(UserList::Ok(Json(UserPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
+    }
+
+    /// Create a user
+    ///
+    /// Admins create anyone; HR creates people of their own organisation, without `admin`.
+    #[oai(
+        path = "/users",
+        method = "post",
+        operation_id = "createUser",
+        tag = "ApiTags::Users"
+    )]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: StaffAuth,
+        body: Json<NewUser>,
+    ) -> Result<UserCreated, ApiError> {
+        let body = body.0;
+        let input = DomainNewUser {
+            email: body.email,
+            name: body.name,
+            organization_id: body.organization_id,
+            roles: body.roles.into_iter().map(Into::into).collect(),
+            registers: registers_in(&body.registers),
+            password: body.password,
+        };
+        let view = users::create(&state.db, &auth.0, input).await?;
+        let location = format!("/api/v1/users/{}", view.user.id);
+        Ok(UserCreated::Created(Json(view.into()), location))
+    }
+
+    /// Get a user
+    ///
+    /// Admins any user, HR the people of their organisation, everyone themself.
+    #[oai(
+        path = "/users/:id",
+        method = "get",
+        operation_id = "getUser",
+        tag = "ApiTags::Users"
+    )]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: UserAuth,
+        id: Path<Uuid>,
+    ) -> Result<UserOne, ApiError> {
+        let view = users::get(&state.db, &auth.0, id.0).await?;
+        Ok(UserOne::Ok(Json(view.into())))
+    }
+
+    /// Change a user
+    ///
+    /// Admins change anyone; HR the non-admin people of their own organisation.
+    #[oai(
+        path = "/users/:id",
+        method = "patch",
+        operation_id = "updateUser",
+        tag = "ApiTags::Users"
+    )]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: StaffAuth,
+        id: Path<Uuid>,
+        body: Json<UserPatch>,
+    ) -> Result<UserOne, ApiError> {
+        let body = body.0;
+        let patch = DomainPatch {
+            email: body.email,
+            name: body.name,
+            organization_id: body.organization_id,
+            roles: body.roles.map(|r| r.into_iter().map(Into::into).collect()),
+            registers: body.registers.as_deref().map(registers_in),
+            password: body.password,
+            disabled: body.disabled,
+        };
+        let view = users::update(&state.db, &auth.0, id.0, patch).await?;
+        Ok(UserOne::Ok(Json(view.into())))
+    }
+}

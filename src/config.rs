@@ -1,0 +1,201 @@
+//! Typed settings from the environment (`ACADEMY_*`), with an optional `academy.toml`
+//! (or the file named by `ACADEMY_CONFIG`) supplying the same keys in lower case.
+//! The environment wins over the file; defaults work on a fresh machine.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+/// The service's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Database URL: `sqlite://…` (default, a file in the working directory) or `postgres://…`.
+    pub database_url: String,
+    /// Maximum connections in the pool.
+    pub database_max_connections: u32,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Public base URL (links in feeds and certificates; the token issuer).
+    pub public_url: String,
+    /// Directory for signing keys and other state.
+    pub data_dir: PathBuf,
+    /// An explicit Ed25519 signing key (PKCS#8 PEM file); else one is kept in the data dir.
+    pub signing_key_file: Option<PathBuf>,
+    /// Expected `aud` of access tokens.
+    pub token_audience: String,
+    /// First admin's e-mail, created when no admin exists.
+    pub bootstrap_admin_email: Option<String>,
+    /// First admin's password.
+    pub bootstrap_admin_password: Option<String>,
+    /// Log format: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines with key=value fields.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://academy.db?mode=rwc".to_owned(),
+            database_max_connections: 16,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            data_dir: PathBuf::from("./data"),
+            signing_key_file: None,
+            token_audience: "academy-api".to_owned(),
+            bootstrap_admin_email: None,
+            bootstrap_admin_password: None,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+const KEYS: &[&str] = &[
+    "database_url",
+    "database_max_connections",
+    "listen",
+    "public_url",
+    "data_dir",
+    "signing_key_file",
+    "token_audience",
+    "bootstrap_admin_email",
+    "bootstrap_admin_password",
+    "log_format",
+];
+
+impl Config {
+    /// Reads the settings from the optional file and the process environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var("ACADEMY_CONFIG").ok();
+        let mut values = HashMap::new();
+        let path = file.clone().unwrap_or_else(|| "academy.toml".to_owned());
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let table: toml::Table =
+                    toml::from_str(&text).with_context(|| format!("reading {path}"))?;
+                for (key, value) in table {
+                    if !KEYS.contains(&key.as_str()) {
+                        bail!("{path}: unknown setting `{key}`");
+                    }
+                    let value = match value {
+                        toml::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    values.insert(key, value);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && file.is_none() => {}
+            Err(e) => return Err(e).with_context(|| format!("reading {path}")),
+        }
+        for key in KEYS {
+            if let Ok(value) = std::env::var(format!("ACADEMY_{}", key.to_uppercase())) {
+                values.insert((*key).to_owned(), value);
+            }
+        }
+        Self::from_map(&values)
+    }
+
+    /// Builds the settings from key/value pairs (lower-case keys without the prefix).
+    pub fn from_map(values: &HashMap<String, String>) -> anyhow::Result<Self> {
+        let mut config = Config::default();
+        let get = |key: &str| values.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        if let Some(v) = get("database_url") {
+            config.database_url = normalise_sqlite_url(v);
+        }
+        if let Some(v) = get("database_max_connections") {
+            config.database_max_connections = v
+                .parse()
+                .context("ACADEMY_DATABASE_MAX_CONNECTIONS must be a number")?;
+        }
+        if let Some(v) = get("listen") {
+            config.listen = v
+                .parse()
+                .with_context(|| format!("ACADEMY_LISTEN `{v}` is not an address:port"))?;
+        }
+        match get("public_url") {
+            Some(v) => config.public_url = v.trim_end_matches('/').to_owned(),
+            None => config.public_url = format!("http://{}", config.listen),
+        }
+        if let Some(v) = get("data_dir") {
+            config.data_dir = PathBuf::from(v);
+        }
+        config.signing_key_file = get("signing_key_file").map(PathBuf::from);
+        if let Some(v) = get("token_audience") {
+            config.token_audience = v.to_owned();
+        }
+        config.bootstrap_admin_email = get("bootstrap_admin_email").map(str::to_owned);
+        config.bootstrap_admin_password = values
+            .get("bootstrap_admin_password")
+            .filter(|v| !v.is_empty())
+            .cloned();
+        if let Some(v) = get("log_format") {
+            config.log_format = match v {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => bail!("ACADEMY_LOG_FORMAT `{other}` must be `text` or `json`"),
+            };
+        }
+        Ok(config)
+    }
+
+    /// True when the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+/// SQLite URLs create the file when missing unless a mode is given.
+fn normalise_sqlite_url(url: &str) -> String {
+    if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rwc")
+    } else {
+        url.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_work_on_a_fresh_machine() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn settings_are_parsed_and_checked() {
+        let c = Config::from_map(&map(&[
+            ("database_url", "sqlite://x.db"),
+            ("listen", "0.0.0.0:9000"),
+            ("public_url", "https://academy.example/"),
+            ("log_format", "json"),
+        ]))
+        .unwrap();
+        assert_eq!(c.database_url, "sqlite://x.db?mode=rwc");
+        assert_eq!(c.public_url, "https://academy.example");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(Config::from_map(&map(&[("listen", "nowhere")])).is_err());
+        assert!(Config::from_map(&map(&[("log_format", "xml")])).is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! The rules, as functions over a connection or transaction. Nothing here knows HTTP.
+
+pub mod auth;
+pub mod clients;
+pub mod organizations;
+pub mod paging;
+pub mod users;
+pub mod values;
+
+/// The current time, at the microsecond precision both databases store.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,87 @@
+//! Cursor pagination over UUID v7 ids (which sort by creation time).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use crate::error::{DomainError, DomainResult};
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 200;
+
+/// A page request: items after `after`, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    /// Exclusive lower bound on the id.
+    pub after: Option<Uuid>,
+    /// Page size (1..=200).
+    pub limit: u32,
+}
+
+impl PageRequest {
+    /// Parses `?limit=` and `?cursor=`.
+    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> DomainResult<Self> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(DomainError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let after = match cursor {
+            None | Some("") => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                DomainError::invalid("cursor", "is not a cursor this service returned")
+            })?),
+        };
+        Ok(Self { after, limit })
+    }
+
+    /// How many rows to fetch: one more than the page, to know whether another follows.
+    pub fn fetch(&self) -> u64 {
+        u64::from(self.limit) + 1
+    }
+
+    /// Cuts the fetched rows to the page and computes the next cursor.
+    pub fn finish<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next = if more {
+            rows.last().map(|r| encode_cursor(id(r)))
+        } else {
+            None
+        };
+        (rows, next)
+    }
+}
+
+/// Encodes a cursor.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_cursors() {
+        assert_eq!(PageRequest::parse(None, None).unwrap().limit, 50);
+        assert!(PageRequest::parse(Some(201), None).is_err());
+        assert!(PageRequest::parse(Some(0), None).is_err());
+        assert!(PageRequest::parse(None, Some("not a cursor!")).is_err());
+        let id = Uuid::now_v7();
+        let p = PageRequest::parse(Some(2), Some(&encode_cursor(id))).unwrap();
+        assert_eq!(p.after, Some(id));
+        let (rows, next) = p.finish(vec![Uuid::nil(), id, Uuid::max()], |u| *u);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(next, Some(encode_cursor(id)));
+    }
+}

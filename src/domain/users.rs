@@ -1,0 +1,600 @@
+//! Users, their roles and register memberships, and who may manage whom:
+//! admins manage everyone; HR manages the people of their own organisation and cannot
+//! grant admin or touch admins; everyone may read themself.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use entity::{Register, Role, register_membership, user, user_role};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::organizations;
+use super::paging::PageRequest;
+use super::values::{Email, Password, text};
+use crate::auth::password;
+use crate::auth::tokens::Principal;
+use crate::db::begin_write;
+use crate::error::{DomainError, DomainResult, FieldError};
+
+/// A register membership as given by a client.
+#[derive(Debug, Clone)]
+pub struct RegisterInput {
+    /// The register.
+    pub register: Register,
+    /// Registration number.
+    pub number: String,
+    /// Start of the current 5-year period.
+    pub period_start: NaiveDate,
+}
+
+/// A new user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// E-mail address (unique, case-insensitive).
+    pub email: String,
+    /// Full name.
+    pub name: String,
+    /// Organisation.
+    pub organization_id: Uuid,
+    /// Roles (at least one).
+    pub roles: Vec<Role>,
+    /// Register memberships.
+    pub registers: Vec<RegisterInput>,
+    /// Initial password; without one the user cannot sign in yet.
+    pub password: Option<String>,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    /// New e-mail address.
+    pub email: Option<String>,
+    /// New name.
+    pub name: Option<String>,
+    /// New organisation (admins only).
+    pub organization_id: Option<Uuid>,
+    /// New set of roles.
+    pub roles: Option<Vec<Role>>,
+    /// New set of register memberships (replaces all).
+    pub registers: Option<Vec<RegisterInput>>,
+    /// New password.
+    pub password: Option<String>,
+    /// Disable (true) or re-enable (false) sign-in.
+    pub disabled: Option<bool>,
+}
+
+/// A user with roles and register memberships.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    /// The user row.
+    pub user: user::Model,
+    /// Roles, sorted.
+    pub roles: Vec<Role>,
+    /// Memberships.
+    pub registers: Vec<register_membership::Model>,
+}
+
+/// Lists users visible to the actor: admins see all (optionally one organisation),
+/// HR their own organisation only.
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    organization_id: Option<Uuid>,
+    page: PageRequest,
+) -> DomainResult<(Vec<UserView>, Option<String>)> {
+    let org_scope = if actor.is_admin() {
+        organization_id
+    } else if actor.has_role(Role::Hr) {
+        let own = actor
+            .org
+            .ok_or_else(|| DomainError::forbidden("no organization"))?;
+        if organization_id.is_some_and(|o| o != own) {
+            return Err(DomainError::forbidden(
+                "HR can list the people of their own organization only",
+            ));
+        }
+        Some(own)
+    } else {
+        return Err(DomainError::forbidden("listing users is for admins and HR"));
+    };
+    let mut q = user::Entity::find().order_by_asc(user::Column::Id);
+    if let Some(org) = org_scope {
+        q = q.filter(user::Column::OrganizationId.eq(org));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(user::Column::Id.gt(after));
+    }
+    let rows = q.limit(page.fetch()).all(db).await?;
+    let (rows, next) = page.finish(rows, |u| u.id);
+    Ok((with_details(db, rows).await?, next))
+}
+
+/// One user, if the actor may see them.
+pub async fn get(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> DomainResult<UserView> {
+    let user = find(db, id).await?;
+    if !(actor.id == id
+        || actor.is_admin()
+        || (actor.has_role(Role::Hr) && actor.org == Some(user.organization_id)))
+    {
+        return Err(DomainError::NotFound("user"));
+    }
+    load(db, user).await
+}
+
+/// Creates a user, checking the actor's right to create in that organisation with
+/// those roles.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    input: NewUser,
+) -> DomainResult<UserView> {
+    let mut errors = Vec::new();
+    let email = collect(&mut errors, Email::parse("email", &input.email));
+    let name = collect(&mut errors, text("name", &input.name, 200));
+    let roles = collect(&mut errors, parse_roles(&input.roles));
+    let registers = collect(&mut errors, parse_registers(&input.registers));
+    let password = match &input.password {
+        Some(p) => collect(&mut errors, Password::parse("password", p)).map(Some),
+        None => Some(None),
+    };
+    let (Some(email), Some(name), Some(roles), Some(registers), Some(password)) =
+        (email, name, roles, registers, password)
+    else {
+        return Err(DomainError::Validation(errors));
+    };
+    authorize_manage(actor, input.organization_id, &[], &roles)?;
+    organizations::get(db, input.organization_id)
+        .await
+        .map_err(|e| match e {
+            DomainError::NotFound(_) => {
+                DomainError::invalid("organization_id", "no such organization")
+            }
+            other => other,
+        })?;
+    let password_hash = match password {
+        Some(p) => Some(
+            password::hash(p.expose().to_owned())
+                .await
+                .map_err(DomainError::Internal)?,
+        ),
+        None => None,
+    };
+    let txn = begin_write(db).await?;
+    ensure_email_free(&txn, &email, None).await?;
+    let now = super::now();
+    let user = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(Some(email.into_inner())),
+        name: Set(name),
+        organization_id: Set(input.organization_id),
+        password_hash: Set(password_hash),
+        disabled_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(map_unique)?;
+    replace_roles(&txn, user.id, &roles).await?;
+    replace_registers(&txn, user.id, &registers).await?;
+    txn.commit().await?;
+    load(db, user).await
+}
+
+/// Applies a patch, checking the actor's right on both the user as it is and as it
+/// will be.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+    patch: UserPatch,
+) -> DomainResult<UserView> {
+    let current = load(db, find(db, id).await?).await?;
+    if !actor.is_admin()
+        && !(actor.has_role(Role::Hr) && actor.org == Some(current.user.organization_id))
+    {
+        return Err(DomainError::NotFound("user"));
+    }
+    let mut errors = Vec::new();
+    let email = patch
+        .email
+        .as_deref()
+        .map(|e| collect(&mut errors, Email::parse("email", e)));
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| collect(&mut errors, text("name", n, 200)));
+    let roles = patch
+        .roles
+        .as_deref()
+        .map(|r| collect(&mut errors, parse_roles(r)));
+    let registers = patch
+        .registers
+        .as_deref()
+        .map(|r| collect(&mut errors, parse_registers(r)));
+    let new_password = patch
+        .password
+        .as_deref()
+        .map(|p| collect(&mut errors, Password::parse("password", p)));
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let email = email.flatten();
+    let name = name.flatten();
+    let roles = roles.flatten();
+    let registers = registers.flatten();
+    let new_password = new_password.flatten();
+
+    let target_org = patch
+        .organization_id
+        .unwrap_or(current.user.organization_id);
+    let target_roles = roles.clone().unwrap_or_else(|| current.roles.clone());
+    authorize_manage(actor, target_org, &current.roles, &target_roles)?;
+    if actor.id == id
+        && current.roles.contains(&Role::Admin)
+        && !target_roles.contains(&Role::Admin)
+    {
+        return Err(DomainError::conflict(
+            "cannot_remove_own_admin",
+            "an admin cannot take the admin role from themself",
+        ));
+    }
+    if actor.id == id && patch.disabled == Some(true) {
+        return Err(DomainError::conflict(
+            "cannot_disable_self",
+            "you cannot disable your own account",
+        ));
+    }
+    if patch.organization_id.is_some() {
+        organizations::get(db, target_org)
+            .await
+            .map_err(|e| match e {
+                DomainError::NotFound(_) => {
+                    DomainError::invalid("organization_id", "no such organization")
+                }
+                other => other,
+            })?;
+    }
+    let password_hash = match new_password {
+        Some(p) => Some(
+            password::hash(p.expose().to_owned())
+                .await
+                .map_err(DomainError::Internal)?,
+        ),
+        None => None,
+    };
+
+    let txn = begin_write(db).await?;
+    let mut model: user::ActiveModel = current.user.clone().into();
+    if let Some(email) = email {
+        ensure_email_free(&txn, &email, Some(id)).await?;
+        model.email = Set(Some(email.into_inner()));
+    }
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    model.organization_id = Set(target_org);
+    if let Some(hash) = password_hash {
+        model.password_hash = Set(Some(hash));
+    }
+    match patch.disabled {
+        Some(true) if current.user.disabled_at.is_none() => {
+            model.disabled_at = Set(Some(super::now()))
+        }
+        Some(false) => model.disabled_at = Set(None),
+        _ => {}
+    }
+    model.updated_at = Set(super::now());
+    let user = model.update(&txn).await.map_err(map_unique)?;
+    if let Some(roles) = &roles {
+        replace_roles(&txn, id, roles).await?;
+    }
+    if let Some(registers) = &registers {
+        replace_registers(&txn, id, registers).await?;
+    }
+    if patch.disabled == Some(true) || patch.password.is_some() {
+        super::auth::revoke_all_for_user(&txn, id).await?;
+    }
+    txn.commit().await?;
+    load(db, user).await
+}
+
+/// Creates an admin (bootstrap and command line), or gives an existing user of that
+/// address the admin role and the password.
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+) -> DomainResult<UserView> {
+    let email = Email::parse("email", email).map_err(|e| DomainError::Validation(vec![e]))?;
+    let password =
+        Password::parse("password", password).map_err(|e| DomainError::Validation(vec![e]))?;
+    let hash = password::hash(password.expose().to_owned())
+        .await
+        .map_err(DomainError::Internal)?;
+    let academy = organizations::academy(db).await?;
+    let txn = db.begin().await?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?;
+    let user = match existing {
+        Some(u) => {
+            let mut m: user::ActiveModel = u.into();
+            m.password_hash = Set(Some(hash));
+            m.disabled_at = Set(None);
+            m.updated_at = Set(super::now());
+            m.update(&txn).await?
+        }
+        None => {
+            let now = super::now();
+            let name = email
+                .as_str()
+                .split('@')
+                .next()
+                .unwrap_or("admin")
+                .to_owned();
+            user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(Some(email.into_inner())),
+                name: Set(name),
+                organization_id: Set(academy.id),
+                password_hash: Set(Some(hash)),
+                disabled_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    let mut roles = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| r.role)
+        .collect::<BTreeSet<_>>();
+    roles.insert(Role::Admin);
+    replace_roles(&txn, user.id, &roles.into_iter().collect::<Vec<_>>()).await?;
+    txn.commit().await?;
+    load(db, user).await
+}
+
+/// Whether any admin exists.
+pub async fn admin_exists(db: &impl ConnectionTrait) -> DomainResult<bool> {
+    Ok(user_role::Entity::find()
+        .filter(user_role::Column::Role.eq(Role::Admin))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Finds a user row by id.
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("user"))
+}
+
+/// Roles of one user.
+pub async fn roles_of(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Vec<Role>> {
+    let mut roles = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.role)
+        .collect::<Vec<_>>();
+    roles.sort();
+    Ok(roles)
+}
+
+/// A user with roles and memberships.
+pub async fn load(db: &impl ConnectionTrait, user: user::Model) -> DomainResult<UserView> {
+    let roles = roles_of(db, user.id).await?;
+    let mut registers = user
+        .find_related(register_membership::Entity)
+        .all(db)
+        .await?;
+    registers.sort_by_key(|r| r.register.to_string_value());
+    Ok(UserView {
+        user,
+        roles,
+        registers,
+    })
+}
+
+trait RegisterOrder {
+    fn to_string_value(&self) -> String;
+}
+
+impl RegisterOrder for Register {
+    fn to_string_value(&self) -> String {
+        use sea_orm::ActiveEnum;
+        self.to_value()
+    }
+}
+
+async fn with_details(
+    db: &impl ConnectionTrait,
+    users: Vec<user::Model>,
+) -> DomainResult<Vec<UserView>> {
+    let ids = users.iter().map(|u| u.id).collect::<Vec<_>>();
+    let mut roles: HashMap<Uuid, Vec<Role>> = HashMap::new();
+    for r in user_role::Entity::find()
+        .filter(user_role::Column::UserId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        roles.entry(r.user_id).or_default().push(r.role);
+    }
+    let mut registers: HashMap<Uuid, Vec<register_membership::Model>> = HashMap::new();
+    for m in register_membership::Entity::find()
+        .filter(register_membership::Column::UserId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        registers.entry(m.user_id).or_default().push(m);
+    }
+    Ok(users
+        .into_iter()
+        .map(|user| {
+            let mut r = roles.remove(&user.id).unwrap_or_default();
+            r.sort();
+            let mut regs = registers.remove(&user.id).unwrap_or_default();
+            regs.sort_by_key(|m| m.register.to_string_value());
+            UserView {
+                user,
+                roles: r,
+                registers: regs,
+            }
+        })
+        .collect())
+}
+
+/// Admins may do anything; HR only within their organisation, never with admins.
+fn authorize_manage(
+    actor: &Principal,
+    target_org: Uuid,
+    current_roles: &[Role],
+    new_roles: &[Role],
+) -> DomainResult<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if !actor.has_role(Role::Hr) {
+        return Err(DomainError::forbidden(
+            "managing users is for admins and HR",
+        ));
+    }
+    if actor.org != Some(target_org) {
+        return Err(DomainError::forbidden(
+            "HR manages the people of their own organization only",
+        ));
+    }
+    if current_roles.contains(&Role::Admin) || new_roles.contains(&Role::Admin) {
+        return Err(DomainError::forbidden(
+            "only admins can grant or hold admin rights",
+        ));
+    }
+    Ok(())
+}
+
+fn parse_roles(roles: &[Role]) -> Result<Vec<Role>, FieldError> {
+    let set = roles.iter().copied().collect::<BTreeSet<_>>();
+    if set.is_empty() {
+        return Err(FieldError::new("roles", "at least one role is required"));
+    }
+    Ok(set.into_iter().collect())
+}
+
+fn parse_registers(input: &[RegisterInput]) -> Result<Vec<RegisterInput>, FieldError> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, r) in input.iter().enumerate() {
+        let number = text(&format!("registers[{i}].number"), &r.number, 64)?;
+        if !seen.insert(r.register.to_string_value()) {
+            return Err(FieldError::new(
+                format!("registers[{i}].register"),
+                "one membership per register",
+            ));
+        }
+        out.push(RegisterInput {
+            register: r.register,
+            number,
+            period_start: r.period_start,
+        });
+    }
+    Ok(out)
+}
+
+fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
+async fn ensure_email_free(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    except: Option<Uuid>,
+) -> DomainResult<()> {
+    let mut q = user::Entity::find().filter(user::Column::Email.eq(email.as_str()));
+    if let Some(id) = except {
+        q = q.filter(user::Column::Id.ne(id));
+    }
+    if q.one(db).await?.is_some() {
+        return Err(email_taken());
+    }
+    Ok(())
+}
+
+fn email_taken() -> DomainError {
+    DomainError::conflict(
+        "email_taken",
+        "a user with this e-mail address already exists",
+    )
+}
+
+fn map_unique(err: sea_orm::DbErr) -> DomainError {
+    match DomainError::from_db(err) {
+        DomainError::Conflict {
+            code: "conflict", ..
+        } => email_taken(),
+        other => other,
+    }
+}
+
+async fn replace_roles(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    roles: &[Role],
+) -> DomainResult<()> {
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if !roles.is_empty() {
+        user_role::Entity::insert_many(roles.iter().map(|role| user_role::ActiveModel {
+            user_id: Set(user_id),
+            role: Set(*role),
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn replace_registers(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    registers: &[RegisterInput],
+) -> DomainResult<()> {
+    register_membership::Entity::delete_many()
+        .filter(register_membership::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if !registers.is_empty() {
+        register_membership::Entity::insert_many(registers.iter().map(|r| {
+            register_membership::ActiveModel {
+                user_id: Set(user_id),
+                register: Set(r.register),
+                number: Set(r.number.clone()),
+                period_start: Set(r.period_start),
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}

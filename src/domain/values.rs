@@ -1,0 +1,124 @@
+//! Values parsed once at the boundary: a value of these types is valid by construction.
+
+use crate::error::FieldError;
+
+/// A lower-cased, trimmed e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses an address; the error names the field.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let value = raw.trim().to_lowercase();
+        let bad = |m: &str| FieldError::new(field, m);
+        if value.len() > 254 {
+            return Err(bad("must be at most 254 characters"));
+        }
+        let Some((local, domain)) = value.split_once('@') else {
+            return Err(bad("must be an e-mail address"));
+        };
+        if local.is_empty()
+            || domain.is_empty()
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || value.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(bad("must be an e-mail address"));
+        }
+        Ok(Self(value))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The address, owned.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A trimmed, non-empty text of bounded length without control characters.
+pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A password: 10 to 1,024 characters.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+impl Password {
+    /// Parses a new password.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let n = raw.chars().count();
+        if n < 10 {
+            return Err(FieldError::new(field, "must be at least 10 characters"));
+        }
+        if n > 1024 {
+            return Err(FieldError::new(field, "must be at most 1024 characters"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The secret.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("email", "  Jan.Jansen@Provider.NL ")
+                .unwrap()
+                .as_str(),
+            "jan.jansen@provider.nl"
+        );
+        for bad in ["", "jan", "@x.nl", "jan@", "jan@nl", "a b@x.nl", "a@b@x.nl"] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_and_password_bounds() {
+        assert_eq!(text("name", "  Ans  ", 10).unwrap(), "Ans");
+        assert!(text("name", "   ", 10).is_err());
+        assert!(text("name", "abcdefghijk", 10).is_err());
+        assert!(text("name", "a\nb", 10).is_err());
+        assert!(Password::parse("password", "short").is_err());
+        assert!(Password::parse("password", "long enough!").is_ok());
+        assert_eq!(
+            format!("{:?}", Password::parse("p", "long enough!").unwrap()),
+            "Password(…)"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! The academy backend: registrations, attendance, certificates, calendars and reports
+//! for the professionals of a regional youth-care academy.
+//!
+//! `build_app` is the one place the HTTP application is assembled; `main`, the tests and
+//! the spec generator all use it.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod telemetry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{EndpointExt, IntoEndpoint, Route, Server};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::keys::KeyRing;
+use crate::auth::tokens::TokenService;
+use crate::config::Config;
+use crate::telemetry::Metrics;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    /// Settings.
+    pub config: Config,
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Token signing and verification.
+    pub tokens: TokenService,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Connects, migrates, loads the signing keys and creates the first admin when asked.
+    pub async fn init(config: Config) -> anyhow::Result<Arc<Self>> {
+        let db = db::connect(&config.database_url, config.database_max_connections)
+            .await
+            .with_context(|| "connecting to the database")?;
+        db::migrate(&db).await.context("applying migrations")?;
+        let keys = KeyRing::load(&config.data_dir, config.signing_key_file.as_deref())?;
+        Self::with_parts(config, db, keys).await
+    }
+
+    /// Builds the state from an open, migrated database and a key ring.
+    pub async fn with_parts(
+        config: Config,
+        db: DatabaseConnection,
+        keys: KeyRing,
+    ) -> anyhow::Result<Arc<Self>> {
+        let tokens = TokenService::new(
+            keys,
+            config.public_url.clone(),
+            config.token_audience.clone(),
+        );
+        let state = Arc::new(Self {
+            config,
+            db,
+            tokens,
+            metrics: Arc::new(Metrics::new()),
+        });
+        state.bootstrap_admin().await?;
+        Ok(state)
+    }
+
+    async fn bootstrap_admin(&self) -> anyhow::Result<()> {
+        let (Some(email), Some(password)) = (
+            self.config.bootstrap_admin_email.as_deref(),
+            self.config.bootstrap_admin_password.as_deref(),
+        ) else {
+            return Ok(());
+        };
+        if domain::users::admin_exists(&self.db).await? {
+            return Ok(());
+        }
+        domain::users::create_admin(&self.db, email, password)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the first admin: {e:?}"))?;
+        tracing::info!(email, "created the first admin");
+        Ok(())
+    }
+}
+
+/// The whole HTTP application.
+pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Response> {
+    let api = api::service(&state.config.public_url);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .into_endpoint()
+        .with(http::BodyLimit(MAX_BODY_BYTES))
+        .catch_all_error(|err| async move {
+            let pattern = err.data::<poem::PathPattern>().cloned();
+            let mut resp = api::problem::problem_from_poem_error(err);
+            if let Some(p) = pattern {
+                resp.set_data(p);
+            }
+            resp
+        })
+        .data(state.clone())
+        .with(telemetry::Observe(state.metrics.clone()))
+}
+
+/// The OpenAPI document as the code defines it.
+pub fn openapi_json() -> String {
+    // The document depends on the types only; the server listed is a placeholder that
+    // each deployment's `/openapi.json` replaces with its own public URL.
+    api::service("http://127.0.0.1:8080").spec()
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
+pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
+    let listen = state.config.listen;
+    let acceptor = TcpListener::bind(listen)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let local = acceptor.local_addr();
+    tracing::info!(addr = ?local.first(), "serving");
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(
+            build_app(state),
+            shutdown_signal(),
+            Some(Duration::from_secs(30)),
+        )
+        .await
+        .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

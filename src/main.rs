@@ -1,0 +1,126 @@
+//! The `academy` command line: `serve`, `migrate`, `openapi`, `user create-admin`.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use academy::config::Config;
+use academy::{AppState, db, telemetry};
+use clap::{Parser, Subcommand};
+
+/// Learning-management backend of the regional youth-care academy.
+#[derive(Parser)]
+#[command(name = "academy", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations and serve the HTTP API.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an admin (or make an existing user admin); the password is read from
+    /// standard input.
+    CreateAdmin {
+        /// The admin's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        println!("{}", academy::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_logging(config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let state = AppState::init(config).await?;
+            academy::serve(state).await
+        }
+        Command::Migrate => {
+            let conn = db::connect(&config.database_url, 2).await?;
+            db::migrate(&conn).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::CreateAdmin { email },
+        } => {
+            let conn = db::connect(&config.database_url, 2).await?;
+            db::migrate(&conn).await?;
+            let password = read_password()?;
+            let view = academy::domain::users::create_admin(&conn, &email, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            println!(
+                "admin {} ({})",
+                view.user.email.unwrap_or_default(),
+                view.user.id
+            );
+            Ok(())
+        }
+        Command::Openapi => Ok(()),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password (input is shown; pipe it in to hide it): ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn describe(e: &academy::error::DomainError) -> String {
+    match e {
+        academy::error::DomainError::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,187 @@
+//! Logs and metrics: one middleware gives every request an id, a span with method and
+//! path, a log line with status and latency, and counts it in the Prometheus registry
+//! by route pattern (bounded cardinality) and status.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use poem::PathPattern;
+use poem::http::HeaderValue;
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Installs the global subscriber; `RUST_LOG` filters (default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+/// The service's metrics.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RequestLabels, Histogram>,
+    pool_size: Gauge,
+    pool_idle: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Creates and registers the metrics.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(
+                [
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ]
+                .into_iter(),
+            )
+        });
+        let pool_size = Gauge::default();
+        let pool_idle = Gauge::default();
+        registry.register(
+            "academy_http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "academy_http_request_duration_seconds",
+            "HTTP request latency by method, route and status",
+            latency.clone(),
+        );
+        registry.register(
+            "academy_db_pool_connections",
+            "Open database connections",
+            pool_size.clone(),
+        );
+        registry.register(
+            "academy_db_pool_idle_connections",
+            "Idle database connections",
+            pool_idle.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            pool_size,
+            pool_idle,
+        }
+    }
+
+    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let labels = RequestLabels {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.latency.get_or_create(&labels).observe(seconds);
+    }
+
+    /// The text exposition, with the pool gauges as given.
+    pub fn render(&self, pool_size: u32, pool_idle: u32) -> String {
+        self.pool_size.set(i64::from(pool_size));
+        self.pool_idle.set(i64::from(pool_idle));
+        let mut out = String::new();
+        let registry = match self.registry.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+/// Request id, span, access log and metrics.
+pub struct Observe(pub std::sync::Arc<Metrics>);
+
+impl<E: Endpoint> Middleware<E> for Observe {
+    type Output = ObserveEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        ObserveEndpoint {
+            inner: ep,
+            metrics: self.0.clone(),
+        }
+    }
+}
+
+/// The endpoint wrapped by [`Observe`].
+pub struct ObserveEndpoint<E> {
+    inner: E,
+    metrics: std::sync::Arc<Metrics>,
+}
+
+impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let request_id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_graphic()))
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let method = req.method().to_string();
+        let path = req.uri().path().to_owned();
+        let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+        let start = Instant::now();
+        let result = self.inner.call(req).instrument(span.clone()).await;
+        let mut resp = match result {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        };
+        let elapsed = start.elapsed();
+        let status = resp.status().as_u16();
+        let route = resp
+            .data::<PathPattern>()
+            .map(|p| p.0.to_string())
+            .unwrap_or_else(|| "unmatched".to_owned());
+        self.metrics
+            .observe(&method, &route, status, elapsed.as_secs_f64());
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        span.in_scope(|| {
+            if status >= 500 {
+                tracing::error!(status, latency_ms, route = %route, "request failed");
+            } else {
+                tracing::info!(status, latency_ms, route = %route, "request");
+            }
+        });
+        Ok(resp)
+    }
+}
