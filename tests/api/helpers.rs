@@ -1,0 +1,326 @@
+//! `TestApp::spawn()`: the real application on a random port over a fresh database
+//! (an SQLite file by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set).
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use academy::auth::keys::KeyRing;
+use academy::config::Config;
+use academy::{AppState, build_app, db};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const ADMIN_EMAIL: &str = "admin@academy.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PASSWORD: &str = "user-password-1";
+pub const ISSUER: &str = "http://academy.test";
+
+/// A database for one test.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A fresh, empty database and its URL.
+    pub async fn create() -> (Self, String) {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("academy_test_{}", Uuid::new_v4().simple());
+                let conn = db::connect(&admin_url, 1)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                use sea_orm::ConnectionTrait;
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                conn.close().await.ok();
+                let url = replace_db_name(&admin_url, &name);
+                (Self::Postgres { admin_url, name }, url)
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                (Self::Sqlite(dir), url)
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            let admin_url = admin_url.clone();
+            let name = name.clone();
+            // Dropped from inside a runtime: do the async work on a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(conn) = db::connect(&admin_url, 1).await {
+                        use sea_orm::ConnectionTrait;
+                        let _ = conn
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        conn.close().await.ok();
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let new_base = match base[scheme_end..].find('/') {
+        Some(slash) => format!("{}/{}", &base[..scheme_end + slash], name),
+        None => format!("{base}/{name}"),
+    };
+    match query {
+        Some(q) => format!("{new_base}?{q}"),
+        None => new_base,
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: Arc<AppState>,
+    pub db: TestDb,
+    _data: tempfile::TempDir,
+}
+
+/// A signed-in user of a test.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: Uuid,
+    pub org: Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let (test_db, url) = TestDb::create().await;
+        let data = tempfile::tempdir().expect("tempdir");
+        let config = Config {
+            database_url: url.clone(),
+            database_max_connections: 8,
+            public_url: ISSUER.to_owned(),
+            data_dir: data.path().to_path_buf(),
+            bootstrap_admin_email: Some(ADMIN_EMAIL.to_owned()),
+            bootstrap_admin_password: Some(ADMIN_PASSWORD.to_owned()),
+            ..Config::default()
+        };
+        let conn = db::connect(&url, config.database_max_connections)
+            .await
+            .expect("connect");
+        db::migrate(&conn).await.expect("migrate");
+        let state = AppState::with_parts(config, conn, KeyRing::ephemeral().expect("keys"))
+            .await
+            .expect("state");
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("bind");
+        let addr = acceptor.local_addr()[0]
+            .as_socket_addr()
+            .copied()
+            .expect("socket address");
+        let app = build_app(state.clone());
+        tokio::spawn(async move {
+            let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
+        });
+        Self {
+            address: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            state,
+            db: test_db,
+            _data: data,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Sends a JSON request (or none) with an optional bearer token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    /// `POST /api/v1/auth/token` with a form.
+    pub async fn token_request(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/token"))
+            .form(form)
+            .send()
+            .await
+            .expect("token request")
+    }
+
+    /// Signs in with a password; panics unless it works.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Value {
+        let resp = self
+            .token_request(&[
+                ("grant_type", "password"),
+                ("username", email),
+                ("password", password),
+            ])
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK, "sign in as {email}");
+        resp.json().await.expect("token json")
+    }
+
+    pub async fn admin(&self) -> Actor {
+        let token = self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned();
+        let (_, me) = self.get("/api/v1/me", &token).await;
+        Actor {
+            id: me["id"].as_str().expect("id").parse().expect("uuid"),
+            org: me["organization_id"]
+                .as_str()
+                .expect("org")
+                .parse()
+                .expect("uuid"),
+            email: ADMIN_EMAIL.to_owned(),
+            token,
+        }
+    }
+
+    /// The admin, with a token minted directly (for tests that lock the admin's password).
+    pub async fn admin_from_state(&self) -> Actor {
+        let user =
+            academy::domain::users::create_admin(&self.state.db, ADMIN_EMAIL, ADMIN_PASSWORD)
+                .await
+                .expect("admin");
+        let token = self
+            .state
+            .tokens
+            .issue(
+                user.user.id,
+                academy::auth::tokens::SubjectKind::User,
+                &user.roles,
+                Some(user.user.organization_id),
+                None,
+            )
+            .expect("token");
+        Actor {
+            id: user.user.id,
+            org: user.user.organization_id,
+            email: ADMIN_EMAIL.to_owned(),
+            token,
+        }
+    }
+
+    pub async fn create_org(&self, admin: &Actor, name: &str, kind: &str) -> Uuid {
+        let (status, body) = self
+            .post(
+                "/api/v1/organizations",
+                &admin.token,
+                json!({"name": name, "kind": kind}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().expect("id").parse().expect("uuid")
+    }
+
+    /// Creates a user through the API as `creator` and signs them in.
+    pub async fn create_user(
+        &self,
+        creator: &Actor,
+        org: Uuid,
+        roles: &[&str],
+        email: &str,
+    ) -> Actor {
+        let (status, body) = self
+            .post(
+                "/api/v1/users",
+                &creator.token,
+                json!({
+                    "email": email,
+                    "name": format!("Test {email}"),
+                    "organization_id": org,
+                    "roles": roles,
+                    "password": PASSWORD,
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let token = self.sign_in(email, PASSWORD).await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        Actor {
+            id: body["id"].as_str().expect("id").parse().expect("uuid"),
+            org,
+            email: email.to_owned(),
+            token,
+        }
+    }
+}
+
+/// Asserts a problem+json body with the given code.
+pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], expected.as_u16(), "{body}");
+    assert!(
+        body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+        "{body}"
+    );
+}

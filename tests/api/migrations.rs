@@ -1,0 +1,59 @@
+//! Every migration goes up from empty, down to empty and up again.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::ConnectionTrait;
+
+use crate::helpers::TestDb;
+
+async fn table_count(db: &sea_orm::DatabaseConnection, postgres: bool) -> i64 {
+    let sql = if postgres {
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'"
+    } else {
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations'"
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn up_down_up() {
+    let (test_db, url) = TestDb::create().await;
+    let pg = test_db.is_postgres();
+    let db = academy::db::connect(&url, 2).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let tables = table_count(&db, pg).await;
+    assert!(tables >= 7, "{tables} tables");
+    assert!(
+        Migrator::get_pending_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    Migrator::down(&db, None).await.unwrap();
+    assert_eq!(table_count(&db, pg).await, 0);
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(table_count(&db, pg).await, tables);
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn enums_are_enforced_by_the_database() {
+    let (_test_db, url) = TestDb::create().await;
+    let db = academy::db::connect(&url, 2).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let result = db
+        .execute_unprepared(
+            "INSERT INTO organizations (id, name, kind, created_at, updated_at) \
+             VALUES ('0192e0a0-0000-7000-8000-000000000001', 'X', 'castle', \
+             '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .await;
+    assert!(result.is_err(), "an unknown kind must be refused");
+}

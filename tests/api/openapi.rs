@@ -1,0 +1,80 @@
+//! The committed OpenAPI document is what the code produces, and it is complete.
+
+use serde_json::Value;
+
+const REGENERATE: &str = "cargo run --quiet -- openapi > openapi/openapi.json";
+
+#[test]
+fn the_committed_spec_is_up_to_date() {
+    let generated = academy::openapi_json();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(path, format!("{generated}\n")).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed.trim_end() == generated.trim_end(),
+        "openapi/openapi.json is stale; regenerate it with `{REGENERATE}` \
+         (or UPDATE_OPENAPI=1 cargo test --test api openapi)"
+    );
+}
+
+#[test]
+fn every_operation_has_a_tag_an_id_and_documented_responses() {
+    let spec: Value = serde_json::from_str(&academy::openapi_json()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 10);
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: no operationId"));
+            assert!(
+                ids.insert(id.to_owned()),
+                "{name}: duplicate operationId {id}"
+            );
+            assert!(
+                !op["tags"].as_array().map_or(true, Vec::is_empty),
+                "{name}: no tag"
+            );
+            assert!(op["summary"].is_string(), "{name}: no summary");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(!responses.is_empty(), "{name}: no responses");
+            for (status, r) in responses {
+                assert!(
+                    r["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{name} {status}: undocumented response"
+                );
+            }
+            if path.starts_with("/api/v1/")
+                && path != "/api/v1/auth/token"
+                && path != "/api/v1/auth/revoke"
+            {
+                for status in ["400", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{name}: {status} not declared"
+                    );
+                }
+                let bad = &responses["422"]["content"];
+                assert!(
+                    bad.get("application/problem+json").is_some(),
+                    "{name}: 422 is not problem+json"
+                );
+            }
+        }
+    }
+    // Every schema property is documented.
+    for (schema_name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        if let Some(props) = schema["properties"].as_object() {
+            for (prop, def) in props {
+                let described = def["description"].is_string()
+                    || def["allOf"].is_array()
+                    || def["$ref"].is_string();
+                assert!(described, "{schema_name}.{prop} has no description");
+            }
+        }
+    }
+}
