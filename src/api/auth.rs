@@ -250,7 +250,7 @@ impl AuthApi {
                 Json(Problem::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
-                    &format!(
+                    format!(
                         "too many failed sign-ins for this account; try again in {retry_after} seconds"
                     ),
                 )),

@@ -245,7 +245,7 @@ pub fn problem_from_poem_error(err: poem::Error) -> Response {
         ApiError::invalid_token("a valid bearer token is required")
     } else if let Some(e) = err.downcast_ref::<ParseParamError>() {
         if e.reason.contains("verification failed") {
-            ApiError::invalid(&e.name, describe_validator(&e.reason))
+            ApiError::invalid(e.name, describe_validator(&e.reason))
         } else {
             ApiError::bad_request(
                 "invalid_parameter",

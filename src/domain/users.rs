@@ -194,8 +194,8 @@ pub async fn update(
     patch: UserPatch,
 ) -> DomainResult<UserView> {
     let current = load(db, find(db, id).await?).await?;
-    if !actor.is_admin()
-        && !(actor.has_role(Role::Hr) && actor.org == Some(current.user.organization_id))
+    if !(actor.is_admin()
+        || (actor.has_role(Role::Hr) && actor.org == Some(current.user.organization_id)))
     {
         return Err(DomainError::NotFound("user"));
     }

@@ -1,1 +1,662 @@
+//! Bad input never gives a 500: every refusal is RFC 9457 problem+json with a stable
+//! `code`, and the service keeps answering afterwards.
 
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+/// A response as far as these tests care.
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    body: Value,
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = resp.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// A request with a raw body and the given content type.
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> Reply {
+    send(
+        app.client
+            .request(method, app.url(path))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body),
+    )
+    .await
+}
+
+async fn json_call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    send(req).await
+}
+
+/// Asserts a problem+json reply with this status and code; returns the body.
+#[track_caller]
+fn problem(what: &str, reply: &Reply, status: StatusCode, code: &str) -> Value {
+    let body = &reply.body;
+    assert_eq!(reply.status, status, "{what}: {body}");
+    assert!(
+        reply.content_type.starts_with("application/problem+json"),
+        "{what}: content-type {:?}, body {body}",
+        reply.content_type
+    );
+    assert_eq!(body["code"], code, "{what}: {body}");
+    assert_eq!(body["status"], status.as_u16(), "{what}: {body}");
+    for field in ["type", "title", "detail"] {
+        assert!(
+            body[field].is_string(),
+            "{what}: `{field}` missing in {body}"
+        );
+    }
+    body.clone()
+}
+
+/// Asserts a 422 `validation_failed` naming `field` among its errors.
+#[track_caller]
+fn invalid_field(what: &str, reply: &Reply, field: &str) {
+    let body = problem(
+        what,
+        reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no `errors` in {body}"));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["field"] == field && e["message"].is_string()),
+        "{what}: no error for `{field}` in {body}"
+    );
+}
+
+/// Asserts a 422 `validation_failed` with a non-empty `errors` array.
+#[track_caller]
+fn invalid(what: &str, reply: &Reply) {
+    let body = problem(
+        what,
+        reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no `errors` in {body}"));
+    assert!(!errors.is_empty(), "{what}: {body}");
+    for e in errors {
+        assert!(
+            e["field"].is_string() && e["message"].is_string(),
+            "{what}: {body}"
+        );
+    }
+}
+
+fn new_user(email: &str, org: Uuid) -> Value {
+    json!({
+        "email": email,
+        "name": "Someone",
+        "organization_id": org,
+        "roles": ["professional"],
+        "password": PASSWORD,
+    })
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_problem_and_never_a_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let token = admin.token.as_str();
+    let org = app.create_org(&admin, "Provider Errors", "provider").await;
+    let orgs = "/api/v1/organizations";
+
+    // Syntax.
+    let r = raw(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        "application/json",
+        r#"{"name": "x", "kind": "#,
+    )
+    .await;
+    problem(
+        "truncated JSON",
+        &r,
+        StatusCode::BAD_REQUEST,
+        "malformed_body",
+    );
+    let r = raw(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        "application/json",
+        "not json at all",
+    )
+    .await;
+    problem("not JSON", &r, StatusCode::BAD_REQUEST, "malformed_body");
+    let r = raw(&app, Method::POST, orgs, token, "application/json", "").await;
+    assert!(
+        r.status.is_client_error(),
+        "empty body: {} {}",
+        r.status,
+        r.body
+    );
+    problem(
+        "empty body",
+        &r,
+        r.status,
+        r.body["code"].as_str().unwrap_or("?"),
+    );
+    let r = raw(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        "text/plain",
+        r#"{"name":"x","kind":"other"}"#,
+    )
+    .await;
+    problem(
+        "text/plain body",
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+
+    // Shape.
+    let cases = [
+        ("wrong type", json!({"name": "Org wrong type", "kind": 5})),
+        (
+            "name of the wrong type",
+            json!({"name": 42, "kind": "other"}),
+        ),
+        (
+            "array body",
+            json!([{"name": "Org in array", "kind": "other"}]),
+        ),
+        ("scalar body", json!("Org as a string")),
+        (
+            "unknown enum value",
+            json!({"name": "Org castle", "kind": "castle"}),
+        ),
+        (
+            "unknown field",
+            json!({"name": "Org unknown", "kind": "other", "colour": "red"}),
+        ),
+        (
+            "missing required field",
+            json!({"name": "Org without kind"}),
+        ),
+        (
+            "null required field",
+            json!({"name": null, "kind": "other"}),
+        ),
+    ];
+    for (what, body) in cases {
+        let r = json_call(&app, Method::POST, orgs, token, Some(body)).await;
+        invalid(what, &r);
+    }
+    let r = json_call(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        Some(json!({"kind": "other"})),
+    )
+    .await;
+    invalid("missing name", &r);
+    let r = json_call(
+        &app,
+        Method::PATCH,
+        &format!("{orgs}/{org}"),
+        token,
+        Some(json!({"kind": "castle"})),
+    )
+    .await;
+    invalid("unknown enum value in a patch", &r);
+
+    // Parameters.
+    let r = json_call(
+        &app,
+        Method::GET,
+        &format!("{orgs}/not-a-uuid"),
+        token,
+        None,
+    )
+    .await;
+    problem(
+        "bad UUID in path",
+        &r,
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    );
+    let r = json_call(&app, Method::GET, "/api/v1/users/12345", token, None).await;
+    problem(
+        "bad user UUID in path",
+        &r,
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    );
+    let r = json_call(&app, Method::DELETE, "/api/v1/clients/zzz", token, None).await;
+    problem(
+        "bad client UUID in path",
+        &r,
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    );
+    for list in [orgs, "/api/v1/users", "/api/v1/clients"] {
+        let r = json_call(&app, Method::GET, &format!("{list}?limit=500"), token, None).await;
+        let body = problem(
+            "limit=500",
+            &r,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert_eq!(body["errors"][0]["field"], "limit", "{list}: {body}");
+        let r = json_call(&app, Method::GET, &format!("{list}?limit=0"), token, None).await;
+        invalid_field(&format!("{list}?limit=0"), &r, "limit");
+        let r = json_call(&app, Method::GET, &format!("{list}?limit=-1"), token, None).await;
+        assert!(
+            r.status.is_client_error(),
+            "{list}?limit=-1: {} {}",
+            r.status,
+            r.body
+        );
+        let r = json_call(&app, Method::GET, &format!("{list}?limit=ten"), token, None).await;
+        assert!(
+            r.status.is_client_error(),
+            "{list}?limit=ten: {} {}",
+            r.status,
+            r.body
+        );
+        let r = json_call(
+            &app,
+            Method::GET,
+            &format!("{list}?cursor=zzz"),
+            token,
+            None,
+        )
+        .await;
+        invalid_field(&format!("{list}?cursor=zzz"), &r, "cursor");
+    }
+    let r = json_call(
+        &app,
+        Method::GET,
+        "/api/v1/users?organization_id=nope",
+        token,
+        None,
+    )
+    .await;
+    problem(
+        "bad UUID in query",
+        &r,
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    );
+    let r = json_call(
+        &app,
+        Method::GET,
+        &format!("{orgs}?kind=castle"),
+        token,
+        None,
+    )
+    .await;
+    assert!(
+        r.status.is_client_error(),
+        "kind=castle: {} {}",
+        r.status,
+        r.body
+    );
+
+    // Routing.
+    let r = json_call(&app, Method::GET, "/api/v1/nowhere", token, None).await;
+    problem("unknown route", &r, StatusCode::NOT_FOUND, "not_found");
+    let r = send(app.client.get(app.url("/api/v1/nowhere"))).await;
+    problem(
+        "unknown route without a token",
+        &r,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let r = json_call(&app, Method::PUT, orgs, token, Some(json!({}))).await;
+    problem(
+        "wrong method",
+        &r,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+    let r = json_call(&app, Method::DELETE, &format!("{orgs}/{org}"), token, None).await;
+    problem(
+        "wrong method on an item",
+        &r,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+
+    // Domain rules of users.
+    let users = "/api/v1/users";
+    for bad in ["not-an-email", "jan@", "@x.nl", "jan@nl", "a b@x.nl"] {
+        let r = json_call(&app, Method::POST, users, token, Some(new_user(bad, org))).await;
+        invalid_field(&format!("email {bad:?}"), &r, "email");
+    }
+    let mut body = new_user("short@errors.test", org);
+    body["password"] = json!("123456789");
+    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    invalid_field("short password", &r, "password");
+    let r = json_call(
+        &app,
+        Method::POST,
+        users,
+        token,
+        Some(new_user("Jan.Jansen@Errors.test", org)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let existing = r.body["id"].as_str().expect("id").to_owned();
+    let r = json_call(
+        &app,
+        Method::POST,
+        users,
+        token,
+        Some(new_user("jan.jansen@errors.TEST", org)),
+    )
+    .await;
+    problem("duplicate e-mail", &r, StatusCode::CONFLICT, "email_taken");
+    let r = json_call(
+        &app,
+        Method::POST,
+        users,
+        token,
+        Some(new_user("  JAN.JANSEN@ERRORS.TEST ", org)),
+    )
+    .await;
+    problem(
+        "duplicate e-mail, upper case",
+        &r,
+        StatusCode::CONFLICT,
+        "email_taken",
+    );
+    let r = json_call(
+        &app,
+        Method::POST,
+        users,
+        token,
+        Some(new_user("other@errors.test", org)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let other = r.body["id"].as_str().expect("id").to_owned();
+    let r = json_call(
+        &app,
+        Method::PATCH,
+        &format!("{users}/{other}"),
+        token,
+        Some(json!({"email": "JAN.jansen@errors.test"})),
+    )
+    .await;
+    problem(
+        "e-mail changed to a taken one",
+        &r,
+        StatusCode::CONFLICT,
+        "email_taken",
+    );
+    let r = json_call(
+        &app,
+        Method::POST,
+        users,
+        token,
+        Some(new_user("nobody@errors.test", Uuid::now_v7())),
+    )
+    .await;
+    invalid_field("unknown organisation", &r, "organization_id");
+    let mut body = new_user("noroles@errors.test", org);
+    body["roles"] = json!([]);
+    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    invalid_field("no roles", &r, "roles");
+    let mut body = new_user("badrole@errors.test", org);
+    body["roles"] = json!(["wizard"]);
+    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    invalid("unknown role", &r);
+    let r = json_call(
+        &app,
+        Method::PATCH,
+        &format!("{users}/{existing}"),
+        token,
+        Some(json!({"password": "short"})),
+    )
+    .await;
+    invalid_field("short password in a patch", &r, "password");
+    let r = json_call(
+        &app,
+        Method::PATCH,
+        &format!("{users}/{existing}"),
+        token,
+        Some(json!({"organization_id": Uuid::now_v7()})),
+    )
+    .await;
+    invalid_field("moved to an unknown organisation", &r, "organization_id");
+    let r = json_call(
+        &app,
+        Method::GET,
+        &format!("{users}/{}", Uuid::now_v7()),
+        token,
+        None,
+    )
+    .await;
+    problem("unknown user", &r, StatusCode::NOT_FOUND, "not_found");
+
+    // Organisations and clients.
+    let r = json_call(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        Some(json!({"name": "Provider Errors", "kind": "other"})),
+    )
+    .await;
+    problem(
+        "duplicate organisation",
+        &r,
+        StatusCode::CONFLICT,
+        "organization_exists",
+    );
+    let second = app
+        .create_org(&admin, "Provider Errors 2", "provider")
+        .await;
+    let r = json_call(
+        &app,
+        Method::PATCH,
+        &format!("{orgs}/{second}"),
+        token,
+        Some(json!({"name": "Provider Errors"})),
+    )
+    .await;
+    problem(
+        "renamed to a taken name",
+        &r,
+        StatusCode::CONFLICT,
+        "organization_exists",
+    );
+    let r = json_call(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        Some(json!({"name": "   ", "kind": "other"})),
+    )
+    .await;
+    invalid_field("blank name", &r, "name");
+    let r = json_call(
+        &app,
+        Method::GET,
+        &format!("{orgs}/{}", Uuid::now_v7()),
+        token,
+        None,
+    )
+    .await;
+    problem(
+        "unknown organisation",
+        &r,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let clients = "/api/v1/clients";
+    let r = json_call(
+        &app,
+        Method::POST,
+        clients,
+        token,
+        Some(json!({"name": "Partner", "scopes": ["catalog:read", "everything:write"]})),
+    )
+    .await;
+    invalid_field("unknown scope", &r, "scopes");
+    let r = json_call(
+        &app,
+        Method::POST,
+        clients,
+        token,
+        Some(json!({"name": "Partner", "scopes": []})),
+    )
+    .await;
+    invalid_field("no scopes", &r, "scopes");
+    let r = json_call(
+        &app,
+        Method::POST,
+        clients,
+        token,
+        Some(json!({"name": "Partner", "organization_id": Uuid::now_v7(), "scopes": ["catalog:read"]})),
+    )
+    .await;
+    invalid_field("client of an unknown organisation", &r, "organization_id");
+    let r = json_call(
+        &app,
+        Method::DELETE,
+        &format!("{clients}/{}", Uuid::now_v7()),
+        token,
+        None,
+    )
+    .await;
+    problem("unknown client", &r, StatusCode::NOT_FOUND, "not_found");
+
+    // Sizes.
+    let long = "x".repeat(100 * 1024);
+    let r = json_call(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        Some(json!({"name": long, "kind": "other"})),
+    )
+    .await;
+    invalid("100 KiB organisation name", &r);
+    let r = json_call(
+        &app,
+        Method::POST,
+        users,
+        token,
+        Some(json!({
+            "email": "long@errors.test", "name": long, "organization_id": org,
+            "roles": ["professional"], "password": PASSWORD,
+        })),
+    )
+    .await;
+    invalid("100 KiB user name", &r);
+    let r = json_call(
+        &app,
+        Method::POST,
+        clients,
+        token,
+        Some(json!({"name": long, "scopes": ["catalog:read"]})),
+    )
+    .await;
+    invalid("100 KiB client name", &r);
+
+    let huge = format!(
+        r#"{{"name": "{}", "kind": "other"}}"#,
+        "x".repeat(10 * 1024 * 1024)
+    );
+    let r = raw(
+        &app,
+        Method::POST,
+        orgs,
+        token,
+        "application/json",
+        huge.clone(),
+    )
+    .await;
+    problem(
+        "10 MiB with Content-Length",
+        &r,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = huge
+        .as_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+    let r = raw(&app, Method::POST, orgs, token, "application/json", body).await;
+    problem(
+        "10 MiB chunked",
+        &r,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    // A small chunked body still arrives whole.
+    let small = br#"{"name": "Chunked organisation", "kind": "other"}"#;
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        small.chunks(7).map(|c| Ok(c.to_vec())).collect();
+    let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+    let r = raw(&app, Method::POST, orgs, token, "application/json", body).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "small chunked body: {}",
+        r.body
+    );
+    assert_eq!(r.body["name"], "Chunked organisation");
+
+    // Still standing.
+    let r = send(app.client.get(app.url("/health"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = json_call(&app, Method::GET, orgs, token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -1,6 +1,12 @@
 //! Black-box tests over HTTP against a spawned app, on SQLite by default and on
 //! PostgreSQL when `TEST_DATABASE_URL` is set.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly at the first surprise"
+)]
+
 mod access;
 mod errors;
 mod helpers;

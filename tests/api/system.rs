@@ -106,10 +106,10 @@ async fn the_binary_starts_fast_and_drains_requests_on_sigterm() {
         .unwrap();
     let client = reqwest::Client::new();
     loop {
-        if let Ok(r) = client.get(format!("{base}/ready")).send().await {
-            if r.status() == StatusCode::OK {
-                break;
-            }
+        if let Ok(r) = client.get(format!("{base}/ready")).send().await
+            && r.status() == StatusCode::OK
+        {
+            break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),

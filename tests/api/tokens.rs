@@ -83,7 +83,7 @@ async fn a_signed_token_works_and_every_forgery_is_401() {
         "academy-api".into(),
     );
     cases.push(("unknown key", other.sign(&claims(&admin)).unwrap()));
-    let mut foreign_sig = admin.token.rsplitn(2, '.').nth(1).unwrap().to_owned();
+    let mut foreign_sig = admin.token.rsplit_once('.').unwrap().0.to_owned();
     let other_token = other.sign(&claims(&admin)).unwrap();
     foreign_sig.push('.');
     foreign_sig.push_str(other_token.rsplit('.').next().unwrap());
@@ -252,7 +252,8 @@ async fn concurrent_use_of_one_refresh_token_lets_at_most_one_through() {
 #[tokio::test]
 async fn grant_errors_follow_rfc_6749() {
     let app = TestApp::spawn().await;
-    let cases: Vec<(Vec<(&str, &str)>, StatusCode, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![], StatusCode::BAD_REQUEST, "invalid_request"),
         (
             vec![("grant_type", "implicit")],
