@@ -101,6 +101,9 @@ pub enum ApiError {
     /// The body is larger than 1 MiB (`payload_too_large`).
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
+    /// The body's media type is not the one this operation takes (`unsupported_media_type`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// The input is well-formed but invalid (`validation_failed`, with `errors`).
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
@@ -265,11 +268,11 @@ pub fn problem_from_poem_error(err: poem::Error) -> Response {
             )
         }
     } else if err.is::<ContentTypeError>() {
-        return generic(
+        ApiError::UnsupportedMediaType(Json(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            &err.to_string(),
-        );
+            err.to_string(),
+        )))
     } else if err.is::<ParseMultipartError>() {
         ApiError::bad_request("malformed_body", err.to_string())
     } else {

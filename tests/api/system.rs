@@ -167,3 +167,60 @@ async fn the_binary_starts_fast_and_drains_requests_on_sigterm() {
     };
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[tokio::test]
+async fn the_command_line_creates_an_admin_with_the_password_from_stdin() {
+    use std::io::Write;
+    let (_db, url) = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |stdin: &'static str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_academy"))
+            .args([
+                "user",
+                "create-admin",
+                "--email",
+                "Coordinator@Academy.test",
+            ])
+            .env("ACADEMY_DATABASE_URL", &url)
+            .env("ACADEMY_DATA_DIR", dir.path().join("data"))
+            .env("RUST_LOG", "warn")
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("short\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
+    let ok = run("a-good-password\n");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("coordinator@academy.test"));
+
+    // The admin can sign in through the service on the same database.
+    let conn = academy::db::connect(&url, 2).await.unwrap();
+    let view =
+        academy::domain::users::create_admin(&conn, "coordinator@academy.test", "a-good-password")
+            .await
+            .unwrap();
+    assert_eq!(view.roles, vec![entity::Role::Admin]);
+    let openapi = Command::new(env!("CARGO_BIN_EXE_academy"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(openapi.status.success());
+    let spec: Value = serde_json::from_slice(&openapi.stdout).unwrap();
+    assert!(spec["paths"]["/api/v1/auth/token"].is_object());
+}
