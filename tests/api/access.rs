@@ -107,6 +107,24 @@ impl World {
         }
     }
 
+    /// `text` with the known ids replaced by names, for readable mismatches.
+    fn describe(&self, text: &str) -> String {
+        let names = [
+            (self.admin.id, "{admin}"),
+            (self.professional.id, "{professional_a}"),
+            (self.trainer.id, "{trainer_a}"),
+            (self.hr.id, "{hr_a}"),
+            (self.subject_a.id, "{subject_a}"),
+            (self.subject_b.id, "{subject_b}"),
+            (self.org_a, "{org_a}"),
+            (self.org_b, "{org_b}"),
+            (self.victim, "{deleted_client}"),
+        ];
+        names.iter().fold(text.to_owned(), |t, (id, name)| {
+            t.replace(&id.to_string(), name)
+        })
+    }
+
     fn user(&self, who: Who) -> Option<&Actor> {
         match who {
             Professional => Some(&self.professional),
@@ -500,9 +518,10 @@ async fn access_matrix_allows_exactly_the_documented_cells() {
                 case.body.clone(),
             )
             .await;
+        let label = w.describe(&case.to_string());
         if status != case.expected {
             mismatches.push(format!(
-                "{case}: expected {}, got {status}: {body}",
+                "{label}: expected {}, got {status}: {body}",
                 case.expected
             ));
             continue;
@@ -510,7 +529,7 @@ async fn access_matrix_allows_exactly_the_documented_cells() {
         if let Some(code) = refusal_code(status)
             && (body["code"] != code || body["status"] != status.as_u16())
         {
-            mismatches.push(format!("{case}: expected a `{code}` problem, got {body}"));
+            mismatches.push(format!("{label}: expected a `{code}` problem, got {body}"));
         }
     }
     for m in &mismatches {
