@@ -4,7 +4,7 @@ use poem::http::StatusCode;
 use poem::{Body, Endpoint, Middleware, Request};
 
 /// Refuses bodies over the limit with 413, whether announced by `Content-Length` or
-/// sent chunked. Bodies without a length are read up to the limit.
+/// sent without a length (chunked, or over HTTP/2). Those are read up to the limit.
 pub struct BodyLimit(pub usize);
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
@@ -41,18 +41,14 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             Some(n) if n > self.max as u64 => return Err(too_large()),
             Some(_) => {}
             None => {
-                let chunked = req
-                    .headers()
-                    .get(poem::http::header::TRANSFER_ENCODING)
-                    .is_some();
-                if chunked {
-                    let bytes = req
-                        .take_body()
-                        .into_bytes_limit(self.max)
-                        .await
-                        .map_err(|_| too_large())?;
-                    req.set_body(Body::from(bytes));
-                }
+                // No announced length (HTTP/1.1 chunked, or HTTP/2 and later, which never
+                // carry Transfer-Encoding): read at most the limit.
+                let bytes = req
+                    .take_body()
+                    .into_bytes_limit(self.max)
+                    .await
+                    .map_err(|_| too_large())?;
+                req.set_body(Body::from(bytes));
             }
         }
         self.inner.call(req).await

@@ -667,3 +667,37 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(&app, Method::GET, orgs, token, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_body_limit_holds_over_http2_without_a_length() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let mut huge = br#"{"name": "Smuggled over h2c", "kind": "other"}"#.to_vec();
+    huge.extend(std::iter::repeat_n(b' ', 3 * 1024 * 1024));
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        huge.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let resp = h2
+        .post(app.url("/api/v1/organizations"))
+        .bearer_auth(&admin.token)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "payload_too_large");
+    let (_, orgs) = app.get("/api/v1/organizations", &admin.token).await;
+    assert!(
+        !orgs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["name"] == "Smuggled over h2c")
+    );
+}
