@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::{EndpointExt, IntoEndpoint, Route, Server};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, Server};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::keys::KeyRing;
@@ -94,11 +94,19 @@ impl AppState {
 /// The whole HTTP application.
 pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Response> {
     let api = api::service(&state.config.public_url);
-    let spec = api.spec_endpoint();
+    let spec = api::spec_json(&state.config.public_url);
+    let allow = Arc::new(api::AllowTable::from_spec(&spec));
     let docs = api.swagger_ui();
     Route::new()
         .nest("/", api)
-        .at("/openapi.json", spec)
+        .at(
+            "/openapi.json",
+            poem::endpoint::make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type("application/json; charset=utf-8")
+                    .body(spec.clone())
+            }),
+        )
         .nest("/docs", docs)
         .into_endpoint()
         .with(http::BodyLimit(MAX_BODY_BYTES))
@@ -110,6 +118,20 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
             }
             resp
         })
+        .around(move |ep, req| {
+            let allow = allow.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let mut resp = ep.call(req).await?;
+                if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+                    && let Some(methods) = allow.allow(&path)
+                    && let Ok(value) = poem::http::HeaderValue::from_str(methods)
+                {
+                    resp.headers_mut().insert(poem::http::header::ALLOW, value);
+                }
+                Ok(resp)
+            }
+        })
         .data(state.clone())
         .with(telemetry::Observe(state.metrics.clone()))
 }
@@ -118,7 +140,7 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
 pub fn openapi_json() -> String {
     // The document depends on the types only; the server listed is a placeholder that
     // each deployment's `/openapi.json` replaces with its own public URL.
-    api::service("http://127.0.0.1:8080").spec()
+    api::spec_json("http://127.0.0.1:8080")
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.

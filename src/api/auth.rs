@@ -89,6 +89,7 @@ impl OAuthError {
 }
 
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "token_parse_error")]
 enum TokenResult {
     /// Tokens issued.
     #[oai(status = 200)]
@@ -118,6 +119,15 @@ enum TokenResult {
         #[oai(header = "Retry-After")]
         u64,
     ),
+    /// The body is not form-encoded (`unsupported_media_type`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// The service failed; nothing was changed.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// The database cannot be reached; try again shortly.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
 }
 
 /// A revocation request (RFC 7009).
@@ -130,6 +140,7 @@ pub struct RevokeRequest {
 }
 
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "revoke_parse_error")]
 enum RevokeResult {
     /// Revoked, or the token was unknown (RFC 7009 answers the same).
     #[oai(status = 200)]
@@ -137,6 +148,15 @@ enum RevokeResult {
     /// No token given (`invalid_request`).
     #[oai(status = 400)]
     BadRequest(Json<OAuthError>),
+    /// The body is not form-encoded (`unsupported_media_type`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// The service failed; nothing was changed.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// The database cannot be reached; try again shortly.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
 }
 
 /// A public key of the service.
@@ -197,12 +217,12 @@ impl AuthApi {
         state: Data<&Arc<AppState>>,
         req: &Request,
         body: Form<TokenRequest>,
-    ) -> Result<TokenResult, ApiError> {
+    ) -> TokenResult {
         let body = body.0;
         let result = match body.grant_type.as_deref() {
             Some("password") => match (body.username.as_deref(), body.password.as_deref()) {
                 (Some(u), Some(p)) => grants::password_grant(&state.db, &state.tokens, u, p).await,
-                _ => return Ok(invalid_request("`username` and `password` are required")),
+                _ => return invalid_request("`username` and `password` are required"),
             },
             Some("client_credentials") => {
                 let (id, secret) = match basic_credentials(req) {
@@ -210,9 +230,7 @@ impl AuthApi {
                     None => match (body.client_id, body.client_secret) {
                         (Some(i), Some(s)) => (i, s),
                         _ => {
-                            return Ok(invalid_request(
-                                "`client_id` and `client_secret` are required",
-                            ));
+                            return invalid_request("`client_id` and `client_secret` are required");
                         }
                     },
                 };
@@ -220,16 +238,16 @@ impl AuthApi {
             }
             Some("refresh_token") => match body.refresh_token.as_deref() {
                 Some(t) => grants::refresh_grant(&state.db, &state.tokens, t).await,
-                None => return Ok(invalid_request("`refresh_token` is required")),
+                None => return invalid_request("`refresh_token` is required"),
             },
             Some(_) => {
-                return Ok(TokenResult::BadRequest(Json(OAuthError::new(
+                return TokenResult::BadRequest(Json(OAuthError::new(
                     StatusCode::BAD_REQUEST,
                     "unsupported_grant_type",
                     "grant_type must be password, client_credentials or refresh_token",
-                ))));
+                )));
             }
-            None => return Ok(invalid_request("`grant_type` is required")),
+            None => return invalid_request("`grant_type` is required"),
         };
         let response = match result {
             Ok(grant) => ok(grant),
@@ -256,9 +274,16 @@ impl AuthApi {
                 )),
                 retry_after,
             ),
-            Err(GrantError::Domain(e)) => return Err(e.into()),
+            Err(GrantError::Domain(e)) => {
+                let (internal, problem) = server_failure(e);
+                if internal {
+                    TokenResult::Internal(Json(problem))
+                } else {
+                    TokenResult::Unavailable(Json(problem))
+                }
+            }
         };
-        Ok(response)
+        response
     }
 
     /// Revoke a refresh token
@@ -269,20 +294,21 @@ impl AuthApi {
         method = "post",
         operation_id = "revokeToken"
     )]
-    async fn revoke(
-        &self,
-        state: Data<&Arc<AppState>>,
-        body: Form<RevokeRequest>,
-    ) -> Result<RevokeResult, ApiError> {
+    async fn revoke(&self, state: Data<&Arc<AppState>>, body: Form<RevokeRequest>) -> RevokeResult {
         let Some(token) = body.0.token.filter(|t| !t.is_empty()) else {
-            return Ok(RevokeResult::BadRequest(Json(OAuthError::new(
+            return RevokeResult::BadRequest(Json(OAuthError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "`token` is required",
-            ))));
+            )));
         };
-        grants::revoke(&state.db, &token).await?;
-        Ok(RevokeResult::Ok)
+        match grants::revoke(&state.db, &token).await {
+            Ok(()) => RevokeResult::Ok,
+            Err(e) => match server_failure(e) {
+                (true, p) => RevokeResult::Internal(Json(p)),
+                (false, p) => RevokeResult::Unavailable(Json(p)),
+            },
+        }
     }
 
     /// The service's public keys
@@ -309,6 +335,57 @@ impl AuthApi {
             })
             .collect();
         JwksResult::Ok(Json(JwkSet { keys }), "public, max-age=300".to_owned())
+    }
+}
+
+/// A failure that is not the client's: `(true, …)` for 500, `(false, …)` for 503.
+fn server_failure(e: crate::error::DomainError) -> (bool, Problem) {
+    match ApiError::from(e) {
+        ApiError::Unavailable(Json(p)) => (false, p),
+        ApiError::Internal(Json(p)) => (true, p),
+        other => {
+            tracing::error!(error = ?other, "unexpected error on the token endpoint");
+            (
+                true,
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "the service failed to handle the request; nothing was changed",
+                ),
+            )
+        }
+    }
+}
+
+/// A request that cannot be read: RFC 6749 `invalid_request`, or 415 for a body that
+/// is not form-encoded.
+fn parse_failure(err: &poem::Error) -> Result<OAuthError, Problem> {
+    if err.is::<poem_openapi::error::ContentTypeError>() {
+        Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be application/x-www-form-urlencoded",
+        ))
+    } else {
+        Ok(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("the request cannot be read: {err}"),
+        ))
+    }
+}
+
+fn token_parse_error(err: poem::Error) -> TokenResult {
+    match parse_failure(&err) {
+        Ok(e) => TokenResult::BadRequest(Json(e)),
+        Err(p) => TokenResult::UnsupportedMediaType(Json(p)),
+    }
+}
+
+fn revoke_parse_error(err: poem::Error) -> RevokeResult {
+    match parse_failure(&err) {
+        Ok(e) => RevokeResult::BadRequest(Json(e)),
+        Err(p) => RevokeResult::UnsupportedMediaType(Json(p)),
     }
 }
 

@@ -6,7 +6,7 @@ use entity::api_client;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
@@ -22,14 +22,51 @@ use crate::domain::paging::PageRequest;
 #[oai(deny_unknown_fields)]
 pub struct NewClient {
     /// Display name (1–200 characters).
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+    ))]
     pub name: String,
     /// Bind the client to one organisation: it then acts for that organisation only.
     pub organization_id: Option<Uuid>,
     /// Scopes: `catalog:read`, `registrations:read`, `registrations:write`,
     /// `reports:read`, `certificates:read`.
-    #[oai(validator(max_items = 10))]
-    pub scopes: Vec<String>,
+    #[oai(validator(min_items = 1, max_items = 10))]
+    pub scopes: Vec<Scope>,
+}
+
+/// A permission a partner client can be granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum Scope {
+    /// Read the catalogue.
+    #[oai(rename = "catalog:read")]
+    CatalogRead,
+    /// Read registrations of its organisation.
+    #[oai(rename = "registrations:read")]
+    RegistrationsRead,
+    /// Register people of its organisation.
+    #[oai(rename = "registrations:write")]
+    RegistrationsWrite,
+    /// Read reports of its organisation.
+    #[oai(rename = "reports:read")]
+    ReportsRead,
+    /// Read certificates of its organisation's people.
+    #[oai(rename = "certificates:read")]
+    CertificatesRead,
+}
+
+impl Scope {
+    /// The scope's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CatalogRead => "catalog:read",
+            Self::RegistrationsRead => "registrations:read",
+            Self::RegistrationsWrite => "registrations:write",
+            Self::ReportsRead => "reports:read",
+            Self::CertificatesRead => "certificates:read",
+        }
+    }
 }
 
 /// A partner client. The secret is never shown again after creation.
@@ -40,12 +77,14 @@ pub struct Client {
     /// Display name.
     pub name: String,
     /// Organisation it acts for, if bound.
+    #[oai(nullable)]
     pub organization_id: Option<Uuid>,
     /// Granted scopes.
     pub scopes: Vec<String>,
     /// Creation time (UTC).
     pub created_at: Timestamp,
     /// When it was revoked, if it was.
+    #[oai(nullable)]
     pub revoked_at: Option<Timestamp>,
 }
 
@@ -72,6 +111,7 @@ pub struct CreatedClient {
     /// Display name.
     pub name: String,
     /// Organisation it acts for, if bound.
+    #[oai(nullable)]
     pub organization_id: Option<Uuid>,
     /// Granted scopes.
     pub scopes: Vec<String>,
@@ -123,8 +163,10 @@ impl ClientsApi {
         _auth: AdminAuth,
         body: Json<NewClient>,
     ) -> Result<ClientCreated, ApiError> {
-        let created =
-            clients::create(&state.db, &body.name, body.organization_id, &body.scopes).await?;
+        let created = {
+            let scopes: Vec<String> = body.scopes.iter().map(|s| s.as_str().to_owned()).collect();
+            clients::create(&state.db, &body.name, body.organization_id, &scopes).await?
+        };
         let c = created.client;
         let location = format!("/api/v1/clients/{}", c.id);
         Ok(ClientCreated::Created(

@@ -54,3 +54,92 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         )
         .server(public_url.to_owned())
 }
+
+/// The OpenAPI document as served and committed. poem-openapi does not mark request
+/// objects that refuse unknown fields; this adds `additionalProperties: false` to every
+/// schema reachable from a JSON request body, so the document tells the truth.
+pub fn spec_json(public_url: &str) -> String {
+    let raw = service(public_url).spec();
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&raw) else {
+        return raw;
+    };
+    let mut pending = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                let content = op["requestBody"]["content"].as_object();
+                for (media, body) in content.into_iter().flatten() {
+                    if media.starts_with("application/json") {
+                        collect_refs(&body["schema"], &mut pending);
+                    }
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some(reference) = pending.pop() {
+        let Some(name) = reference.strip_prefix("#/components/schemas/") else {
+            continue;
+        };
+        if !seen.insert(name.to_owned()) {
+            continue;
+        }
+        let schema = &mut doc["components"]["schemas"][name];
+        if schema["type"] == "object" {
+            schema["additionalProperties"] = serde_json::Value::Bool(false);
+        }
+        collect_refs(schema, &mut pending);
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or(raw)
+}
+
+fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => out.push(r.to_owned()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Which methods each path of the document takes, for the `Allow` header of 405s.
+pub struct AllowTable(Vec<(Vec<String>, String)>);
+
+impl AllowTable {
+    /// Builds the table from a document made by [`spec_json`].
+    pub fn from_spec(spec: &str) -> Self {
+        let doc: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+        let mut rows = Vec::new();
+        if let Some(paths) = doc["paths"].as_object() {
+            for (path, item) in paths {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> = item
+                    .as_object()
+                    .map(|o| o.keys().map(|m| m.to_uppercase()).collect())
+                    .unwrap_or_default();
+                methods.sort();
+                rows.push((segments, methods.join(", ")));
+            }
+        }
+        Self(rows)
+    }
+
+    /// The `Allow` value for a request path, if the path exists.
+    pub fn allow(&self, path: &str) -> Option<&str> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.0.iter().find_map(|(segments, methods)| {
+            let matches = segments.len() == parts.len()
+                && segments
+                    .iter()
+                    .zip(&parts)
+                    .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()));
+            matches.then_some(methods.as_str())
+        })
+    }
+}

@@ -89,7 +89,11 @@ impl From<organization::Model> for Organization {
 #[oai(deny_unknown_fields)]
 pub struct NewOrganization {
     /// Name, unique (1–200 characters).
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+    ))]
     pub name: String,
     /// Kind.
     pub kind: Kind,
@@ -100,7 +104,11 @@ pub struct NewOrganization {
 #[oai(deny_unknown_fields)]
 pub struct OrganizationPatch {
     /// New name.
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+    ))]
     pub name: Option<String>,
     /// New kind.
     pub kind: Option<Kind>,

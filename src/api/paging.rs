@@ -10,6 +10,7 @@ macro_rules! page_type {
             /// The items of this page.
             pub items: Vec<$item>,
             /// Pass as `?cursor=` for the next page; `null` on the last page.
+            #[oai(nullable)]
             pub next_cursor: Option<String>,
         }
     };

@@ -334,14 +334,104 @@ fn describe_validator(reason: &str) -> String {
     format!("does not satisfy {rule}")
 }
 
-/// poem-openapi reports payload type errors without the field path; the message names
-/// the expected type and the value found, or the unknown or missing field.
+/// poem-openapi reports payload type errors as `Expected input type "T", found …`
+/// followed by `(occurred while parsing "Parent")` for every enclosing type, without the
+/// field names. The field is recovered from the document: the property of each parent
+/// whose schema is the next inner type.
 fn split_payload_reason(reason: &str) -> (String, String) {
-    let field = reason
-        .split('`')
-        .nth(1)
-        .filter(|_| reason.contains("field `"))
-        .unwrap_or("body")
-        .to_owned();
-    (field, reason.to_owned())
+    let field = if reason.contains("field `") {
+        reason.split('`').nth(1).map(str::to_owned)
+    } else {
+        field_from_type_chain(reason)
+    }
+    .unwrap_or_else(|| "body".to_owned());
+    let message = match reason.split_once("verification failed.") {
+        Some((_, rule)) if rule.trim_start().starts_with("pattern") => {
+            "has an invalid format".to_owned()
+        }
+        Some((_, rule)) => format!("does not satisfy {}", rule.trim()),
+        None => plain_type_error(reason),
+    };
+    (field, message)
+}
+
+static SPEC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    serde_json::from_str(&super::spec_json("http://127.0.0.1")).unwrap_or_default()
+});
+
+fn quoted_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+    text.match_indices(marker)
+        .filter_map(|(i, _)| text[i + marker.len()..].split('"').next())
+        .collect()
+}
+
+fn field_from_type_chain(reason: &str) -> Option<String> {
+    // Innermost first: the expected type, then each enclosing type.
+    let mut chain = quoted_after(reason, "Expected input type \"");
+    chain.extend(quoted_after(reason, "failed to parse \""));
+    chain.extend(quoted_after(reason, "occurred while parsing \""));
+    chain.dedup();
+    let schemas = SPEC["components"]["schemas"].as_object()?;
+    let mut path: Vec<String> = Vec::new();
+    for pair in chain.windows(2).rev() {
+        let (child, parent) = (pair[0], pair[1]);
+        if parent.starts_with("list_") {
+            if let Some(last) = path.last_mut() {
+                last.push_str("[]");
+            }
+            continue;
+        }
+        let props = schemas.get(parent)?["properties"].as_object()?;
+        let mut matching = props
+            .iter()
+            .filter(|(_, schema)| type_name(schema) == child)
+            .map(|(name, _)| name.clone());
+        let name = matching.next()?;
+        if matching.next().is_some() {
+            break;
+        }
+        path.push(name);
+    }
+    (!path.is_empty()).then(|| path.join("."))
+}
+
+/// poem-openapi's name of the type a property schema stands for.
+fn type_name(schema: &serde_json::Value) -> String {
+    let schema = schema["allOf"]
+        .as_array()
+        .and_then(|a| a.first())
+        .unwrap_or(schema);
+    if let Some(r) = schema["$ref"].as_str() {
+        return r.trim_start_matches("#/components/schemas/").to_owned();
+    }
+    let ty = schema["type"].as_str().unwrap_or_default();
+    if ty == "array" {
+        return format!("list_{}", type_name(&schema["items"]));
+    }
+    match schema["format"].as_str() {
+        Some(f) => format!("{ty}_{f}"),
+        None => ty.to_owned(),
+    }
+}
+
+/// `Expected input type "Kind", found "castle". (occurred while …)` becomes
+/// `expected Kind, found "castle"`; a `null` where a value is needed becomes `is required`.
+fn plain_type_error(reason: &str) -> String {
+    let first = reason
+        .split(" (occurred while parsing")
+        .next()
+        .unwrap_or(reason);
+    if let Some(rest) = first.strip_prefix("Expected input type \"")
+        && let Some((ty, found)) = rest.split_once("\", found ")
+    {
+        let found = found.trim_end_matches('.');
+        if found == "null" {
+            return "is required".to_owned();
+        }
+        let ty = ty
+            .trim_start_matches("string_")
+            .replace("list_", "list of ");
+        return format!("expected {ty}, found {found}");
+    }
+    first.to_owned()
 }

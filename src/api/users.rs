@@ -107,7 +107,11 @@ pub struct RegisterMembership {
     /// The register.
     pub register: RegisterName,
     /// Registration number (1–64 characters).
-    #[oai(validator(max_length = 64))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+    ))]
     pub number: String,
     /// Start of the current 5-year registration period.
     pub period_start: NaiveDate,
@@ -119,6 +123,7 @@ pub struct User {
     /// Identifier.
     pub id: Uuid,
     /// E-mail address (lower-cased); `null` once erased.
+    #[oai(nullable)]
     pub email: Option<String>,
     /// Full name.
     pub name: String,
@@ -165,21 +170,28 @@ impl From<UserView> for User {
 #[oai(deny_unknown_fields)]
 pub struct NewUser {
     /// E-mail address, unique regardless of case.
-    #[oai(validator(max_length = 254))]
+    #[oai(validator(
+        max_length = 254,
+        pattern = "^\\s*[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f.]+(\\.[^@\\s\\x00-\\x1f\\x7f.]+)+\\s*$"
+    ))]
     pub email: String,
     /// Full name (1–200 characters).
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+    ))]
     pub name: String,
     /// Organisation (HR: their own).
     pub organization_id: Uuid,
     /// Roles, at least one (HR cannot grant `admin`).
-    #[oai(validator(max_items = 4))]
+    #[oai(validator(min_items = 1, max_items = 4))]
     pub roles: Vec<RoleName>,
     /// Register memberships, one per register.
     #[oai(default, validator(max_items = 5))]
     pub registers: Vec<RegisterMembership>,
     /// Initial password (10–1024 characters); without one the user cannot sign in yet.
-    #[oai(validator(max_length = 1024))]
+    #[oai(validator(min_length = 10, max_length = 1024))]
     pub password: Option<String>,
 }
 
@@ -188,21 +200,28 @@ pub struct NewUser {
 #[oai(deny_unknown_fields)]
 pub struct UserPatch {
     /// New e-mail address.
-    #[oai(validator(max_length = 254))]
+    #[oai(validator(
+        max_length = 254,
+        pattern = "^\\s*[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f.]+(\\.[^@\\s\\x00-\\x1f\\x7f.]+)+\\s*$"
+    ))]
     pub email: Option<String>,
     /// New name.
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+    ))]
     pub name: Option<String>,
     /// Move to another organisation (admins only).
     pub organization_id: Option<Uuid>,
     /// Replace the roles.
-    #[oai(validator(max_items = 4))]
+    #[oai(validator(min_items = 1, max_items = 4))]
     pub roles: Option<Vec<RoleName>>,
     /// Replace the register memberships.
     #[oai(validator(max_items = 5))]
     pub registers: Option<Vec<RegisterMembership>>,
     /// Set a new password; signs the user out everywhere.
-    #[oai(validator(max_length = 1024))]
+    #[oai(validator(min_length = 10, max_length = 1024))]
     pub password: Option<String>,
     /// Disable (`true`) or re-enable (`false`) sign-in.
     pub disabled: Option<bool>,

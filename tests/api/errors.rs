@@ -101,7 +101,10 @@ fn invalid_field(what: &str, reply: &Reply, field: &str) {
     assert!(
         errors
             .iter()
-            .any(|e| e["field"] == field && e["message"].is_string()),
+            .any(|e| e["field"].as_str().is_some_and(|f| f == field
+                || f.strip_prefix(field)
+                    .is_some_and(|rest| rest.starts_with(['[', '.'])))
+                && e["message"].is_string()),
         "{what}: no error for `{field}` in {body}"
     );
 }
@@ -700,4 +703,33 @@ async fn the_body_limit_holds_over_http2_without_a_length() {
             .iter()
             .any(|o| o["name"] == "Smuggled over h2c")
     );
+}
+
+#[tokio::test]
+async fn type_errors_name_the_field_and_405_lists_the_allowed_methods() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let cases = [
+        (
+            json!({"name": "X", "kind": "castle"}),
+            "kind",
+            "expected Kind, found \"castle\"",
+        ),
+        (json!({"kind": "provider"}), "name", "is required"),
+        (json!({"name": "X"}), "kind", "is required"),
+    ];
+    for (body, field, message) in cases {
+        let (status, problem) = app.post("/api/v1/organizations", &admin.token, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        assert_eq!(problem["errors"][0]["message"], message, "{problem}");
+    }
+    let resp = app
+        .client
+        .put(app.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(resp.headers()["allow"], "GET, POST");
 }
