@@ -249,7 +249,7 @@ impl AuthApi {
             }
             None => return invalid_request("`grant_type` is required"),
         };
-        let response = match result {
+        match result {
             Ok(grant) => ok(grant),
             Err(GrantError::InvalidGrant(why)) => TokenResult::BadRequest(Json(OAuthError::new(
                 StatusCode::BAD_REQUEST,
@@ -282,8 +282,7 @@ impl AuthApi {
                     TokenResult::Unavailable(Json(problem))
                 }
             }
-        };
-        response
+        }
     }
 
     /// Revoke a refresh token
@@ -359,15 +358,20 @@ fn server_failure(e: crate::error::DomainError) -> (bool, Problem) {
 
 /// A request that cannot be read: RFC 6749 `invalid_request`, or 415 for a body that
 /// is not form-encoded.
-fn parse_failure(err: &poem::Error) -> Result<OAuthError, Problem> {
+enum ParseFailure {
+    Request(OAuthError),
+    MediaType(Problem),
+}
+
+fn parse_failure(err: &poem::Error) -> ParseFailure {
     if err.is::<poem_openapi::error::ContentTypeError>() {
-        Err(Problem::new(
+        ParseFailure::MediaType(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "the body must be application/x-www-form-urlencoded",
         ))
     } else {
-        Ok(OAuthError::new(
+        ParseFailure::Request(OAuthError::new(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             &format!("the request cannot be read: {err}"),
@@ -377,15 +381,15 @@ fn parse_failure(err: &poem::Error) -> Result<OAuthError, Problem> {
 
 fn token_parse_error(err: poem::Error) -> TokenResult {
     match parse_failure(&err) {
-        Ok(e) => TokenResult::BadRequest(Json(e)),
-        Err(p) => TokenResult::UnsupportedMediaType(Json(p)),
+        ParseFailure::Request(e) => TokenResult::BadRequest(Json(e)),
+        ParseFailure::MediaType(p) => TokenResult::UnsupportedMediaType(Json(p)),
     }
 }
 
 fn revoke_parse_error(err: poem::Error) -> RevokeResult {
     match parse_failure(&err) {
-        Ok(e) => RevokeResult::BadRequest(Json(e)),
-        Err(p) => RevokeResult::UnsupportedMediaType(Json(p)),
+        ParseFailure::Request(e) => RevokeResult::BadRequest(Json(e)),
+        ParseFailure::MediaType(p) => RevokeResult::UnsupportedMediaType(Json(p)),
     }
 }
 
