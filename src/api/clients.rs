@@ -25,10 +25,12 @@ pub struct NewClient {
     #[oai(validator(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
     ))]
+    #[oai(deserialize_with = "crate::api::types::strict_string")]
     pub name: String,
     /// Bind the client to one organisation: it then acts for that organisation only.
+    #[oai(nullable)]
     pub organization_id: Option<Uuid>,
     /// Scopes: `catalog:read`, `registrations:read`, `registrations:write`,
     /// `reports:read`, `certificates:read`.
@@ -192,6 +194,7 @@ impl ClientsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<ClientList, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

@@ -92,8 +92,9 @@ pub struct NewOrganization {
     #[oai(validator(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
     ))]
+    #[oai(deserialize_with = "crate::api::types::strict_string")]
     pub name: String,
     /// Kind.
     pub kind: Kind,
@@ -107,10 +108,12 @@ pub struct OrganizationPatch {
     #[oai(validator(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
     ))]
+    #[oai(nullable, deserialize_with = "crate::api::types::strict_opt_string")]
     pub name: Option<String>,
     /// New kind.
+    #[oai(nullable)]
     pub kind: Option<Kind>,
 }
 
@@ -165,6 +168,7 @@ impl OrganizationsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<OrganizationList, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

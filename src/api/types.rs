@@ -71,3 +71,21 @@ impl ToJSON for Timestamp {
         ))
     }
 }
+
+/// A JSON string and nothing else (poem-openapi would also take numbers and booleans
+/// for a `String`, which the document does not allow).
+pub fn strict_string(value: Option<Value>) -> ParseResult<String> {
+    match value {
+        Some(Value::String(s)) => Ok(s),
+        other => Err(ParseError::expected_type(other.unwrap_or_default())),
+    }
+}
+
+/// An optional JSON string: absent or `null` is `None`.
+pub fn strict_opt_string(value: Option<Value>) -> ParseResult<Option<String>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(ParseError::expected_type(other)),
+    }
+}

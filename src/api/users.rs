@@ -110,8 +110,9 @@ pub struct RegisterMembership {
     #[oai(validator(
         min_length = 1,
         max_length = 64,
-        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
     ))]
+    #[oai(deserialize_with = "crate::api::types::strict_string")]
     pub number: String,
     /// Start of the current 5-year registration period.
     pub period_start: NaiveDate,
@@ -172,15 +173,17 @@ pub struct NewUser {
     /// E-mail address, unique regardless of case.
     #[oai(validator(
         max_length = 254,
-        pattern = "^\\s*[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f.]+(\\.[^@\\s\\x00-\\x1f\\x7f.]+)+\\s*$"
+        pattern = "^\\s*[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@\\s\\x00-\\x1f\\x7f-\\x9f.]+(\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f.]+)+\\s*$"
     ))]
+    #[oai(deserialize_with = "crate::api::types::strict_string")]
     pub email: String,
     /// Full name (1–200 characters).
     #[oai(validator(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
     ))]
+    #[oai(deserialize_with = "crate::api::types::strict_string")]
     pub name: String,
     /// Organisation (HR: their own).
     pub organization_id: Uuid,
@@ -188,10 +191,14 @@ pub struct NewUser {
     #[oai(validator(min_items = 1, max_items = 4))]
     pub roles: Vec<RoleName>,
     /// Register memberships, one per register.
-    #[oai(default, validator(max_items = 5))]
+    #[oai(nullable, default, validator(max_items = 5))]
     pub registers: Vec<RegisterMembership>,
     /// Initial password (10–1024 characters); without one the user cannot sign in yet.
-    #[oai(validator(min_length = 10, max_length = 1024))]
+    #[oai(
+        nullable,
+        validator(min_length = 10, max_length = 1024),
+        deserialize_with = "crate::api::types::strict_opt_string"
+    )]
     pub password: Option<String>,
 }
 
@@ -202,28 +209,36 @@ pub struct UserPatch {
     /// New e-mail address.
     #[oai(validator(
         max_length = 254,
-        pattern = "^\\s*[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f.]+(\\.[^@\\s\\x00-\\x1f\\x7f.]+)+\\s*$"
+        pattern = "^\\s*[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@\\s\\x00-\\x1f\\x7f-\\x9f.]+(\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f.]+)+\\s*$"
     ))]
+    #[oai(nullable, deserialize_with = "crate::api::types::strict_opt_string")]
     pub email: Option<String>,
     /// New name.
     #[oai(validator(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
     ))]
+    #[oai(nullable, deserialize_with = "crate::api::types::strict_opt_string")]
     pub name: Option<String>,
     /// Move to another organisation (admins only).
+    #[oai(nullable)]
     pub organization_id: Option<Uuid>,
     /// Replace the roles.
-    #[oai(validator(min_items = 1, max_items = 4))]
+    #[oai(nullable, validator(min_items = 1, max_items = 4))]
     pub roles: Option<Vec<RoleName>>,
     /// Replace the register memberships.
-    #[oai(validator(max_items = 5))]
+    #[oai(nullable, validator(max_items = 5))]
     pub registers: Option<Vec<RegisterMembership>>,
     /// Set a new password; signs the user out everywhere.
-    #[oai(validator(min_length = 10, max_length = 1024))]
+    #[oai(
+        nullable,
+        validator(min_length = 10, max_length = 1024),
+        deserialize_with = "crate::api::types::strict_opt_string"
+    )]
     pub password: Option<String>,
     /// Disable (`true`) or re-enable (`false`) sign-in.
+    #[oai(nullable)]
     pub disabled: Option<bool>,
 }
 
@@ -311,6 +326,7 @@ impl UsersApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<UserList, ApiError> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
