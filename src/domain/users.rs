@@ -115,14 +115,92 @@ pub async fn list(
 
 /// One user, if the actor may see them.
 pub async fn get(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> DomainResult<UserView> {
-    let user = find(db, id).await?;
+    let view = load_by_id(db, id).await?;
+    let user = &view.user;
     if !(actor.id == id
         || actor.is_admin()
         || (actor.has_role(Role::Hr) && actor.org == Some(user.organization_id)))
     {
         return Err(DomainError::NotFound("user"));
     }
-    load(db, user).await
+    Ok(view)
+}
+
+/// A user with roles and memberships, in one query (users ⟕ roles ⟕ memberships).
+pub async fn load_by_id(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<UserView> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::{FromQueryResult, Iterable};
+
+    let mut q = Query::select();
+    q.from(user::Entity);
+    for col in user::Column::iter() {
+        q.column((user::Entity, col));
+    }
+    q.expr_as(
+        Expr::col((user_role::Entity, user_role::Column::Role)),
+        Alias::new("role_name"),
+    )
+    .expr_as(
+        Expr::col((
+            register_membership::Entity,
+            register_membership::Column::Register,
+        )),
+        Alias::new("reg_register"),
+    )
+    .expr_as(
+        Expr::col((
+            register_membership::Entity,
+            register_membership::Column::Number,
+        )),
+        Alias::new("reg_number"),
+    )
+    .expr_as(
+        Expr::col((
+            register_membership::Entity,
+            register_membership::Column::PeriodStart,
+        )),
+        Alias::new("reg_period_start"),
+    )
+    .left_join(
+        user_role::Entity,
+        Expr::col((user_role::Entity, user_role::Column::UserId))
+            .equals((user::Entity, user::Column::Id)),
+    )
+    .left_join(
+        register_membership::Entity,
+        Expr::col((
+            register_membership::Entity,
+            register_membership::Column::UserId,
+        ))
+        .equals((user::Entity, user::Column::Id)),
+    )
+    .and_where(Expr::col((user::Entity, user::Column::Id)).eq(id));
+    let rows = db.query_all(&q).await?;
+    let first = rows.first().ok_or(DomainError::NotFound("user"))?;
+    let user = user::Model::from_query_result(first, "")?;
+    let mut roles = BTreeSet::new();
+    let mut registers: Vec<register_membership::Model> = Vec::new();
+    for row in &rows {
+        if let Some(role) = row.try_get::<Option<Role>>("", "role_name")? {
+            roles.insert(role);
+        }
+        if let Some(register) = row.try_get::<Option<Register>>("", "reg_register")?
+            && !registers.iter().any(|r| r.register == register)
+        {
+            registers.push(register_membership::Model {
+                user_id: id,
+                register,
+                number: row.try_get("", "reg_number")?,
+                period_start: row.try_get("", "reg_period_start")?,
+            });
+        }
+    }
+    registers.sort_by_key(|m| m.register.to_string_value());
+    Ok(UserView {
+        user,
+        roles: roles.into_iter().collect(),
+        registers,
+    })
 }
 
 /// Creates a user, checking the actor's right to create in that organisation with
@@ -193,7 +271,7 @@ pub async fn update(
     id: Uuid,
     patch: UserPatch,
 ) -> DomainResult<UserView> {
-    let current = load(db, find(db, id).await?).await?;
+    let current = load_by_id(db, id).await?;
     if !(actor.is_admin()
         || (actor.has_role(Role::Hr) && actor.org == Some(current.user.organization_id)))
     {
