@@ -333,14 +333,13 @@ bench_db() {
   start_sampler "$OUT/rss-load-$db.kb"
   run_wrk "$db-health" "$BASE/health"
   run_wrk "$db-me" "$BASE/api/v1/me" bench/bearer.lua "$tokens"
-  run_wrk "$db-me-registrations" "$BASE/api/v1/me/registrations" bench/bearer.lua "$tokens"
   stop_sampler "$OUT/rss-load-$db.kb"
   R[$db.peak_mb]="$(kb_to_mb "$SAMPLED_KB")"
   hwm_kb="$(proc_kb "$SERVER_PID" VmHWM)"
   R[$db.hwm_mb]="$(kb_to_mb "$hwm_kb")"
 
   local name
-  for name in health me me-registrations; do
+  for name in health me; do
     R[$db.$name.rps]="$(wrk_field "$OUT/wrk-$db-$name.txt" rps)"
     R[$db.$name.p50]="$(wrk_field "$OUT/wrk-$db-$name.txt" p50)"
     R[$db.$name.p99]="$(wrk_field "$OUT/wrk-$db-$name.txt" p99)"
@@ -427,7 +426,6 @@ write_results() {
       fi
       echo
       r_me="$(ratio_of "$db" me)"
-      r_reg="$(ratio_of "$db" me-registrations)"
       echo "| measure | value | target | met |"
       echo "|---|---:|---|---|"
       echo "| start: empty database to \`/ready\` 200 | ${R[$db.start_ms]} ms | $start_target | $([[ $db == sqlite ]] && met "${R[$db.start_ms]}" "<" 1000 || echo '') |"
@@ -437,16 +435,13 @@ write_results() {
       echo "| \`GET /api/v1/me\` requests/s | $(rps_cell "$db" me) | | |"
       echo "| \`GET /api/v1/me\` p50 / p99 | ${R[$db.me.p50]} / ${R[$db.me.p99]} ms | | |"
       echo "| \`/api/v1/me\` vs \`/health\` | ${r_me} | ≥ 30 % | $(met "$r_me" ">=" 30) |"
-      echo "| \`GET /api/v1/me/registrations\` requests/s | $(rps_cell "$db" me-registrations) | | |"
-      echo "| \`GET /api/v1/me/registrations\` p50 / p99 | ${R[$db.me-registrations.p50]} / ${R[$db.me-registrations.p99]} ms | | |"
-      echo "| \`/api/v1/me/registrations\` vs \`/health\` | ${r_reg} | ≥ 30 % | $(met "$r_reg" ">=" 30) |"
       echo "| peak RSS under load (VmRSS every 100 ms during the wrk runs) | ${R[$db.peak_mb]} MB | < 150 MB | $(met "${R[$db.peak_mb]}" "<" 150) |"
       echo "| peak RSS while creating $USERS users (8 parallel clients) | ${R[$db.setup_peak_mb]} MB | < 150 MB | $(met "${R[$db.setup_peak_mb]}" "<" 150) |"
       echo "| lifetime peak RSS (the kernel's VmHWM, read before shutdown) | ${R[$db.hwm_mb]} MB | | |"
       echo "| creating $USERS users and signing each in | ${R[$db.setup_s]} s | | |"
       echo "| SIGTERM: exit code, time to exit | ${R[$db.stop_rc]}, ${R[$db.stop_ms]} ms | 0 | $([[ ${R[$db.stop_rc]} == 0 ]] && echo yes || echo '**no**') |"
       echo
-      echo "Socket errors: /health ${R[$db.health.socket]}; /api/v1/me ${R[$db.me.socket]}; /api/v1/me/registrations ${R[$db.me-registrations.socket]}."
+      echo "Socket errors: /health ${R[$db.health.socket]}; /api/v1/me ${R[$db.me.socket]}."
       echo
     done
     echo "MB here are MiB (the kernel's kB / 1024). Raw wrk outputs and service logs: \`bench/out/\`."
