@@ -7,10 +7,23 @@ use academy::config::Config;
 use academy::{AppState, db, telemetry};
 use clap::{Parser, Subcommand};
 
-/// mimalloc returns freed memory to the system promptly, which keeps the resident size
-/// flat after bursts of password hashing (19 MiB per Argon2id hash).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// Keeps the resident size flat after password hashing. Each Argon2id hash allocates
+/// 19 MiB; glibc serves such blocks with mmap and returns them on free, but after the first
+/// free it raises its mmap threshold above that size, so later blocks stay in the heap of
+/// whichever thread hashed (hundreds of MiB under sign-in load). A fixed threshold keeps
+/// large blocks on mmap; four arenas bound the rest.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    #[expect(unsafe_code, reason = "mallopt only changes glibc's allocation thresholds")]
+    // SAFETY: mallopt is called before any thread starts and takes plain integers.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 4);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
 
 /// Learning-management backend of the regional youth-care academy.
 #[derive(Parser)]
@@ -47,6 +60,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         println!("{}", academy::openapi_json());
