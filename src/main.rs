@@ -14,7 +14,10 @@ use clap::{Parser, Subcommand};
 /// large blocks on mmap; four arenas bound the rest.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
-    #[expect(unsafe_code, reason = "mallopt only changes glibc's allocation thresholds")]
+    #[expect(
+        unsafe_code,
+        reason = "mallopt only changes glibc's allocation thresholds"
+    )]
     // SAFETY: mallopt is called before any thread starts and takes plain integers.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
