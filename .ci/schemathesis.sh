@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DATABASE_URL="$1"
 BUDGET="${2:-60}"
-BIN="${ACADEMY_BIN:-target/debug/academy}"
+BIN="${ACADEMY_BIN:-${CARGO_TARGET_DIR:-target}/debug/academy}"
 VENV="${SCHEMATHESIS_VENV:-target/schemathesis-venv}"
 PORT="${SCHEMATHESIS_PORT:-18190}"
 BASE="http://127.0.0.1:$PORT"
@@ -45,7 +45,11 @@ for _ in $(seq 1 300); do
   curl -fsS "$BASE/ready" >/dev/null 2>&1 && break
   sleep 0.1
 done
-curl -fsS "$BASE/ready" >/dev/null
+if ! curl -fsS "$BASE/ready" >/dev/null; then
+  echo "the service did not become ready:" >&2
+  cat "$WORK/service.log" >&2
+  exit 1
+fi
 
 TOKEN=$(curl -fsS -d grant_type=password -d username=fuzz-admin@academy.test \
   -d password=fuzz-admin-password "$BASE/api/v1/auth/token" |
