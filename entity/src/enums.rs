@@ -61,3 +61,75 @@ pub enum Register {
     #[sea_orm(string_value = "other")]
     Other,
 }
+
+/// What kind of activity a course is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CourseKind {
+    /// One evening, often online, up to a few hundred people.
+    #[sea_orm(string_value = "lecture")]
+    Lecture,
+    /// One or two half-days, 12–25 people.
+    #[sea_orm(string_value = "workshop")]
+    Workshop,
+    /// Many sessions.
+    #[sea_orm(string_value = "training")]
+    Training,
+    /// The yearly symposium.
+    #[sea_orm(string_value = "symposium")]
+    Symposium,
+    /// A module without sessions, completed by marking it done.
+    #[sea_orm(string_value = "elearning")]
+    Elearning,
+}
+
+/// Where an edition is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum EditionStatus {
+    /// Being prepared; visible to admins and its trainers only.
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// In the catalogue and open for registration (within its window).
+    #[sea_orm(string_value = "published")]
+    Published,
+    /// Finished; completions computed.
+    #[sea_orm(string_value = "closed")]
+    Closed,
+    /// Called off.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+/// Whether a session takes place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SessionStatus {
+    /// Takes place as planned.
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    /// Called off; kept so calendars can show it as cancelled.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum RegistrationStatus {
+    /// Waiting for approval by HR or an admin.
+    #[sea_orm(string_value = "pending_approval")]
+    PendingApproval,
+    /// Has a seat.
+    #[sea_orm(string_value = "confirmed")]
+    Confirmed,
+    /// On the waiting list.
+    #[sea_orm(string_value = "waitlisted")]
+    Waitlisted,
+    /// Cancelled by the person, HR or an admin, or with the edition.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+    /// Approval was declined.
+    #[sea_orm(string_value = "declined")]
+    Declined,
+}

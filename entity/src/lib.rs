@@ -1,13 +1,22 @@
 //! SeaORM entities of the academy backend: one module per table, status and kind
 //! enums as `DeriveActiveEnum` so they are enums in the database too.
 
+pub mod accreditation;
 pub mod api_client;
+pub mod course;
+pub mod course_topic;
+pub mod edition;
+pub mod edition_trainer;
 pub mod enums;
 pub mod login_failure;
 pub mod organization;
 pub mod refresh_token;
 pub mod register_membership;
+pub mod registration;
+pub mod session;
 pub mod user;
 pub mod user_role;
 
-pub use enums::{OrganizationKind, Register, Role};
+pub use enums::{
+    CourseKind, EditionStatus, OrganizationKind, Register, RegistrationStatus, Role, SessionStatus,
+};

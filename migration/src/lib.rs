@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_organizations;
 mod m20261123_000002_users;
 mod m20261123_000003_auth;
+mod m20261123_000004_catalog;
+mod m20261123_000005_registrations;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_organizations::Migration),
             Box::new(m20261123_000002_users::Migration),
             Box::new(m20261123_000003_auth::Migration),
+            Box::new(m20261123_000004_catalog::Migration),
+            Box::new(m20261123_000005_registrations::Migration),
         ]
     }
 }

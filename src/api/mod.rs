@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod clients;
+pub mod courses;
+pub mod editions;
 pub mod organizations;
 pub mod paging;
 pub mod problem;
@@ -24,6 +26,8 @@ pub enum ApiTags {
     Users,
     /// Partner clients (client credentials).
     Clients,
+    /// Courses, editions and sessions: what the academy offers and when.
+    Catalog,
     /// Liveness, readiness and metrics.
     Operations,
 }
@@ -34,6 +38,8 @@ pub type Api = (
     organizations::OrganizationsApi,
     users::UsersApi,
     clients::ClientsApi,
+    courses::CoursesApi,
+    editions::EditionsApi,
     system::SystemApi,
 );
 
@@ -44,6 +50,8 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         organizations::OrganizationsApi,
         users::UsersApi,
         clients::ClientsApi,
+        courses::CoursesApi,
+        editions::EditionsApi,
         system::SystemApi,
     );
     OpenApiService::new(api, "Academy API", env!("CARGO_PKG_VERSION"))

@@ -19,7 +19,7 @@ use crate::domain::paging::PageRequest;
 
 /// Kind of organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "OrganizationKind", rename_all = "snake_case")]
 pub enum Kind {
     /// A municipality.
     Municipality,

@@ -92,3 +92,30 @@ async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     }
     Ok(p)
 }
+
+/// The caller of a public operation, if they sent a token. A token that is sent must be
+/// valid: a bad one is 401, not silently anonymous.
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the response itself, built once per refused request"
+)]
+pub fn optional_principal(req: &Request, state: &AppState) -> Result<Option<Principal>, ApiError> {
+    let Some(value) = req.headers().get(poem::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .ok_or_else(|| {
+            ApiError::invalid_token("the Authorization header must be a bearer token")
+        })?;
+    state
+        .tokens
+        .verify(token.trim())
+        .map(Some)
+        .ok_or_else(|| ApiError::invalid_token("the token is invalid or expired"))
+}

@@ -2,8 +2,11 @@
 
 pub mod auth;
 pub mod clients;
+pub mod courses;
+pub mod editions;
 pub mod organizations;
 pub mod paging;
+pub mod sessions;
 pub mod users;
 pub mod values;
 

@@ -713,7 +713,7 @@ async fn type_errors_name_the_field_and_405_lists_the_allowed_methods() {
         (
             json!({"name": "X", "kind": "castle"}),
             "kind",
-            "expected Kind, found \"castle\"",
+            "expected OrganizationKind, found \"castle\"",
         ),
         (json!({"kind": "provider"}), "name", "is required"),
         (json!({"name": "X"}), "kind", "is required"),

@@ -1,0 +1,796 @@
+//! `/api/v1/editions`, `/api/v1/courses/{id}/editions`, sessions and `/api/v1/me/teaching`.
+
+use std::sync::Arc;
+
+use entity::{EditionStatus, SessionStatus, session};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::courses::Kind;
+use super::problem::ApiError;
+use super::security::{AdminAuth, UserAuth, optional_principal};
+use super::types::{Timestamp, strict_opt_string};
+use crate::AppState;
+use crate::domain::editions::{self, EditionFilter, EditionInput, EditionView, Transition};
+use crate::domain::sessions::{self, Removed, SessionInput};
+
+/// Lifecycle state of an edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "EditionStatus", rename_all = "snake_case")]
+pub enum Status {
+    /// Being prepared (admins and its trainers only).
+    Draft,
+    /// In the catalogue.
+    Published,
+    /// Finished.
+    Closed,
+    /// Called off.
+    Cancelled,
+}
+
+impl From<Status> for EditionStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Draft => Self::Draft,
+            Status::Published => Self::Published,
+            Status::Closed => Self::Closed,
+            Status::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<EditionStatus> for Status {
+    fn from(s: EditionStatus) -> Self {
+        match s {
+            EditionStatus::Draft => Self::Draft,
+            EditionStatus::Published => Self::Published,
+            EditionStatus::Closed => Self::Closed,
+            EditionStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// One scheduled run of a course.
+#[derive(Debug, Object)]
+pub struct Edition {
+    /// Identifier.
+    pub id: Uuid,
+    /// The course.
+    pub course_id: Uuid,
+    /// The course's title.
+    pub course_title: String,
+    /// The course's kind.
+    pub course_kind: Kind,
+    /// Lifecycle state.
+    pub status: Status,
+    /// Seats.
+    pub capacity: i64,
+    /// Whether a waiting list opens when it is full.
+    pub waitlist_enabled: bool,
+    /// Whether registrations need approval by HR or an admin.
+    pub requires_approval: bool,
+    /// Registration opens (UTC); from publication when absent.
+    #[oai(nullable)]
+    pub registration_opens_at: Option<Timestamp>,
+    /// Registration closes (UTC); at the first session when absent.
+    #[oai(nullable)]
+    pub registration_closes_at: Option<Timestamp>,
+    /// After this, cancellations are recorded as late.
+    #[oai(nullable)]
+    pub cancellation_deadline: Option<Timestamp>,
+    /// Where it takes place.
+    #[oai(nullable)]
+    pub location: Option<String>,
+    /// Online meeting link.
+    #[oai(nullable)]
+    pub online_url: Option<String>,
+    /// Trainers.
+    pub trainer_ids: Vec<Uuid>,
+    /// Start of the first scheduled session.
+    #[oai(nullable)]
+    pub first_session_at: Option<Timestamp>,
+    /// End of the last scheduled session.
+    #[oai(nullable)]
+    pub last_session_at: Option<Timestamp>,
+    /// Confirmed registrations.
+    pub seats_taken: i64,
+    /// Seats still free.
+    pub seats_available: i64,
+    /// People on the waiting list.
+    pub waitlist_length: i64,
+    /// Creation time (UTC).
+    pub created_at: Timestamp,
+    /// Last change (UTC).
+    pub updated_at: Timestamp,
+}
+
+impl From<EditionView> for Edition {
+    fn from(v: EditionView) -> Self {
+        let seats_available = v.seats_available();
+        let e = v.edition;
+        Self {
+            id: e.id,
+            course_id: e.course_id,
+            course_title: v.course_title,
+            course_kind: v.course_kind.into(),
+            status: e.status.into(),
+            capacity: i64::from(e.capacity),
+            waitlist_enabled: e.waitlist_enabled,
+            requires_approval: e.requires_approval,
+            registration_opens_at: e.registration_opens_at.map(Into::into),
+            registration_closes_at: e.registration_closes_at.map(Into::into),
+            cancellation_deadline: e.cancellation_deadline.map(Into::into),
+            location: e.location,
+            online_url: e.online_url,
+            trainer_ids: v.trainer_ids,
+            first_session_at: e.first_session_at.map(Into::into),
+            last_session_at: e.last_session_at.map(Into::into),
+            seats_taken: v.seats_taken,
+            seats_available,
+            waitlist_length: v.waitlist_length,
+            created_at: e.created_at.into(),
+            updated_at: e.updated_at.into(),
+        }
+    }
+}
+
+/// A new edition (created as a draft).
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewEdition {
+    /// Seats (at least 1).
+    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+    pub capacity: i64,
+    /// Whether a waiting list opens when it is full (default true).
+    #[oai(nullable)]
+    pub waitlist_enabled: Option<bool>,
+    /// Whether registrations need approval (default false).
+    #[oai(nullable)]
+    pub requires_approval: Option<bool>,
+    /// Registration opens.
+    #[oai(nullable)]
+    pub registration_opens_at: Option<Timestamp>,
+    /// Registration closes (after it opens).
+    #[oai(nullable)]
+    pub registration_closes_at: Option<Timestamp>,
+    /// After this, cancellations are recorded as late.
+    #[oai(nullable)]
+    pub cancellation_deadline: Option<Timestamp>,
+    /// Where it takes place.
+    #[oai(
+        nullable,
+        deserialize_with = "strict_opt_string",
+        validator(max_length = 500)
+    )]
+    pub location: Option<String>,
+    /// Online meeting link (http or https).
+    #[oai(
+        nullable,
+        deserialize_with = "strict_opt_string",
+        validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$")
+    )]
+    pub online_url: Option<String>,
+    /// Trainers: users with the trainer role.
+    #[oai(default, nullable, validator(max_items = 20))]
+    pub trainer_ids: Vec<Uuid>,
+}
+
+/// Changes to an edition; absent fields stay as they are, `null` clears an optional one.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct EditionPatch {
+    /// Seats; not below the confirmed registrations (409 `capacity_below_confirmed`).
+    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+    pub capacity: Option<i64>,
+    /// Waiting list on or off.
+    pub waitlist_enabled: Option<bool>,
+    /// Approval required.
+    pub requires_approval: Option<bool>,
+    /// Registration opens.
+    pub registration_opens_at: poem_openapi::types::MaybeUndefined<Timestamp>,
+    /// Registration closes.
+    pub registration_closes_at: poem_openapi::types::MaybeUndefined<Timestamp>,
+    /// Cancellation deadline.
+    pub cancellation_deadline: poem_openapi::types::MaybeUndefined<Timestamp>,
+    /// Location.
+    #[oai(validator(max_length = 500))]
+    pub location: poem_openapi::types::MaybeUndefined<String>,
+    /// Online meeting link (http or https).
+    #[oai(validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$"))]
+    pub online_url: poem_openapi::types::MaybeUndefined<String>,
+    /// Replace the trainers.
+    #[oai(validator(max_items = 20))]
+    pub trainer_ids: Option<Vec<Uuid>>,
+}
+
+fn maybe<T, U>(m: poem_openapi::types::MaybeUndefined<T>, f: impl Fn(T) -> U) -> Option<Option<U>> {
+    use poem_openapi::types::MaybeUndefined;
+    match m {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(f(v))),
+    }
+}
+
+/// Session state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "SessionStatus", rename_all = "snake_case")]
+pub enum SessionState {
+    /// Takes place.
+    Scheduled,
+    /// Called off.
+    Cancelled,
+}
+
+impl From<SessionState> for SessionStatus {
+    fn from(s: SessionState) -> Self {
+        match s {
+            SessionState::Scheduled => Self::Scheduled,
+            SessionState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<SessionStatus> for SessionState {
+    fn from(s: SessionStatus) -> Self {
+        match s {
+            SessionStatus::Scheduled => Self::Scheduled,
+            SessionStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// One dated meeting of an edition.
+#[derive(Debug, Object)]
+pub struct Session {
+    /// Identifier.
+    pub id: Uuid,
+    /// The edition.
+    pub edition_id: Uuid,
+    /// Start (UTC).
+    pub starts_at: Timestamp,
+    /// End (UTC).
+    pub ends_at: Timestamp,
+    /// Place, when it differs from the edition's.
+    #[oai(nullable)]
+    pub location: Option<String>,
+    /// Online link, when it differs from the edition's.
+    #[oai(nullable)]
+    pub online_url: Option<String>,
+    /// Scheduled or cancelled.
+    pub status: SessionState,
+    /// Bumped on every change of time, place or status.
+    pub revision: i64,
+    /// Last change (UTC).
+    pub updated_at: Timestamp,
+}
+
+impl From<session::Model> for Session {
+    fn from(s: session::Model) -> Self {
+        Self {
+            id: s.id,
+            edition_id: s.edition_id,
+            starts_at: s.starts_at.into(),
+            ends_at: s.ends_at.into(),
+            location: s.location,
+            online_url: s.online_url,
+            status: s.status.into(),
+            revision: i64::from(s.revision),
+            updated_at: s.updated_at.into(),
+        }
+    }
+}
+
+/// A new session.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewSession {
+    /// Start.
+    pub starts_at: Timestamp,
+    /// End: after the start, at most 24 hours later.
+    pub ends_at: Timestamp,
+    /// Place, when it differs from the edition's.
+    #[oai(
+        nullable,
+        deserialize_with = "strict_opt_string",
+        validator(max_length = 500)
+    )]
+    pub location: Option<String>,
+    /// Online link, when it differs from the edition's.
+    #[oai(
+        nullable,
+        deserialize_with = "strict_opt_string",
+        validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$")
+    )]
+    pub online_url: Option<String>,
+}
+
+/// Changes to a session; time, place and status changes bump its revision.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct SessionPatch {
+    /// New start.
+    pub starts_at: Option<Timestamp>,
+    /// New end.
+    pub ends_at: Option<Timestamp>,
+    /// New place (`null` clears it).
+    #[oai(validator(max_length = 500))]
+    pub location: poem_openapi::types::MaybeUndefined<String>,
+    /// New online link (`null` clears it).
+    #[oai(validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$"))]
+    pub online_url: poem_openapi::types::MaybeUndefined<String>,
+    /// Cancel or reinstate.
+    pub status: Option<SessionState>,
+}
+
+/// An edition someone teaches, with its sessions.
+#[derive(Debug, Object)]
+pub struct TeachingItem {
+    /// The edition.
+    pub edition: Edition,
+    /// Its sessions, by start.
+    pub sessions: Vec<Session>,
+}
+
+crate::page_type!(EditionPage, Edition, "A page of editions.");
+crate::page_type!(TeachingPage, TeachingItem, "A page of editions taught.");
+
+#[derive(ApiResponse)]
+enum EditionList {
+    /// A page of editions, by first session.
+    #[oai(status = 200)]
+    Ok(Json<EditionPage>),
+}
+
+#[derive(ApiResponse)]
+enum EditionOne {
+    /// The edition.
+    #[oai(status = 200)]
+    Ok(Json<Edition>),
+}
+
+#[derive(ApiResponse)]
+enum EditionCreated {
+    /// Created as a draft.
+    #[oai(status = 201)]
+    Created(
+        Json<Edition>,
+        /// URL of the new edition.
+        #[oai(header = "Location")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum SessionList {
+    /// The sessions, by start.
+    #[oai(status = 200)]
+    Ok(Json<Vec<Session>>),
+}
+
+#[derive(ApiResponse)]
+enum SessionOne {
+    /// The session.
+    #[oai(status = 200)]
+    Ok(Json<Session>),
+}
+
+#[derive(ApiResponse)]
+enum SessionCreated {
+    /// Created.
+    #[oai(status = 201)]
+    Created(
+        Json<Session>,
+        /// URL of the new session.
+        #[oai(header = "Location")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum SessionRemoved {
+    /// The edition is published: the session was cancelled and is kept (as the body shows).
+    #[oai(status = 200)]
+    Cancelled(Json<Session>),
+    /// The edition is a draft: the session was deleted.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+#[derive(ApiResponse)]
+enum TeachingList {
+    /// The editions the caller teaches, by first session.
+    #[oai(status = 200)]
+    Ok(Json<TeachingPage>),
+}
+
+/// Edition and session endpoints.
+pub struct EditionsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Catalog")]
+impl EditionsApi {
+    /// The catalogue: list editions
+    ///
+    /// Public: published editions, sorted by first session. Other states (`status`) are for
+    /// admins, and for trainers their own editions.
+    #[oai(path = "/editions", method = "get", operation_id = "listEditions")]
+    #[expect(clippy::too_many_arguments, reason = "one parameter per query option")]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Editions of this course.
+        course_id: Query<Option<Uuid>>,
+        /// Of courses of this kind.
+        kind: Query<Option<Kind>>,
+        /// Of courses with this topic.
+        #[oai(validator(max_length = 64))]
+        topic: Query<Option<String>>,
+        /// First session at or after this instant.
+        from: Query<Option<Timestamp>>,
+        /// First session before this instant.
+        to: Query<Option<Timestamp>>,
+        /// State (default `published`).
+        status: Query<Option<Status>>,
+        /// Taught by this trainer.
+        trainer_id: Query<Option<Uuid>>,
+        /// Only editions with free seats (`true`) or only full ones (`false`).
+        has_seats: Query<Option<bool>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<EditionList, ApiError> {
+        let actor = optional_principal(req, &state)?;
+        let filter = EditionFilter {
+            course_id: course_id.0,
+            kind: kind.0.map(Into::into),
+            topic: topic.0,
+            from: from.0.map(|t| t.0),
+            to: to.0.map(|t| t.0),
+            status: status.0.map(Into::into),
+            trainer_id: trainer_id.0,
+            has_seats: has_seats.0,
+        };
+        let (items, next_cursor) = editions::list(
+            &state.db,
+            actor.as_ref(),
+            &filter,
+            limit.0,
+            cursor.0.as_deref(),
+        )
+        .await?;
+        Ok(EditionList::Ok(Json(EditionPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
+    }
+
+    /// List a course's editions
+    ///
+    /// Public, with the same rules and filters as the catalogue.
+    #[oai(
+        path = "/courses/:id/editions",
+        method = "get",
+        operation_id = "listCourseEditions"
+    )]
+    async fn list_for_course(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        id: Path<Uuid>,
+        /// State (default `published`).
+        status: Query<Option<Status>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<EditionList, ApiError> {
+        let actor = optional_principal(req, &state)?;
+        crate::domain::courses::get(&state.db, id.0).await?;
+        let filter = EditionFilter {
+            course_id: Some(id.0),
+            status: status.0.map(Into::into),
+            ..EditionFilter::default()
+        };
+        let (items, next_cursor) = editions::list(
+            &state.db,
+            actor.as_ref(),
+            &filter,
+            limit.0,
+            cursor.0.as_deref(),
+        )
+        .await?;
+        Ok(EditionList::Ok(Json(EditionPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
+    }
+
+    /// Create an edition
+    ///
+    /// Created as a draft; publish it when its sessions are planned.
+    #[oai(
+        path = "/courses/:id/editions",
+        method = "post",
+        operation_id = "createEdition"
+    )]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+        body: Json<NewEdition>,
+    ) -> Result<EditionCreated, ApiError> {
+        let b = body.0;
+        let input = EditionInput {
+            capacity: Some(b.capacity),
+            waitlist_enabled: Some(b.waitlist_enabled.unwrap_or(true)),
+            requires_approval: Some(b.requires_approval.unwrap_or(false)),
+            registration_opens_at: Some(b.registration_opens_at.map(|t| t.0)),
+            registration_closes_at: Some(b.registration_closes_at.map(|t| t.0)),
+            cancellation_deadline: Some(b.cancellation_deadline.map(|t| t.0)),
+            location: Some(b.location),
+            online_url: Some(b.online_url),
+            trainer_ids: Some(b.trainer_ids),
+        };
+        let view = editions::create(&state.db, id.0, input).await?;
+        let location = format!("/api/v1/editions/{}", view.edition.id);
+        Ok(EditionCreated::Created(Json(view.into()), location))
+    }
+
+    /// Get an edition
+    ///
+    /// Public when published; otherwise for admins, its trainers and the people registered.
+    #[oai(path = "/editions/:id", method = "get", operation_id = "getEdition")]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        id: Path<Uuid>,
+    ) -> Result<EditionOne, ApiError> {
+        let actor = optional_principal(req, &state)?;
+        Ok(EditionOne::Ok(Json(
+            editions::get(&state.db, actor.as_ref(), id.0).await?.into(),
+        )))
+    }
+
+    /// Change an edition
+    #[oai(
+        path = "/editions/:id",
+        method = "patch",
+        operation_id = "updateEdition"
+    )]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+        body: Json<EditionPatch>,
+    ) -> Result<EditionOne, ApiError> {
+        let b = body.0;
+        let input = EditionInput {
+            capacity: b.capacity,
+            waitlist_enabled: b.waitlist_enabled,
+            requires_approval: b.requires_approval,
+            registration_opens_at: maybe(b.registration_opens_at, |t| t.0),
+            registration_closes_at: maybe(b.registration_closes_at, |t| t.0),
+            cancellation_deadline: maybe(b.cancellation_deadline, |t| t.0),
+            location: maybe(b.location, |s| s).map(|o| o.filter(|s| !s.trim().is_empty())),
+            online_url: maybe(b.online_url, |s| s).map(|o| o.filter(|s| !s.trim().is_empty())),
+            trainer_ids: b.trainer_ids,
+        };
+        Ok(EditionOne::Ok(Json(
+            editions::update(&state.db, id.0, input).await?.into(),
+        )))
+    }
+
+    /// Publish an edition
+    ///
+    /// draft → published: it appears in the catalogue and opens for registration. Needs
+    /// a scheduled session (except e-learning) and a course that is not archived.
+    #[oai(
+        path = "/editions/:id/publish",
+        method = "post",
+        operation_id = "publishEdition"
+    )]
+    async fn publish(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        id: Path<Uuid>,
+    ) -> Result<EditionOne, ApiError> {
+        let v = editions::transition(&state.db, &auth.0, id.0, Transition::Publish).await?;
+        Ok(EditionOne::Ok(Json(v.into())))
+    }
+
+    /// Cancel an edition
+    ///
+    /// draft or published → cancelled; every registration is cancelled with it.
+    #[oai(
+        path = "/editions/:id/cancel",
+        method = "post",
+        operation_id = "cancelEdition"
+    )]
+    async fn cancel(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        id: Path<Uuid>,
+    ) -> Result<EditionOne, ApiError> {
+        let v = editions::transition(&state.db, &auth.0, id.0, Transition::Cancel).await?;
+        Ok(EditionOne::Ok(Json(v.into())))
+    }
+
+    /// Close an edition
+    ///
+    /// published → closed, once every session is over. For admins and the edition's
+    /// trainers.
+    #[oai(
+        path = "/editions/:id/close",
+        method = "post",
+        operation_id = "closeEdition"
+    )]
+    async fn close(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: UserAuth,
+        id: Path<Uuid>,
+    ) -> Result<EditionOne, ApiError> {
+        let v = editions::transition(&state.db, &auth.0, id.0, Transition::Close).await?;
+        Ok(EditionOne::Ok(Json(v.into())))
+    }
+
+    /// List an edition's sessions
+    ///
+    /// Public when the edition is.
+    #[oai(
+        path = "/editions/:id/sessions",
+        method = "get",
+        operation_id = "listSessions"
+    )]
+    async fn sessions(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        id: Path<Uuid>,
+    ) -> Result<SessionList, ApiError> {
+        let actor = optional_principal(req, &state)?;
+        let list = sessions::list(&state.db, actor.as_ref(), id.0).await?;
+        Ok(SessionList::Ok(Json(
+            list.into_iter().map(Into::into).collect(),
+        )))
+    }
+
+    /// Add a session
+    #[oai(
+        path = "/editions/:id/sessions",
+        method = "post",
+        operation_id = "createSession"
+    )]
+    async fn create_session(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+        body: Json<NewSession>,
+    ) -> Result<SessionCreated, ApiError> {
+        let b = body.0;
+        let input = SessionInput {
+            starts_at: Some(b.starts_at.0),
+            ends_at: Some(b.ends_at.0),
+            location: Some(b.location),
+            online_url: Some(b.online_url),
+            status: None,
+        };
+        let s = sessions::create(&state.db, id.0, input).await?;
+        let location = format!("/api/v1/sessions/{}", s.id);
+        Ok(SessionCreated::Created(Json(s.into()), location))
+    }
+
+    /// Get a session
+    #[oai(path = "/sessions/:id", method = "get", operation_id = "getSession")]
+    async fn get_session(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        id: Path<Uuid>,
+    ) -> Result<SessionOne, ApiError> {
+        let actor = optional_principal(req, &state)?;
+        Ok(SessionOne::Ok(Json(
+            sessions::get(&state.db, actor.as_ref(), id.0).await?.into(),
+        )))
+    }
+
+    /// Change a session
+    ///
+    /// A change of time, place or status bumps the revision (calendars' SEQUENCE).
+    #[oai(
+        path = "/sessions/:id",
+        method = "patch",
+        operation_id = "updateSession"
+    )]
+    async fn update_session(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+        body: Json<SessionPatch>,
+    ) -> Result<SessionOne, ApiError> {
+        let b = body.0;
+        let input = SessionInput {
+            starts_at: b.starts_at.map(|t| t.0),
+            ends_at: b.ends_at.map(|t| t.0),
+            location: maybe(b.location, |s| s),
+            online_url: maybe(b.online_url, |s| s),
+            status: b.status.map(Into::into),
+        };
+        Ok(SessionOne::Ok(Json(
+            sessions::update(&state.db, id.0, input).await?.into(),
+        )))
+    }
+
+    /// Remove a session
+    ///
+    /// From a draft edition the session is deleted (204); once the edition is published
+    /// it is cancelled instead and kept, so calendars show the cancellation (200).
+    #[oai(
+        path = "/sessions/:id",
+        method = "delete",
+        operation_id = "deleteSession"
+    )]
+    async fn delete_session(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+    ) -> Result<SessionRemoved, ApiError> {
+        Ok(match sessions::remove(&state.db, id.0).await? {
+            Removed::Deleted => SessionRemoved::Deleted,
+            Removed::Cancelled(s) => SessionRemoved::Cancelled(Json(s.into())),
+        })
+    }
+
+    /// What I teach
+    ///
+    /// The editions the signed-in trainer teaches, in every state, with their sessions.
+    #[oai(
+        path = "/me/teaching",
+        method = "get",
+        operation_id = "getMyTeaching",
+        tag = "ApiTags::Auth"
+    )]
+    async fn teaching(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: UserAuth,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<TeachingList, ApiError> {
+        let (items, next_cursor) =
+            editions::teaching(&state.db, &auth.0, limit.0, cursor.0.as_deref()).await?;
+        Ok(TeachingList::Ok(Json(TeachingPage {
+            items: items
+                .into_iter()
+                .map(|(e, s)| TeachingItem {
+                    edition: e.into(),
+                    sessions: s.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            next_cursor,
+        })))
+    }
+}

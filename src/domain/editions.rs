@@ -1,0 +1,810 @@
+//! Editions: scheduled runs of a course, their lifecycle (draft → published → closed, or
+//! cancelled from draft or published), trainers, visibility and the catalogue query.
+//! Seat figures are counted from the registrations on every read, never kept as counters.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use entity::{
+    CourseKind, EditionStatus, RegistrationStatus, Role, SessionStatus, course, course_topic,
+    edition, edition_trainer, registration, session, user_role,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::paging::{DEFAULT_LIMIT, MAX_LIMIT};
+use super::values::text;
+use crate::auth::tokens::Principal;
+use crate::db::begin_write;
+use crate::error::{DomainError, DomainResult, FieldError};
+
+/// Sort key of editions without sessions: after every dated one.
+pub fn undated() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// An edition with what its responses carry.
+#[derive(Debug, Clone)]
+pub struct EditionView {
+    /// The row.
+    pub edition: edition::Model,
+    /// The course's title.
+    pub course_title: String,
+    /// The course's kind.
+    pub course_kind: CourseKind,
+    /// Trainers.
+    pub trainer_ids: Vec<Uuid>,
+    /// Confirmed registrations.
+    pub seats_taken: i64,
+    /// People on the waiting list.
+    pub waitlist_length: i64,
+}
+
+impl EditionView {
+    /// Seats still free.
+    pub fn seats_available(&self) -> i64 {
+        std::cmp::max(i64::from(self.edition.capacity) - self.seats_taken, 0)
+    }
+}
+
+/// The fields of an edition; on update, `None` leaves a field as it is and `Some(None)`
+/// clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct EditionInput {
+    /// Seats.
+    pub capacity: Option<i64>,
+    /// Waiting list on or off.
+    pub waitlist_enabled: Option<bool>,
+    /// Approval required.
+    pub requires_approval: Option<bool>,
+    /// Registration opens.
+    pub registration_opens_at: Option<Option<DateTime<Utc>>>,
+    /// Registration closes.
+    pub registration_closes_at: Option<Option<DateTime<Utc>>>,
+    /// Cancellation deadline.
+    pub cancellation_deadline: Option<Option<DateTime<Utc>>>,
+    /// Location.
+    pub location: Option<Option<String>>,
+    /// Online link.
+    pub online_url: Option<Option<String>>,
+    /// Trainers (replaces all).
+    pub trainer_ids: Option<Vec<Uuid>>,
+}
+
+/// Catalogue filters.
+#[derive(Debug, Clone, Default)]
+pub struct EditionFilter {
+    /// Editions of this course.
+    pub course_id: Option<Uuid>,
+    /// Of courses of this kind.
+    pub kind: Option<CourseKind>,
+    /// Of courses with this topic.
+    pub topic: Option<String>,
+    /// First session at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// First session before.
+    pub to: Option<DateTime<Utc>>,
+    /// In this state (default: published).
+    pub status: Option<EditionStatus>,
+    /// Taught by this trainer.
+    pub trainer_id: Option<Uuid>,
+    /// Only with free seats (true) or only full (false).
+    pub has_seats: Option<bool>,
+}
+
+/// Whether the actor sees an edition whatever its state: admins, and its trainers.
+pub async fn sees_in_full(
+    db: &impl ConnectionTrait,
+    actor: Option<&Principal>,
+    edition_id: Uuid,
+) -> DomainResult<bool> {
+    let Some(actor) = actor else {
+        return Ok(false);
+    };
+    if actor.is_admin() {
+        return Ok(true);
+    }
+    is_trainer_of(db, actor, edition_id).await
+}
+
+/// Whether the actor teaches this edition.
+pub async fn is_trainer_of(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    edition_id: Uuid,
+) -> DomainResult<bool> {
+    if !actor.has_role(Role::Trainer) {
+        return Ok(false);
+    }
+    Ok(edition_trainer::Entity::find_by_id((edition_id, actor.id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// One edition, if the actor may see it: published ones for everyone; others for admins,
+/// its trainers and the people registered for it.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: Option<&Principal>,
+    id: Uuid,
+) -> DomainResult<EditionView> {
+    let row = edition::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("edition"))?;
+    if row.status != EditionStatus::Published && !sees_in_full(db, actor, id).await? {
+        let registered = match actor {
+            Some(a) => registration::Entity::find()
+                .filter(registration::Column::EditionId.eq(id))
+                .filter(registration::Column::UserId.eq(a.id))
+                .one(db)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        if !registered {
+            return Err(DomainError::NotFound("edition"));
+        }
+    }
+    Ok(views(db, vec![row]).await?.remove(0))
+}
+
+/// The catalogue: editions sorted by first session, with a cursor over (first session, id).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: Option<&Principal>,
+    filter: &EditionFilter,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<EditionView>, Option<String>)> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(DomainError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = cursor
+        .filter(|c| !c.is_empty())
+        .map(decode_cursor)
+        .transpose()?;
+    let status = filter.status.unwrap_or(EditionStatus::Published);
+    let mut q = edition::Entity::find()
+        .filter(edition::Column::Status.eq(status))
+        .order_by_asc(edition::Column::SortAt)
+        .order_by_asc(edition::Column::Id);
+    if status != EditionStatus::Published {
+        match actor {
+            Some(a) if a.is_admin() => {}
+            Some(a) if a.has_role(Role::Trainer) => {
+                // Trainers see their own editions in every state.
+                q = q.filter(
+                    edition::Column::Id.in_subquery(
+                        Query::select()
+                            .column(edition_trainer::Column::EditionId)
+                            .from(edition_trainer::Entity)
+                            .and_where(edition_trainer::Column::UserId.eq(a.id))
+                            .to_owned(),
+                    ),
+                );
+            }
+            _ => {
+                return Err(DomainError::forbidden(
+                    "only published editions are public; other states are for admins and trainers",
+                ));
+            }
+        }
+    }
+    if let Some(course_id) = filter.course_id {
+        q = q.filter(edition::Column::CourseId.eq(course_id));
+    }
+    if filter.kind.is_some() || filter.topic.is_some() {
+        let mut courses = Query::select();
+        courses.column(course::Column::Id).from(course::Entity);
+        if let Some(kind) = filter.kind {
+            courses.and_where(course::Column::Kind.eq(kind));
+        }
+        if let Some(topic) = &filter.topic {
+            courses.and_where(
+                course::Column::Id.in_subquery(
+                    Query::select()
+                        .column(course_topic::Column::CourseId)
+                        .from(course_topic::Entity)
+                        .and_where(course_topic::Column::Topic.eq(topic.trim().to_lowercase()))
+                        .to_owned(),
+                ),
+            );
+        }
+        q = q.filter(edition::Column::CourseId.in_subquery(courses.to_owned()));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(edition::Column::FirstSessionAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(edition::Column::FirstSessionAt.lt(to));
+    }
+    if let Some(trainer) = filter.trainer_id {
+        q = q.filter(
+            edition::Column::Id.in_subquery(
+                Query::select()
+                    .column(edition_trainer::Column::EditionId)
+                    .from(edition_trainer::Entity)
+                    .and_where(edition_trainer::Column::UserId.eq(trainer))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(has_seats) = filter.has_seats {
+        let confirmed = Query::select()
+            .expr(Expr::col(registration::Column::Id).count())
+            .from(registration::Entity)
+            .and_where(
+                Expr::col((registration::Entity, registration::Column::EditionId))
+                    .equals((edition::Entity, edition::Column::Id)),
+            )
+            .and_where(registration::Column::Status.eq(RegistrationStatus::Confirmed))
+            .to_owned();
+        let capacity = Expr::col((edition::Entity, edition::Column::Capacity));
+        let cond = if has_seats {
+            capacity.gt(Expr::SubQuery(None, Box::new(confirmed.into())))
+        } else {
+            capacity.lte(Expr::SubQuery(None, Box::new(confirmed.into())))
+        };
+        q = q.filter(cond);
+    }
+    if let Some((sort_at, id)) = after {
+        q = q.filter(
+            Condition::any()
+                .add(edition::Column::SortAt.gt(sort_at))
+                .add(
+                    Condition::all()
+                        .add(edition::Column::SortAt.eq(sort_at))
+                        .add(edition::Column::Id.gt(id)),
+                ),
+        );
+    }
+    let mut rows = q.limit(u64::from(limit) + 1).all(db).await?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|e| encode_cursor(e.sort_at, e.id))
+    } else {
+        None
+    };
+    Ok((views(db, rows).await?, next))
+}
+
+fn encode_cursor(sort_at: DateTime<Utc>, id: Uuid) -> String {
+    use base64::Engine;
+    let micros = sort_at.timestamp_micros();
+    let mut bytes = micros.to_be_bytes().to_vec();
+    bytes.extend_from_slice(id.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn decode_cursor(cursor: &str) -> DomainResult<(DateTime<Utc>, Uuid)> {
+    use base64::Engine;
+    let bad = || DomainError::invalid("cursor", "is not a cursor this service returned");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    if bytes.len() != 24 {
+        return Err(bad());
+    }
+    let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| bad())?);
+    let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?;
+    let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
+    Ok((at, id))
+}
+
+/// Creates a draft edition of a course.
+pub async fn create(
+    db: &DatabaseConnection,
+    course_id: Uuid,
+    input: EditionInput,
+) -> DomainResult<EditionView> {
+    let course = course::Entity::find_by_id(course_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("course"))?;
+    if course.archived_at.is_some() {
+        return Err(DomainError::conflict(
+            "course_archived",
+            "an archived course takes no new editions",
+        ));
+    }
+    let Some(capacity) = input.capacity else {
+        return Err(DomainError::invalid("capacity", "is required"));
+    };
+    let now = super::now();
+    let draft = edition::Model {
+        id: Uuid::now_v7(),
+        course_id,
+        status: EditionStatus::Draft,
+        capacity: 1,
+        waitlist_enabled: true,
+        requires_approval: false,
+        registration_opens_at: None,
+        registration_closes_at: None,
+        cancellation_deadline: None,
+        location: None,
+        online_url: None,
+        first_session_at: None,
+        last_session_at: None,
+        sort_at: undated(),
+        created_at: now,
+        updated_at: now,
+    };
+    let input = EditionInput {
+        capacity: Some(capacity),
+        ..input
+    };
+    let (model, trainers) = apply(db, draft, &input, 0).await?;
+    let txn = begin_write(db).await?;
+    let mut active: edition::ActiveModel = model.clone().into();
+    active.id = Set(model.id);
+    let row = edition::Entity::insert(active)
+        .exec_with_returning(&txn)
+        .await?;
+    if let Some(trainers) = trainers {
+        replace_trainers(&txn, row.id, &trainers).await?;
+    }
+    txn.commit().await?;
+    Ok(views(db, vec![row]).await?.remove(0))
+}
+
+/// Changes an edition that is a draft or published.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: EditionInput,
+) -> DomainResult<EditionView> {
+    let txn = begin_write(db).await?;
+    let current = lock(&txn, id).await?;
+    if matches!(
+        current.status,
+        EditionStatus::Closed | EditionStatus::Cancelled
+    ) {
+        return Err(DomainError::conflict(
+            "edition_not_editable",
+            format!(
+                "a {} edition cannot be changed",
+                status_name(current.status)
+            ),
+        ));
+    }
+    let confirmed = count(&txn, id, RegistrationStatus::Confirmed).await?;
+    let (model, trainers) = apply(&txn, current, &input, confirmed).await?;
+    let mut active: edition::ActiveModel = model.into();
+    active.updated_at = Set(super::now());
+    // Every field may have changed; mark them all for the update.
+    active = active.reset_all();
+    let row = active.update(&txn).await?;
+    if let Some(trainers) = trainers {
+        replace_trainers(&txn, id, &trainers).await?;
+    }
+    txn.commit().await?;
+    Ok(views(db, vec![row]).await?.remove(0))
+}
+
+/// Validates and applies an input to an edition; returns the trainers to set, if given.
+async fn apply(
+    db: &impl ConnectionTrait,
+    mut e: edition::Model,
+    input: &EditionInput,
+    confirmed: i64,
+) -> DomainResult<(edition::Model, Option<Vec<Uuid>>)> {
+    let mut errors = Vec::new();
+    if let Some(capacity) = input.capacity {
+        if !(1..=100_000).contains(&capacity) {
+            errors.push(FieldError::new("capacity", "must be between 1 and 100000"));
+        } else if capacity < confirmed {
+            return Err(DomainError::conflict(
+                "capacity_below_confirmed",
+                format!("{confirmed} people are confirmed; the capacity cannot be lower"),
+            ));
+        } else {
+            e.capacity = i32::try_from(capacity).unwrap_or(i32::MAX);
+        }
+    }
+    if let Some(v) = input.waitlist_enabled {
+        e.waitlist_enabled = v;
+    }
+    if let Some(v) = input.requires_approval {
+        e.requires_approval = v;
+    }
+    if let Some(v) = input.registration_opens_at {
+        e.registration_opens_at = v;
+    }
+    if let Some(v) = input.registration_closes_at {
+        e.registration_closes_at = v;
+    }
+    if let Some(v) = input.cancellation_deadline {
+        e.cancellation_deadline = v;
+    }
+    if let (Some(open), Some(close)) = (e.registration_opens_at, e.registration_closes_at)
+        && open >= close
+    {
+        errors.push(FieldError::new(
+            "registration_closes_at",
+            "must be after registration_opens_at",
+        ));
+    }
+    if let Some(v) = &input.location {
+        e.location = match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(l) => text("location", l, 500).map_err(|f| errors.push(f)).ok(),
+            None => None,
+        };
+    }
+    if let Some(v) = &input.online_url {
+        e.online_url = match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(u) => check_url("online_url", u).map_err(|f| errors.push(f)).ok(),
+            None => None,
+        };
+    }
+    let trainers = match &input.trainer_ids {
+        Some(ids) => {
+            let mut ids = ids.clone();
+            ids.sort();
+            ids.dedup();
+            let trainers = user_role::Entity::find()
+                .filter(user_role::Column::UserId.is_in(ids.clone()))
+                .filter(user_role::Column::Role.eq(Role::Trainer))
+                .all(db)
+                .await?;
+            for id in &ids {
+                if !trainers.iter().any(|t| t.user_id == *id) {
+                    errors.push(FieldError::new(
+                        "trainer_ids",
+                        format!("{id} is not a user with the trainer role"),
+                    ));
+                }
+            }
+            Some(ids)
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    Ok((e, trainers))
+}
+
+/// An absolute http(s) URL of sane length.
+pub fn check_url(field: &str, raw: &str) -> Result<String, FieldError> {
+    let url = text(field, raw, 2000)?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| FieldError::new(field, "must be an http or https URL"))?;
+    if rest.is_empty() || rest.starts_with('/') || url.chars().any(char::is_whitespace) {
+        return Err(FieldError::new(field, "must be an http or https URL"));
+    }
+    Ok(url)
+}
+
+async fn replace_trainers(
+    db: &impl ConnectionTrait,
+    edition_id: Uuid,
+    ids: &[Uuid],
+) -> DomainResult<()> {
+    edition_trainer::Entity::delete_many()
+        .filter(edition_trainer::Column::EditionId.eq(edition_id))
+        .exec(db)
+        .await?;
+    if !ids.is_empty() {
+        edition_trainer::Entity::insert_many(ids.iter().map(|id| edition_trainer::ActiveModel {
+            edition_id: Set(edition_id),
+            user_id: Set(*id),
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A lifecycle step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// draft → published.
+    Publish,
+    /// draft or published → cancelled.
+    Cancel,
+    /// published → closed.
+    Close,
+}
+
+/// Moves an edition through its lifecycle, with the checks of each step. Cancelling
+/// cancels every registration in the same transaction.
+pub async fn transition(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+    step: Transition,
+) -> DomainResult<EditionView> {
+    let txn = begin_write(db).await?;
+    let current = lock(&txn, id).await?;
+    let allowed_actor =
+        actor.is_admin() || (step == Transition::Close && is_trainer_of(&txn, actor, id).await?);
+    if !allowed_actor {
+        // Only admins and (for closing) its trainers know the edition exists in full.
+        return Err(DomainError::forbidden(match step {
+            Transition::Close => "closing is for admins and the edition's trainers",
+            _ => "this is for admins",
+        }));
+    }
+    let from = current.status;
+    let to = match (step, from) {
+        (Transition::Publish, EditionStatus::Draft) => EditionStatus::Published,
+        (Transition::Cancel, EditionStatus::Draft | EditionStatus::Published) => {
+            EditionStatus::Cancelled
+        }
+        (Transition::Close, EditionStatus::Published) => EditionStatus::Closed,
+        _ => {
+            return Err(DomainError::conflict(
+                "invalid_transition",
+                format!(
+                    "a {} edition cannot be {}",
+                    status_name(from),
+                    match step {
+                        Transition::Publish => "published",
+                        Transition::Cancel => "cancelled",
+                        Transition::Close => "closed",
+                    }
+                ),
+            ));
+        }
+    };
+    let now = super::now();
+    let course = course::Entity::find_by_id(current.course_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("course"))?;
+    match step {
+        Transition::Publish => {
+            if course.archived_at.is_some() {
+                return Err(DomainError::conflict(
+                    "course_archived",
+                    "an edition of an archived course cannot be published",
+                ));
+            }
+            if course.kind != CourseKind::Elearning && current.first_session_at.is_none() {
+                return Err(DomainError::conflict(
+                    "no_sessions",
+                    "an edition needs at least one scheduled session before it is published",
+                ));
+            }
+        }
+        Transition::Close => {
+            if current.last_session_at.is_some_and(|end| end > now) {
+                return Err(DomainError::conflict(
+                    "sessions_not_over",
+                    "an edition can be closed once all its sessions are over",
+                ));
+            }
+        }
+        Transition::Cancel => {
+            registration::Entity::update_many()
+                .col_expr(
+                    registration::Column::Status,
+                    Expr::value(RegistrationStatus::Cancelled),
+                )
+                .col_expr(
+                    registration::Column::WaitlistPosition,
+                    Expr::value(Option::<i32>::None),
+                )
+                .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+                .filter(registration::Column::EditionId.eq(id))
+                .filter(registration::Column::Status.is_in([
+                    RegistrationStatus::PendingApproval,
+                    RegistrationStatus::Confirmed,
+                    RegistrationStatus::Waitlisted,
+                ]))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let mut active: edition::ActiveModel = current.into();
+    active.status = Set(to);
+    active.updated_at = Set(now);
+    let row = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(views(db, vec![row]).await?.remove(0))
+}
+
+/// The wire name of a state.
+pub fn status_name(s: EditionStatus) -> &'static str {
+    match s {
+        EditionStatus::Draft => "draft",
+        EditionStatus::Published => "published",
+        EditionStatus::Closed => "closed",
+        EditionStatus::Cancelled => "cancelled",
+    }
+}
+
+/// Reads the edition for a change, locking its row on PostgreSQL (SQLite writers hold
+/// the database lock from `BEGIN IMMEDIATE`).
+pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<edition::Model> {
+    let mut q = edition::Entity::find_by_id(id);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(DomainError::NotFound("edition"))
+}
+
+async fn count(
+    db: &impl ConnectionTrait,
+    edition_id: Uuid,
+    status: RegistrationStatus,
+) -> DomainResult<i64> {
+    use sea_orm::PaginatorTrait;
+    let n = registration::Entity::find()
+        .filter(registration::Column::EditionId.eq(edition_id))
+        .filter(registration::Column::Status.eq(status))
+        .count(db)
+        .await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Recomputes the first and last session of an edition from its scheduled sessions.
+pub async fn refresh_schedule(db: &impl ConnectionTrait, edition_id: Uuid) -> DomainResult<()> {
+    let sessions = session::Entity::find()
+        .filter(session::Column::EditionId.eq(edition_id))
+        .filter(session::Column::Status.eq(SessionStatus::Scheduled))
+        .all(db)
+        .await?;
+    let first = sessions.iter().map(|s| s.starts_at).min();
+    let last = sessions.iter().map(|s| s.ends_at).max();
+    edition::Entity::update_many()
+        .col_expr(edition::Column::FirstSessionAt, Expr::value(first))
+        .col_expr(edition::Column::LastSessionAt, Expr::value(last))
+        .col_expr(
+            edition::Column::SortAt,
+            Expr::value(first.unwrap_or_else(undated)),
+        )
+        .filter(edition::Column::Id.eq(edition_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Adds course titles, trainers and seat figures to edition rows, in three queries.
+pub async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<edition::Model>,
+) -> DomainResult<Vec<EditionView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
+    let course_ids: Vec<Uuid> = rows.iter().map(|e| e.course_id).collect();
+    let courses: HashMap<Uuid, course::Model> = course::Entity::find()
+        .filter(course::Column::Id.is_in(course_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut trainers: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for t in edition_trainer::Entity::find()
+        .filter(edition_trainer::Column::EditionId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        trainers.entry(t.edition_id).or_default().push(t.user_id);
+    }
+    let counts: Vec<(Uuid, RegistrationStatus, i64)> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::EditionId)
+        .column(registration::Column::Status)
+        .column_as(registration::Column::Id.count(), "n")
+        .filter(registration::Column::EditionId.is_in(ids))
+        .filter(registration::Column::Status.is_in([
+            RegistrationStatus::Confirmed,
+            RegistrationStatus::Waitlisted,
+        ]))
+        .group_by(registration::Column::EditionId)
+        .group_by(registration::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for e in rows {
+        let course = courses
+            .get(&e.course_id)
+            .ok_or(DomainError::NotFound("course"))?;
+        let of = |status| {
+            counts
+                .iter()
+                .filter(|(id, s, _)| *id == e.id && *s == status)
+                .map(|(_, _, n)| *n)
+                .sum::<i64>()
+        };
+        let mut t = trainers.remove(&e.id).unwrap_or_default();
+        t.sort();
+        out.push(EditionView {
+            course_title: course.title.clone(),
+            course_kind: course.kind,
+            trainer_ids: t,
+            seats_taken: of(RegistrationStatus::Confirmed),
+            waitlist_length: of(RegistrationStatus::Waitlisted),
+            edition: e,
+        });
+    }
+    Ok(out)
+}
+
+/// The editions a trainer teaches, in every state, with their sessions, by first session.
+pub async fn teaching(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<(EditionView, Vec<session::Model>)>, Option<String>)> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(DomainError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = cursor
+        .filter(|c| !c.is_empty())
+        .map(decode_cursor)
+        .transpose()?;
+    let mut q = edition::Entity::find()
+        .filter(
+            edition::Column::Id.in_subquery(
+                Query::select()
+                    .column(edition_trainer::Column::EditionId)
+                    .from(edition_trainer::Entity)
+                    .and_where(edition_trainer::Column::UserId.eq(actor.id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(edition::Column::SortAt)
+        .order_by_asc(edition::Column::Id);
+    if let Some((sort_at, id)) = after {
+        q = q.filter(
+            Condition::any()
+                .add(edition::Column::SortAt.gt(sort_at))
+                .add(
+                    Condition::all()
+                        .add(edition::Column::SortAt.eq(sort_at))
+                        .add(edition::Column::Id.gt(id)),
+                ),
+        );
+    }
+    let mut rows = q.limit(u64::from(limit) + 1).all(db).await?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|e| encode_cursor(e.sort_at, e.id))
+    } else {
+        None
+    };
+    let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
+    let mut sessions: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
+    for s in session::Entity::find()
+        .filter(session::Column::EditionId.is_in(ids))
+        .order_by_asc(session::Column::StartsAt)
+        .order_by_asc(session::Column::Id)
+        .all(db)
+        .await?
+    {
+        sessions.entry(s.edition_id).or_default().push(s);
+    }
+    Ok((
+        views(db, rows)
+            .await?
+            .into_iter()
+            .map(|v| {
+                let s = sessions.remove(&v.edition.id).unwrap_or_default();
+                (v, s)
+            })
+            .collect(),
+        next,
+    ))
+}

@@ -1,0 +1,240 @@
+//! Sessions: the dated meetings of an edition. A change of time, place or status bumps the
+//! revision (the calendar's SEQUENCE); once the edition is published a session is never
+//! deleted, only cancelled.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{CourseKind, EditionStatus, SessionStatus, course, session};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::editions::{self, check_url};
+use super::values::text;
+use crate::auth::tokens::Principal;
+use crate::db::begin_write;
+use crate::error::{DomainError, DomainResult, FieldError};
+
+/// The longest a session may last.
+pub const MAX_SESSION_HOURS: i64 = 24;
+
+/// The fields of a session; on update, `None` leaves a field as it is and `Some(None)`
+/// clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInput {
+    /// Start.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// End.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Place (overrides the edition's).
+    pub location: Option<Option<String>>,
+    /// Online link (overrides the edition's).
+    pub online_url: Option<Option<String>>,
+    /// Scheduled or cancelled.
+    pub status: Option<SessionStatus>,
+}
+
+/// The sessions of an edition the actor may see, by start.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: Option<&Principal>,
+    edition_id: Uuid,
+) -> DomainResult<Vec<session::Model>> {
+    editions::get(db, actor, edition_id).await?;
+    Ok(session::Entity::find()
+        .filter(session::Column::EditionId.eq(edition_id))
+        .order_by_asc(session::Column::StartsAt)
+        .order_by_asc(session::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// One session, if the actor may see its edition.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: Option<&Principal>,
+    id: Uuid,
+) -> DomainResult<session::Model> {
+    let s = session::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?;
+    editions::get(db, actor, s.edition_id)
+        .await
+        .map_err(|_| DomainError::NotFound("session"))?;
+    Ok(s)
+}
+
+/// Adds a session to a draft or published edition of a course with sessions.
+pub async fn create(
+    db: &DatabaseConnection,
+    edition_id: Uuid,
+    input: SessionInput,
+) -> DomainResult<session::Model> {
+    let txn = begin_write(db).await?;
+    let edition = editions::lock(&txn, edition_id).await?;
+    ensure_open(edition.status)?;
+    let course = course::Entity::find_by_id(edition.course_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("course"))?;
+    if course.kind == CourseKind::Elearning {
+        return Err(DomainError::conflict(
+            "elearning_has_no_sessions",
+            "an e-learning module has no sessions",
+        ));
+    }
+    let mut errors = Vec::new();
+    if input.starts_at.is_none() {
+        errors.push(FieldError::new("starts_at", "is required"));
+    }
+    if input.ends_at.is_none() {
+        errors.push(FieldError::new("ends_at", "is required"));
+    }
+    let now = super::now();
+    let draft = session::Model {
+        id: Uuid::now_v7(),
+        edition_id,
+        starts_at: input.starts_at.unwrap_or(now),
+        ends_at: input.ends_at.unwrap_or(now),
+        location: None,
+        online_url: None,
+        status: SessionStatus::Scheduled,
+        revision: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let model = apply(draft, &input, &mut errors);
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let row = session::Entity::insert(session::ActiveModel::from(model))
+        .exec_with_returning(&txn)
+        .await?;
+    editions::refresh_schedule(&txn, edition_id).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Changes a session; time, place or status changes bump the revision.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: SessionInput,
+) -> DomainResult<session::Model> {
+    let txn = begin_write(db).await?;
+    let current = session::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?;
+    let edition = editions::lock(&txn, current.edition_id).await?;
+    ensure_open(edition.status)?;
+    let mut errors = Vec::new();
+    let mut model = apply(current.clone(), &input, &mut errors);
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let changed = model.starts_at != current.starts_at
+        || model.ends_at != current.ends_at
+        || model.location != current.location
+        || model.online_url != current.online_url
+        || model.status != current.status;
+    if !changed {
+        return Ok(current);
+    }
+    model.revision = current.revision + 1;
+    model.updated_at = super::now();
+    let row = session::ActiveModel::from(model)
+        .reset_all()
+        .update(&txn)
+        .await?;
+    editions::refresh_schedule(&txn, row.edition_id).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// What removing a session did.
+#[derive(Debug)]
+pub enum Removed {
+    /// The edition was a draft: the session is gone.
+    Deleted,
+    /// The edition is published: the session is cancelled and kept.
+    Cancelled(session::Model),
+}
+
+/// Removes a session from a draft, or cancels it in a published edition.
+pub async fn remove(db: &DatabaseConnection, id: Uuid) -> DomainResult<Removed> {
+    let txn = begin_write(db).await?;
+    let current = session::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?;
+    let edition = editions::lock(&txn, current.edition_id).await?;
+    ensure_open(edition.status)?;
+    let result = if edition.status == EditionStatus::Draft {
+        session::Entity::delete_by_id(id).exec(&txn).await?;
+        Removed::Deleted
+    } else if current.status == SessionStatus::Cancelled {
+        Removed::Cancelled(current)
+    } else {
+        let mut active: session::ActiveModel = current.clone().into();
+        active.status = Set(SessionStatus::Cancelled);
+        active.revision = Set(current.revision + 1);
+        active.updated_at = Set(super::now());
+        Removed::Cancelled(active.update(&txn).await?)
+    };
+    editions::refresh_schedule(&txn, edition.id).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+fn ensure_open(status: EditionStatus) -> DomainResult<()> {
+    if matches!(status, EditionStatus::Closed | EditionStatus::Cancelled) {
+        return Err(DomainError::conflict(
+            "edition_not_editable",
+            format!(
+                "the sessions of a {} edition cannot change",
+                editions::status_name(status)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn apply(
+    mut s: session::Model,
+    input: &SessionInput,
+    errors: &mut Vec<FieldError>,
+) -> session::Model {
+    if let Some(v) = input.starts_at {
+        s.starts_at = v;
+    }
+    if let Some(v) = input.ends_at {
+        s.ends_at = v;
+    }
+    if let Some(v) = input.status {
+        s.status = v;
+    }
+    if s.starts_at >= s.ends_at {
+        errors.push(FieldError::new("ends_at", "must be after starts_at"));
+    } else if s.ends_at - s.starts_at > Duration::hours(MAX_SESSION_HOURS) {
+        errors.push(FieldError::new(
+            "ends_at",
+            "a session lasts at most 24 hours",
+        ));
+    }
+    if let Some(v) = &input.location {
+        s.location = match v.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            Some(l) => text("location", l, 500).map_err(|e| errors.push(e)).ok(),
+            None => None,
+        };
+    }
+    if let Some(v) = &input.online_url {
+        s.online_url = match v.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => check_url("online_url", u).map_err(|e| errors.push(e)).ok(),
+            None => None,
+        };
+    }
+    s
+}
