@@ -8,6 +8,8 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod db;
+/// Demo data for `academy serve --demo`: the academy's real shape on an empty database.
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -18,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, Server};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route, Server};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::keys::KeyRing;
@@ -110,13 +112,38 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
         .nest("/docs", docs)
         .into_endpoint()
         .with(http::BodyLimit(MAX_BODY_BYTES))
-        .catch_all_error(|err| async move {
-            let pattern = err.data::<poem::PathPattern>().cloned();
-            let mut resp = api::problem::problem_from_poem_error(err);
-            if let Some(p) = pattern {
-                resp.set_data(p);
+        .around(|ep, mut req| async move {
+            // Keep a copy of a JSON body (bounded by the body limit) so that a type error
+            // can name the field it is about.
+            let json = req
+                .content_type()
+                .is_some_and(|c| c.starts_with("application/json"));
+            let body = if json {
+                match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
+                    Ok(bytes) => {
+                        req.set_body(bytes.clone());
+                        Some(bytes)
+                    }
+                    Err(_) => {
+                        let err =
+                            poem::Error::from_status(poem::http::StatusCode::PAYLOAD_TOO_LARGE);
+                        return Ok(api::problem::problem_from_poem_error(err, None));
+                    }
+                }
+            } else {
+                None
+            };
+            match ep.call(req).await {
+                Ok(resp) => Ok(resp.into_response()),
+                Err(err) => {
+                    let pattern = err.data::<poem::PathPattern>().cloned();
+                    let mut resp = api::problem::problem_from_poem_error(err, body.as_deref());
+                    if let Some(p) = pattern {
+                        resp.set_data(p);
+                    }
+                    Ok::<_, poem::Error>(resp)
+                }
             }
-            resp
         })
         .around(move |ep, req| {
             let allow = allow.clone();

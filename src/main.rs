@@ -1,4 +1,4 @@
-//! The `academy` command line: `serve`, `migrate`, `openapi`, `user create-admin`.
+//! The `academy` command line: `serve [--demo]`, `migrate`, `openapi`, `user create-admin`.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -39,7 +39,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply pending migrations and serve the HTTP API.
-    Serve,
+    Serve {
+        /// Load demo data first (organisations, people, courses, editions) when the
+        /// database is empty, and print the demo logins; a database with data is left as
+        /// it is.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending migrations and exit.
     Migrate,
     /// Print the OpenAPI document.
@@ -96,8 +102,17 @@ fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve => {
+        Command::Serve { demo } => {
             let state = AppState::init(config).await?;
+            if demo {
+                match academy::demo::load(&state.db).await? {
+                    Some(summary) => println!("{}", summary.describe(&state.config.public_url)),
+                    None => println!(
+                        "--demo: the database already holds data (organisations other than the \
+                         academy, courses, or demo accounts); nothing was loaded or changed"
+                    ),
+                }
+            }
             academy::serve(state).await
         }
         Command::Migrate => {

@@ -369,8 +369,10 @@ impl CoursesApi {
     async fn get(
         &self,
         state: Data<&Arc<AppState>>,
+        req: &Request,
         id: Path<Uuid>,
     ) -> Result<CourseOne, ApiError> {
+        optional_principal(req, &state)?;
         Ok(CourseOne::Ok(Json(
             courses::get(&state.db, id.0).await?.into(),
         )))

@@ -153,7 +153,10 @@ pub async fn get(
             return Err(DomainError::NotFound("edition"));
         }
     }
-    Ok(views(db, vec![row]).await?.remove(0))
+    fetch_views(db, edition::Entity::find_by_id(id))
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("edition"))
 }
 
 /// The catalogue: editions sorted by first session, with a cursor over (first session, id).
@@ -270,14 +273,15 @@ pub async fn list(
                 ),
         );
     }
-    let mut rows = q.limit(u64::from(limit) + 1).all(db).await?;
+    let mut rows = fetch_views(db, q.limit(u64::from(limit) + 1)).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|e| encode_cursor(e.sort_at, e.id))
+        rows.last()
+            .map(|v| encode_cursor(v.edition.sort_at, v.edition.id))
     } else {
         None
     };
-    Ok((views(db, rows).await?, next))
+    Ok((rows, next))
 }
 
 fn encode_cursor(sort_at: DateTime<Utc>, id: Uuid) -> String {
@@ -299,6 +303,15 @@ fn decode_cursor(cursor: &str) -> DomainResult<(DateTime<Utc>, Uuid)> {
     }
     let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| bad())?);
     let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?;
+    // Every sort key lies between year 1 and the undated sentinel; anything else was not
+    // made here (and PostgreSQL could not compare it).
+    let earliest = Utc
+        .with_ymd_and_hms(1, 1, 1, 0, 0, 0)
+        .single()
+        .ok_or_else(bad)?;
+    if at < earliest || at > undated() {
+        return Err(bad());
+    }
     let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
     Ok((at, id))
 }
@@ -674,65 +687,80 @@ pub async fn refresh_schedule(db: &impl ConnectionTrait, edition_id: Uuid) -> Do
     Ok(())
 }
 
-/// Adds course titles, trainers and seat figures to edition rows, in three queries.
+/// Reads edition rows again with their course, trainers and seat figures, in order.
 pub async fn views(
     db: &impl ConnectionTrait,
     rows: Vec<edition::Model>,
 ) -> DomainResult<Vec<EditionView>> {
     let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
-    let course_ids: Vec<Uuid> = rows.iter().map(|e| e.course_id).collect();
-    let courses: HashMap<Uuid, course::Model> = course::Entity::find()
-        .filter(course::Column::Id.is_in(course_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let mut trainers: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for t in edition_trainer::Entity::find()
-        .filter(edition_trainer::Column::EditionId.is_in(ids.clone()))
-        .all(db)
-        .await?
-    {
-        trainers.entry(t.edition_id).or_default().push(t.user_id);
-    }
-    let counts: Vec<(Uuid, RegistrationStatus, i64)> = registration::Entity::find()
-        .select_only()
-        .column(registration::Column::EditionId)
-        .column(registration::Column::Status)
-        .column_as(registration::Column::Id.count(), "n")
-        .filter(registration::Column::EditionId.is_in(ids))
-        .filter(registration::Column::Status.is_in([
-            RegistrationStatus::Confirmed,
-            RegistrationStatus::Waitlisted,
-        ]))
-        .group_by(registration::Column::EditionId)
-        .group_by(registration::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let mut found = fetch_views(
+        db,
+        edition::Entity::find().filter(edition::Column::Id.is_in(ids.clone())),
+    )
+    .await?;
+    found.sort_by_key(|v| ids.iter().position(|id| *id == v.edition.id));
+    Ok(found)
+}
+
+/// Seats taken, counted where the edition row is read.
+const SEATS_TAKEN_SQL: &str = "(SELECT COUNT(*) FROM registrations r \
+     WHERE r.edition_id = editions.id AND r.status = 'confirmed')";
+/// Waiting-list length, counted where the edition row is read.
+const WAITLIST_SQL: &str = "(SELECT COUNT(*) FROM registrations r \
+     WHERE r.edition_id = editions.id AND r.status = 'waitlisted')";
+
+/// Runs an edition query with its course and seat figures in the same statement, and the
+/// trainers in one more: two round trips for a page of any size.
+pub async fn fetch_views(
+    db: &impl ConnectionTrait,
+    q: sea_orm::Select<edition::Entity>,
+) -> DomainResult<Vec<EditionView>> {
+    use sea_orm::sea_query::Alias;
+    use sea_orm::{FromQueryResult, QueryTrait};
+
+    let mut stmt = q.into_query();
+    stmt.expr_as(
+        Expr::col((course::Entity, course::Column::Title)),
+        Alias::new("course_title"),
+    )
+    .expr_as(
+        Expr::col((course::Entity, course::Column::Kind)),
+        Alias::new("course_kind"),
+    )
+    .expr_as(Expr::cust(SEATS_TAKEN_SQL), Alias::new("seats_taken"))
+    .expr_as(Expr::cust(WAITLIST_SQL), Alias::new("waitlist_length"))
+    .inner_join(
+        course::Entity,
+        Expr::col((course::Entity, course::Column::Id))
+            .equals((edition::Entity, edition::Column::CourseId)),
+    );
+    let rows = db.query_all(&stmt).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for e in rows {
-        let course = courses
-            .get(&e.course_id)
-            .ok_or(DomainError::NotFound("course"))?;
-        let of = |status| {
-            counts
-                .iter()
-                .filter(|(id, s, _)| *id == e.id && *s == status)
-                .map(|(_, _, n)| *n)
-                .sum::<i64>()
-        };
-        let mut t = trainers.remove(&e.id).unwrap_or_default();
-        t.sort();
+    for row in &rows {
         out.push(EditionView {
-            course_title: course.title.clone(),
-            course_kind: course.kind,
-            trainer_ids: t,
-            seats_taken: of(RegistrationStatus::Confirmed),
-            waitlist_length: of(RegistrationStatus::Waitlisted),
-            edition: e,
+            edition: edition::Model::from_query_result(row, "")?,
+            course_title: row.try_get("", "course_title")?,
+            course_kind: row.try_get("", "course_kind")?,
+            trainer_ids: Vec::new(),
+            seats_taken: row.try_get("", "seats_taken")?,
+            waitlist_length: row.try_get("", "waitlist_length")?,
         });
+    }
+    if !out.is_empty() {
+        let ids: Vec<Uuid> = out.iter().map(|v| v.edition.id).collect();
+        let mut trainers: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for t in edition_trainer::Entity::find()
+            .filter(edition_trainer::Column::EditionId.is_in(ids))
+            .all(db)
+            .await?
+        {
+            trainers.entry(t.edition_id).or_default().push(t.user_id);
+        }
+        for v in &mut out {
+            let mut t = trainers.remove(&v.edition.id).unwrap_or_default();
+            t.sort();
+            v.trainer_ids = t;
+        }
     }
     Ok(out)
 }
@@ -778,14 +806,15 @@ pub async fn teaching(
                 ),
         );
     }
-    let mut rows = q.limit(u64::from(limit) + 1).all(db).await?;
+    let mut rows = fetch_views(db, q.limit(u64::from(limit) + 1)).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|e| encode_cursor(e.sort_at, e.id))
+        rows.last()
+            .map(|v| encode_cursor(v.edition.sort_at, v.edition.id))
     } else {
         None
     };
-    let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|v| v.edition.id).collect();
     let mut sessions: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
     for s in session::Entity::find()
         .filter(session::Column::EditionId.is_in(ids))
@@ -797,9 +826,7 @@ pub async fn teaching(
         sessions.entry(s.edition_id).or_default().push(s);
     }
     Ok((
-        views(db, rows)
-            .await?
-            .into_iter()
+        rows.into_iter()
             .map(|v| {
                 let s = sessions.remove(&v.edition.id).unwrap_or_default();
                 (v, s)

@@ -8,6 +8,8 @@
 )]
 
 mod access;
+mod catalog;
+mod demo;
 mod errors;
 mod helpers;
 mod migrations;
