@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::problem::ApiError;
 use super::security::{AdminAuth, optional_principal};
-use super::types::{Timestamp, strict_opt_string, strict_string};
+use super::types::{Timestamp, strict_opt_string, strict_opt_strings, strict_string};
 use super::users::RegisterName;
 use crate::AppState;
 use crate::domain::courses::{self, AccreditationInput, CourseFilter, CourseInput, CourseView};
@@ -168,8 +168,12 @@ pub struct NewCourse {
     /// Kind.
     pub kind: Kind,
     /// Topics (tags), at most 20 of at most 64 characters.
-    #[oai(default, nullable, validator(max_items = 20))]
-    pub topics: Vec<String>,
+    #[oai(
+        nullable,
+        deserialize_with = "strict_opt_strings",
+        validator(max_items = 20)
+    )]
+    pub topics: Option<Vec<String>>,
     /// Description, plain text or Markdown (at most 20,000 characters).
     #[oai(
         nullable,
@@ -213,7 +217,11 @@ pub struct CoursePatch {
     #[oai(nullable)]
     pub kind: Option<Kind>,
     /// Replace the topics.
-    #[oai(nullable, validator(max_items = 20))]
+    #[oai(
+        nullable,
+        deserialize_with = "strict_opt_strings",
+        validator(max_items = 20)
+    )]
     pub topics: Option<Vec<String>>,
     /// New description.
     #[oai(
@@ -350,7 +358,7 @@ impl CoursesApi {
         let input = CourseInput {
             title: Some(b.title),
             kind: Some(b.kind.into()),
-            topics: Some(b.topics),
+            topics: Some(b.topics.unwrap_or_default()),
             description: b.description,
             target_audience: Some(b.target_audience),
             hours: Some(b.hours),

@@ -192,16 +192,22 @@ pub struct EditionPatch {
     /// Approval required.
     pub requires_approval: Option<bool>,
     /// Registration opens.
+    #[oai(nullable)]
     pub registration_opens_at: poem_openapi::types::MaybeUndefined<Timestamp>,
     /// Registration closes.
+    #[oai(nullable)]
     pub registration_closes_at: poem_openapi::types::MaybeUndefined<Timestamp>,
     /// Cancellation deadline.
+    #[oai(nullable)]
     pub cancellation_deadline: poem_openapi::types::MaybeUndefined<Timestamp>,
     /// Location.
-    #[oai(validator(max_length = 500))]
+    #[oai(nullable, validator(max_length = 500))]
     pub location: poem_openapi::types::MaybeUndefined<String>,
     /// Online meeting link (http or https).
-    #[oai(validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$"))]
+    #[oai(
+        nullable,
+        validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$")
+    )]
     pub online_url: poem_openapi::types::MaybeUndefined<String>,
     /// Replace the trainers.
     #[oai(validator(max_items = 20))]
@@ -319,10 +325,13 @@ pub struct SessionPatch {
     /// New end.
     pub ends_at: Option<Timestamp>,
     /// New place (`null` clears it).
-    #[oai(validator(max_length = 500))]
+    #[oai(nullable, validator(max_length = 500))]
     pub location: poem_openapi::types::MaybeUndefined<String>,
     /// New online link (`null` clears it).
-    #[oai(validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$"))]
+    #[oai(
+        nullable,
+        validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$")
+    )]
     pub online_url: poem_openapi::types::MaybeUndefined<String>,
     /// Cancel or reinstate.
     pub status: Option<SessionState>,

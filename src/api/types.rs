@@ -89,3 +89,20 @@ pub fn strict_opt_string(value: Option<Value>) -> ParseResult<Option<String>> {
         Some(other) => Err(ParseError::expected_type(other)),
     }
 }
+
+/// An optional list of JSON strings: absent or `null` is `None`; any other item type is
+/// refused.
+pub fn strict_opt_strings(value: Option<Value>) -> ParseResult<Option<Vec<String>>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s),
+                other => Err(ParseError::expected_type(other)),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(other) => Err(ParseError::expected_type(other)),
+    }
+}
