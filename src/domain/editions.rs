@@ -167,36 +167,15 @@ pub async fn list(
     limit: Option<u32>,
     cursor: Option<&str>,
 ) -> DomainResult<(Vec<EditionView>, Option<String>)> {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    let after = cursor
-        .filter(|c| !c.is_empty())
-        .map(decode_cursor)
-        .transpose()?;
+    let page = SortPage::parse(limit, cursor)?;
     let status = filter.status.unwrap_or(EditionStatus::Published);
-    let mut q = edition::Entity::find()
-        .filter(edition::Column::Status.eq(status))
-        .order_by_asc(edition::Column::SortAt)
-        .order_by_asc(edition::Column::Id);
+    let mut q = edition::Entity::find().filter(edition::Column::Status.eq(status));
     if status != EditionStatus::Published {
         match actor {
             Some(a) if a.is_admin() => {}
             Some(a) if a.has_role(Role::Trainer) => {
                 // Trainers see their own editions in every state.
-                q = q.filter(
-                    edition::Column::Id.in_subquery(
-                        Query::select()
-                            .column(edition_trainer::Column::EditionId)
-                            .from(edition_trainer::Entity)
-                            .and_where(edition_trainer::Column::UserId.eq(a.id))
-                            .to_owned(),
-                    ),
-                );
+                q = q.filter(taught_by(a.id));
             }
             _ => {
                 return Err(DomainError::forbidden(
@@ -234,15 +213,7 @@ pub async fn list(
         q = q.filter(edition::Column::FirstSessionAt.lt(to));
     }
     if let Some(trainer) = filter.trainer_id {
-        q = q.filter(
-            edition::Column::Id.in_subquery(
-                Query::select()
-                    .column(edition_trainer::Column::EditionId)
-                    .from(edition_trainer::Entity)
-                    .and_where(edition_trainer::Column::UserId.eq(trainer))
-                    .to_owned(),
-            ),
-        );
+        q = q.filter(taught_by(trainer));
     }
     if let Some(has_seats) = filter.has_seats {
         let confirmed = Query::select()
@@ -262,26 +233,73 @@ pub async fn list(
         };
         q = q.filter(cond);
     }
-    if let Some((sort_at, id)) = after {
-        q = q.filter(
-            Condition::any()
-                .add(edition::Column::SortAt.gt(sort_at))
-                .add(
-                    Condition::all()
-                        .add(edition::Column::SortAt.eq(sort_at))
-                        .add(edition::Column::Id.gt(id)),
-                ),
-        );
-    }
-    let mut rows = fetch_views(db, q.limit(u64::from(limit) + 1)).await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|v| encode_cursor(v.edition.sort_at, v.edition.id))
-    } else {
-        None
-    };
+    let (rows, next) = page.fetch(db, q).await?;
     Ok((rows, next))
+}
+
+/// Editions taught by a user.
+fn taught_by(user_id: Uuid) -> sea_orm::sea_query::SimpleExpr {
+    edition::Column::Id.in_subquery(
+        Query::select()
+            .column(edition_trainer::Column::EditionId)
+            .from(edition_trainer::Entity)
+            .and_where(edition_trainer::Column::UserId.eq(user_id))
+            .to_owned(),
+    )
+}
+
+/// A page of editions in catalogue order (first session, then id), after a cursor.
+struct SortPage {
+    limit: u32,
+    after: Option<(DateTime<Utc>, Uuid)>,
+}
+
+impl SortPage {
+    fn parse(limit: Option<u32>, cursor: Option<&str>) -> DomainResult<Self> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(DomainError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()?;
+        Ok(Self { limit, after })
+    }
+
+    async fn fetch(
+        &self,
+        db: &impl ConnectionTrait,
+        mut q: sea_orm::Select<edition::Entity>,
+    ) -> DomainResult<(Vec<EditionView>, Option<String>)> {
+        q = q
+            .order_by_asc(edition::Column::SortAt)
+            .order_by_asc(edition::Column::Id);
+        if let Some((sort_at, id)) = self.after {
+            q = q.filter(
+                Condition::any()
+                    .add(edition::Column::SortAt.gt(sort_at))
+                    .add(
+                        Condition::all()
+                            .add(edition::Column::SortAt.eq(sort_at))
+                            .add(edition::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let limit = self.limit as usize;
+        let mut rows = fetch_views(db, q.limit(u64::from(self.limit) + 1)).await?;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last()
+                .map(|v| encode_cursor(v.edition.sort_at, v.edition.id))
+        } else {
+            None
+        };
+        Ok((rows, next))
+    }
 }
 
 fn encode_cursor(sort_at: DateTime<Utc>, id: Uuid) -> String {
@@ -772,48 +790,9 @@ pub async fn teaching(
     limit: Option<u32>,
     cursor: Option<&str>,
 ) -> DomainResult<(Vec<(EditionView, Vec<session::Model>)>, Option<String>)> {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    let after = cursor
-        .filter(|c| !c.is_empty())
-        .map(decode_cursor)
-        .transpose()?;
-    let mut q = edition::Entity::find()
-        .filter(
-            edition::Column::Id.in_subquery(
-                Query::select()
-                    .column(edition_trainer::Column::EditionId)
-                    .from(edition_trainer::Entity)
-                    .and_where(edition_trainer::Column::UserId.eq(actor.id))
-                    .to_owned(),
-            ),
-        )
-        .order_by_asc(edition::Column::SortAt)
-        .order_by_asc(edition::Column::Id);
-    if let Some((sort_at, id)) = after {
-        q = q.filter(
-            Condition::any()
-                .add(edition::Column::SortAt.gt(sort_at))
-                .add(
-                    Condition::all()
-                        .add(edition::Column::SortAt.eq(sort_at))
-                        .add(edition::Column::Id.gt(id)),
-                ),
-        );
-    }
-    let mut rows = fetch_views(db, q.limit(u64::from(limit) + 1)).await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|v| encode_cursor(v.edition.sort_at, v.edition.id))
-    } else {
-        None
-    };
+    let page = SortPage::parse(limit, cursor)?;
+    let q = edition::Entity::find().filter(taught_by(actor.id));
+    let (rows, next) = page.fetch(db, q).await?;
     let ids: Vec<Uuid> = rows.iter().map(|v| v.edition.id).collect();
     let mut sessions: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
     for s in session::Entity::find()

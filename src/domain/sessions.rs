@@ -124,12 +124,7 @@ pub async fn update(
     input: SessionInput,
 ) -> DomainResult<session::Model> {
     let txn = begin_write(db).await?;
-    let current = session::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound("session"))?;
-    let edition = editions::lock(&txn, current.edition_id).await?;
-    ensure_open(edition.status)?;
+    let (current, _edition) = lock_for_change(&txn, id).await?;
     let mut errors = Vec::new();
     let mut model = apply(current.clone(), &input, &mut errors);
     if !errors.is_empty() {
@@ -166,12 +161,7 @@ pub enum Removed {
 /// Removes a session from a draft, or cancels it in a published edition.
 pub async fn remove(db: &DatabaseConnection, id: Uuid) -> DomainResult<Removed> {
     let txn = begin_write(db).await?;
-    let current = session::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound("session"))?;
-    let edition = editions::lock(&txn, current.edition_id).await?;
-    ensure_open(edition.status)?;
+    let (current, edition) = lock_for_change(&txn, id).await?;
     let result = if edition.status == EditionStatus::Draft {
         session::Entity::delete_by_id(id).exec(&txn).await?;
         Removed::Deleted
@@ -187,6 +177,20 @@ pub async fn remove(db: &DatabaseConnection, id: Uuid) -> DomainResult<Removed> 
     editions::refresh_schedule(&txn, edition.id).await?;
     txn.commit().await?;
     Ok(result)
+}
+
+/// A session and its edition, locked for a change the edition's state allows.
+async fn lock_for_change(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> DomainResult<(session::Model, entity::edition::Model)> {
+    let current = session::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?;
+    let edition = editions::lock(db, current.edition_id).await?;
+    ensure_open(edition.status)?;
+    Ok((current, edition))
 }
 
 fn ensure_open(status: EditionStatus) -> DomainResult<()> {
