@@ -201,11 +201,16 @@ pub struct EditionPatch {
     #[oai(nullable)]
     pub cancellation_deadline: poem_openapi::types::MaybeUndefined<Timestamp>,
     /// Location.
-    #[oai(nullable, validator(max_length = 500))]
+    #[oai(
+        nullable,
+        deserialize_with = "crate::api::types::strict_maybe_string",
+        validator(max_length = 500)
+    )]
     pub location: poem_openapi::types::MaybeUndefined<String>,
     /// Online meeting link (http or https).
     #[oai(
         nullable,
+        deserialize_with = "crate::api::types::strict_maybe_string",
         validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$")
     )]
     pub online_url: poem_openapi::types::MaybeUndefined<String>,
@@ -325,11 +330,16 @@ pub struct SessionPatch {
     /// New end.
     pub ends_at: Option<Timestamp>,
     /// New place (`null` clears it).
-    #[oai(nullable, validator(max_length = 500))]
+    #[oai(
+        nullable,
+        deserialize_with = "crate::api::types::strict_maybe_string",
+        validator(max_length = 500)
+    )]
     pub location: poem_openapi::types::MaybeUndefined<String>,
     /// New online link (`null` clears it).
     #[oai(
         nullable,
+        deserialize_with = "crate::api::types::strict_maybe_string",
         validator(max_length = 2000, pattern = "^\\s*$|^https?://[^\\s/]\\S*$")
     )]
     pub online_url: poem_openapi::types::MaybeUndefined<String>,

@@ -106,3 +106,16 @@ pub fn strict_opt_strings(value: Option<Value>) -> ParseResult<Option<Vec<String
         Some(other) => Err(ParseError::expected_type(other)),
     }
 }
+
+/// A string that may be absent (unchanged), `null` (cleared) or a JSON string; nothing else.
+pub fn strict_maybe_string(
+    value: Option<Value>,
+) -> ParseResult<poem_openapi::types::MaybeUndefined<String>> {
+    use poem_openapi::types::MaybeUndefined;
+    match value {
+        None => Ok(MaybeUndefined::Undefined),
+        Some(Value::Null) => Ok(MaybeUndefined::Null),
+        Some(Value::String(s)) => Ok(MaybeUndefined::Value(s)),
+        Some(other) => Err(ParseError::expected_type(other)),
+    }
+}
