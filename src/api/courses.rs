@@ -315,7 +315,7 @@ impl CoursesApi {
         /// Only courses of this kind.
         kind: Query<Option<Kind>>,
         /// Only courses with this topic.
-        #[oai(validator(max_length = 64))]
+        #[oai(validator(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f]*$"))]
         topic: Query<Option<String>>,
         /// Include archived courses (admins only).
         #[oai(default)]

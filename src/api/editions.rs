@@ -448,7 +448,7 @@ impl EditionsApi {
         /// Of courses of this kind.
         kind: Query<Option<Kind>>,
         /// Of courses with this topic.
-        #[oai(validator(max_length = 64))]
+        #[oai(validator(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f]*$"))]
         topic: Query<Option<String>>,
         /// First session at or after this instant.
         from: Query<Option<Timestamp>>,

@@ -72,6 +72,10 @@ pub async fn password_grant(
     password_plain: &str,
 ) -> Result<Grant, GrantError> {
     let account: String = username.trim().to_lowercase().chars().take(254).collect();
+    if account.is_empty() || account.chars().any(char::is_control) {
+        // Not an address any account can have (and PostgreSQL cannot compare NUL bytes).
+        return Err(GrantError::InvalidGrant("wrong e-mail address or password"));
+    }
     let now = super::now();
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let recent = login_failure::Entity::find()

@@ -274,6 +274,15 @@ fn check(errors: &mut Vec<FieldError>, input: &CourseInput, kind: CourseKind) ->
             "must be at most 20000 characters",
         ));
     }
+    if description.as_ref().is_some_and(|d| {
+        d.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    }) {
+        errors.push(FieldError::new(
+            "description",
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
     let target_audience = input.target_audience.as_ref().map(|t| {
         t.as_deref()
             .map(str::trim)

@@ -733,3 +733,48 @@ async fn type_errors_name_the_field_and_405_lists_the_allowed_methods() {
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(resp.headers()["allow"], "GET, POST");
 }
+
+#[tokio::test]
+async fn nul_bytes_are_refused_before_they_reach_the_database() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/courses?topic=a%00b"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .client
+        .get(app.url("/api/v1/editions?topic=%00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .token_request(&[
+            ("grant_type", "password"),
+            ("username", "a\0@b.nl"),
+            ("password", "x"),
+        ])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let (status, body) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Nul", "kind": "lecture", "description": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "description");
+    let (status, _) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Regels", "kind": "lecture", "description": "regel 1\nregel 2\tmet tab"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
