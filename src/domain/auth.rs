@@ -76,14 +76,25 @@ pub async fn password_grant(
         // Not an address any account can have (and PostgreSQL cannot compare NUL bytes).
         return Err(GrantError::InvalidGrant("wrong e-mail address or password"));
     }
+    // Claim an attempt before checking the password: the count and the claim happen in
+    // one serialised step per account, so parallel guesses cannot all slip under the limit.
     let now = super::now();
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let txn = begin_write(db).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [account.clone().into()],
+        ))
+        .await?;
+    }
     let recent = login_failure::Entity::find()
         .filter(login_failure::Column::Email.eq(account.as_str()))
         .filter(login_failure::Column::FailedAt.gt(window_start))
         .order_by_desc(login_failure::Column::FailedAt)
         .limit(MAX_FAILURES as u64)
-        .all(db)
+        .all(&txn)
         .await?;
     if recent.len() >= MAX_FAILURES {
         let oldest = recent[MAX_FAILURES - 1].failed_at;
@@ -91,6 +102,8 @@ pub async fn password_grant(
             retry_after: retry_after(oldest, now),
         });
     }
+    let attempt = record_failure(&txn, &account, now, window_start).await?;
+    txn.commit().await?;
 
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(account.as_str()))
@@ -103,12 +116,13 @@ pub async fn password_grant(
     let ok = password::verify(password_plain.to_owned(), hash).await;
     let user = match (ok, found) {
         (true, Some(user)) => user,
-        _ => {
-            record_failure(db, &account, now, window_start).await?;
-            return Err(GrantError::InvalidGrant("wrong e-mail address or password"));
-        }
+        // The claimed attempt stays as the recorded failure.
+        _ => return Err(GrantError::InvalidGrant("wrong e-mail address or password")),
     };
     let txn = begin_write(db).await?;
+    login_failure::Entity::delete_by_id(attempt)
+        .exec(&txn)
+        .await?;
     let grant = issue_for_user(&txn, tokens, &user, Uuid::now_v7()).await?;
     txn.commit().await?;
     Ok(grant)
@@ -278,24 +292,25 @@ async fn revoke_family(
 }
 
 async fn record_failure(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     account: &str,
     now: DateTime<Utc>,
     window_start: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<Uuid, sea_orm::DbErr> {
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::Email.eq(account))
         .filter(login_failure::Column::FailedAt.lte(window_start))
         .exec(db)
         .await?;
+    let id = Uuid::now_v7();
     login_failure::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         email: Set(account.to_owned()),
         failed_at: Set(now),
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 fn retry_after(oldest_failure: DateTime<Utc>, now: DateTime<Utc>) -> u64 {

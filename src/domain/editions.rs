@@ -564,7 +564,11 @@ pub async fn transition(
     let allowed_actor =
         actor.is_admin() || (step == Transition::Close && is_trainer_of(&txn, actor, id).await?);
     if !allowed_actor {
-        // Only admins and (for closing) its trainers know the edition exists in full.
+        // Someone who may not see the edition learns nothing about it, not even that it
+        // exists.
+        if current.status != EditionStatus::Published {
+            return Err(DomainError::NotFound("edition"));
+        }
         return Err(DomainError::forbidden(match step {
             Transition::Close => "closing is for admins and the edition's trainers",
             _ => "this is for admins",

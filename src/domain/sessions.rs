@@ -62,7 +62,12 @@ pub async fn get(
         .ok_or(DomainError::NotFound("session"))?;
     editions::get(db, actor, s.edition_id)
         .await
-        .map_err(|_| DomainError::NotFound("session"))?;
+        .map_err(|e| match e {
+            DomainError::NotFound(_) | DomainError::Forbidden(_) => {
+                DomainError::NotFound("session")
+            }
+            other => other,
+        })?;
     Ok(s)
 }
 
@@ -184,13 +189,34 @@ async fn lock_for_change(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> DomainResult<(session::Model, entity::edition::Model)> {
+    let edition_id = session::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?
+        .edition_id;
+    // The edition's lock serialises every change to its sessions; the session is read
+    // again under it, so two changes cannot both start from the same revision.
+    let edition = editions::lock(db, edition_id).await?;
+    ensure_open(edition.status)?;
     let current = session::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("session"))?;
-    let edition = editions::lock(db, current.edition_id).await?;
-    ensure_open(edition.status)?;
     Ok((current, edition))
+}
+
+/// Sessions are planned between these instants; anything outside is a typing error (and
+/// keeps every catalogue sort key inside the range a cursor can carry).
+fn plausible_range() -> (DateTime<Utc>, DateTime<Utc>) {
+    use chrono::TimeZone;
+    (
+        Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        Utc.with_ymd_and_hms(2101, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+    )
 }
 
 fn ensure_open(status: EditionStatus) -> DomainResult<()> {
@@ -220,7 +246,13 @@ fn apply(
     if let Some(v) = input.status {
         s.status = v;
     }
-    if s.starts_at >= s.ends_at {
+    let (earliest, latest) = plausible_range();
+    if s.starts_at < earliest || s.ends_at > latest {
+        errors.push(FieldError::new(
+            "starts_at",
+            "must lie between the years 2000 and 2100",
+        ));
+    } else if s.starts_at >= s.ends_at {
         errors.push(FieldError::new("ends_at", "must be after starts_at"));
     } else if s.ends_at - s.starts_at > Duration::hours(MAX_SESSION_HOURS) {
         errors.push(FieldError::new(

@@ -307,26 +307,7 @@ pub async fn update(
     let registers = registers.flatten();
     let new_password = new_password.flatten();
 
-    let target_org = patch
-        .organization_id
-        .unwrap_or(current.user.organization_id);
-    let target_roles = roles.clone().unwrap_or_else(|| current.roles.clone());
-    authorize_manage(actor, target_org, &current.roles, &target_roles)?;
-    if actor.id == id
-        && current.roles.contains(&Role::Admin)
-        && !target_roles.contains(&Role::Admin)
-    {
-        return Err(DomainError::conflict(
-            "cannot_remove_own_admin",
-            "an admin cannot take the admin role from themself",
-        ));
-    }
-    if actor.id == id && patch.disabled == Some(true) {
-        return Err(DomainError::conflict(
-            "cannot_disable_self",
-            "you cannot disable your own account",
-        ));
-    }
+    let (target_org, _) = check_update(actor, id, &current, &patch, roles.as_deref())?;
     if patch.organization_id.is_some() {
         organizations::get(db, target_org)
             .await
@@ -347,6 +328,21 @@ pub async fn update(
     };
 
     let txn = begin_write(db).await?;
+    // Decide again on the row as it is now, locked: a concurrent change (say, an admin
+    // promoting this user) must not be overtaken by a check made before it.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        user::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+    }
+    let current = load_by_id(&txn, id).await?;
+    if !(actor.is_admin()
+        || (actor.has_role(Role::Hr) && actor.org == Some(current.user.organization_id)))
+    {
+        return Err(DomainError::NotFound("user"));
+    }
+    let (target_org, _) = check_update(actor, id, &current, &patch, roles.as_deref())?;
     let mut model: user::ActiveModel = current.user.clone().into();
     if let Some(email) = email {
         ensure_email_free(&txn, &email, Some(id)).await?;
@@ -379,6 +375,38 @@ pub async fn update(
     }
     txn.commit().await?;
     load(db, user).await
+}
+
+/// The rules of a change to a user, on the user as read: who may make it, and the
+/// changes an admin may not make to themself. Returns the organisation and roles after it.
+fn check_update(
+    actor: &Principal,
+    id: Uuid,
+    current: &UserView,
+    patch: &UserPatch,
+    roles: Option<&[Role]>,
+) -> DomainResult<(Uuid, Vec<Role>)> {
+    let target_org = patch
+        .organization_id
+        .unwrap_or(current.user.organization_id);
+    let target_roles = roles.map_or_else(|| current.roles.clone(), <[Role]>::to_vec);
+    authorize_manage(actor, target_org, &current.roles, &target_roles)?;
+    if actor.id == id
+        && current.roles.contains(&Role::Admin)
+        && !target_roles.contains(&Role::Admin)
+    {
+        return Err(DomainError::conflict(
+            "cannot_remove_own_admin",
+            "an admin cannot take the admin role from themself",
+        ));
+    }
+    if actor.id == id && patch.disabled == Some(true) {
+        return Err(DomainError::conflict(
+            "cannot_disable_self",
+            "you cannot disable your own account",
+        ));
+    }
+    Ok((target_org, target_roles))
 }
 
 /// Creates an admin (bootstrap and command line), or gives an existing user of that

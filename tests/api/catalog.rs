@@ -2338,3 +2338,32 @@ async fn removing_a_session_deletes_it_from_a_draft_and_cancels_it_once_publishe
     .await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn implausible_session_dates_and_hidden_editions_are_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Dates provider", "provider").await;
+    let c = course(&app, &admin, "Datums", "workshop", &[]).await;
+    let e = edition(&app, &admin, c, &[]).await;
+    for (starts, ends) in [
+        ("1899-12-31T09:00:00Z", "1899-12-31T12:00:00Z"),
+        ("9999-12-31T09:00:00Z", "9999-12-31T12:00:00Z"),
+    ] {
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/editions/{e}/sessions"),
+                &admin.token,
+                json!({"starts_at": starts, "ends_at": ends}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "starts_at", "{body}");
+    }
+    // Closing a draft one cannot see says nothing about it.
+    let pro = app
+        .create_user(&admin, org, &["professional"], "nosy@dates.test")
+        .await;
+    let (status, body) = post_empty(&app, &format!("/api/v1/editions/{e}/close"), &pro.token).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+}

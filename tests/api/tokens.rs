@@ -434,3 +434,39 @@ async fn a_password_change_or_disabling_ends_existing_sign_ins() {
         .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn parallel_guesses_do_not_get_past_the_limit() {
+    let app = TestApp::spawn().await;
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        async move {
+            let password = format!("wrong-password-{i}");
+            app.token_request(&[
+                ("grant_type", "password"),
+                ("username", ADMIN_EMAIL),
+                ("password", &password),
+            ])
+            .await
+            .status()
+        }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, limited), (5, 15), "{statuses:?}");
+    let resp = app
+        .token_request(&[
+            ("grant_type", "password"),
+            ("username", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+        ])
+        .await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+}
