@@ -8,6 +8,7 @@
 )]
 
 mod access;
+mod access_catalog;
 mod catalog;
 mod demo;
 mod errors;
