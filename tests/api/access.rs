@@ -2,13 +2,12 @@
 //! called by every kind of caller on their own and on another organisation. Exactly the
 //! allowed cells succeed; every refusal is the documented problem.
 
-use std::fmt;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
+use crate::matrix;
 
 /// Who calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,55 +24,7 @@ use Who::*;
 
 const EVERYONE: [Who; 6] = [Anonymous, Client, Professional, Trainer, Hr, Admin];
 
-/// One cell of the matrix.
-struct Case {
-    who: Who,
-    method: Method,
-    path: String,
-    body: Option<Value>,
-    expected: StatusCode,
-}
-
-impl fmt::Display for Case {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} {} {}", self.who, self.method, self.path)?;
-        if let Some(body) = &self.body {
-            write!(f, " {body}")?;
-        }
-        Ok(())
-    }
-}
-
-#[derive(Default)]
-struct Table {
-    cases: Vec<Case>,
-    serial: u32,
-}
-
-impl Table {
-    fn add(
-        &mut self,
-        who: Who,
-        method: Method,
-        path: impl Into<String>,
-        body: Option<Value>,
-        expected: StatusCode,
-    ) {
-        self.cases.push(Case {
-            who,
-            method,
-            path: path.into(),
-            body,
-            expected,
-        });
-    }
-
-    /// A fresh suffix for names and e-mail addresses that must be unique.
-    fn unique(&mut self) -> u32 {
-        self.serial += 1;
-        self.serial
-    }
-}
+type Table = matrix::Table<Who>;
 
 /// The callers' tokens and the people and clients the calls are about.
 struct World {
@@ -508,40 +459,14 @@ async fn access_matrix_allows_exactly_the_documented_cells() {
     let w = setup(&app).await;
     let table = build_table(&w);
 
-    let mut mismatches = Vec::new();
-    for case in &table.cases {
-        let (status, body) = app
-            .call(
-                case.method.clone(),
-                &case.path,
-                w.token(case.who),
-                case.body.clone(),
-            )
-            .await;
-        let label = w.describe(&case.to_string());
-        if status != case.expected {
-            mismatches.push(format!(
-                "{label}: expected {}, got {status}: {body}",
-                case.expected
-            ));
-            continue;
-        }
-        if let Some(code) = refusal_code(status)
-            && (body["code"] != code || body["status"] != status.as_u16())
-        {
-            mismatches.push(format!("{label}: expected a `{code}` problem, got {body}"));
-        }
-    }
-    for m in &mismatches {
-        eprintln!("MISMATCH {m}");
-    }
-    assert!(
-        mismatches.is_empty(),
-        "{} of {} cells differ:\n{}",
-        mismatches.len(),
-        table.cases.len(),
-        mismatches.join("\n")
-    );
+    matrix::assert_cells(
+        &app,
+        &table,
+        |who| w.token(who),
+        |t| w.describe(t),
+        refusal_code,
+    )
+    .await;
 
     // `/me` is the caller.
     for who in [Professional, Trainer, Hr, Admin] {

@@ -2,15 +2,14 @@
 //! `/me/teaching`, called by every kind of caller. Exactly the allowed cells succeed;
 //! every refusal is the documented problem.
 
-use std::collections::BTreeSet;
-use std::fmt;
-
 use chrono::{DateTime, Duration, NaiveTime, SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 use crate::helpers::*;
+use crate::matrix;
 
 /// Who calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,48 +52,7 @@ const ADMIN_LAST: [Who; 7] = [
     Admin,
 ];
 
-/// One cell of the matrix.
-struct Case {
-    who: Who,
-    method: Method,
-    path: String,
-    body: Option<Value>,
-    expected: StatusCode,
-}
-
-impl fmt::Display for Case {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} {} {}", self.who, self.method, self.path)?;
-        if let Some(body) = &self.body {
-            write!(f, " {body}")?;
-        }
-        Ok(())
-    }
-}
-
-#[derive(Default)]
-struct Table {
-    cases: Vec<Case>,
-}
-
-impl Table {
-    fn add(
-        &mut self,
-        who: Who,
-        method: Method,
-        path: impl Into<String>,
-        body: Option<Value>,
-        expected: StatusCode,
-    ) {
-        self.cases.push(Case {
-            who,
-            method,
-            path: path.into(),
-            body,
-            expected,
-        });
-    }
-}
+type Table = matrix::Table<Who>;
 
 /// The callers' tokens and the catalogue they act on.
 struct World {
@@ -597,40 +555,14 @@ async fn catalog_access_matrix_allows_exactly_the_documented_cells() {
     let w = setup(&app).await;
     let table = build_table(&w);
 
-    let mut mismatches = Vec::new();
-    for case in &table.cases {
-        let (status, body) = app
-            .call(
-                case.method.clone(),
-                &case.path,
-                w.token(case.who),
-                case.body.clone(),
-            )
-            .await;
-        let label = w.describe(&case.to_string());
-        if status != case.expected {
-            mismatches.push(format!(
-                "{label}: expected {}, got {status}: {body}",
-                case.expected
-            ));
-            continue;
-        }
-        if let Some(code) = refusal_code(status)
-            && (body["code"] != code || body["status"] != status.as_u16())
-        {
-            mismatches.push(format!("{label}: expected a `{code}` problem, got {body}"));
-        }
-    }
-    for m in &mismatches {
-        eprintln!("MISMATCH {m}");
-    }
-    assert!(
-        mismatches.is_empty(),
-        "{} of {} cells differ:\n{}",
-        mismatches.len(),
-        table.cases.len(),
-        mismatches.join("\n")
-    );
+    matrix::assert_cells(
+        &app,
+        &table,
+        |who| w.token(who),
+        |t| w.describe(t),
+        refusal_code,
+    )
+    .await;
 
     // The trainer teaches the draft and the (now closed) past edition, nothing else.
     let (status, teaching) = app.get("/api/v1/me/teaching", &w.trainer.token).await;

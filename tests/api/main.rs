@@ -13,6 +13,7 @@ mod catalog;
 mod demo;
 mod errors;
 mod helpers;
+mod matrix;
 mod migrations;
 mod openapi;
 mod system;
