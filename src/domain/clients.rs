@@ -45,12 +45,7 @@ pub async fn create(
         return Err(DomainError::Validation(errors));
     };
     if let Some(org) = organization_id {
-        organizations::get(db, org).await.map_err(|e| match e {
-            DomainError::NotFound(_) => {
-                DomainError::invalid("organization_id", "no such organization")
-            }
-            other => other,
-        })?;
+        organizations::referenced(db, org).await?;
     }
     let plain = secret::random_token();
     let client = api_client::ActiveModel {

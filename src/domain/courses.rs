@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::paging::PageRequest;
-use super::values::text;
+use super::values::{keep, text};
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
 
@@ -363,10 +363,6 @@ fn check(errors: &mut Vec<FieldError>, input: &CourseInput, kind: CourseKind) ->
         accreditations,
         min_attendance_percent: input.min_attendance_percent,
     }
-}
-
-fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
 }
 
 async fn replace_topics(

@@ -16,8 +16,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::paging::{DEFAULT_LIMIT, MAX_LIMIT};
-use super::values::text;
+use super::paging::check_limit;
+use super::values::{keep, optional_text, optional_url};
 use crate::auth::tokens::Principal;
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -256,13 +256,7 @@ struct SortPage {
 
 impl SortPage {
     fn parse(limit: Option<u32>, cursor: Option<&str>) -> DomainResult<Self> {
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if limit == 0 || limit > MAX_LIMIT {
-            return Err(DomainError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let limit = check_limit(limit)?;
         let after = cursor
             .filter(|c| !c.is_empty())
             .map(decode_cursor)
@@ -468,16 +462,10 @@ async fn apply(
         ));
     }
     if let Some(v) = &input.location {
-        e.location = match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(l) => text("location", l, 500).map_err(|f| errors.push(f)).ok(),
-            None => None,
-        };
+        e.location = keep(&mut errors, optional_text("location", v.as_deref(), 500)).flatten();
     }
     if let Some(v) = &input.online_url {
-        e.online_url = match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(u) => check_url("online_url", u).map_err(|f| errors.push(f)).ok(),
-            None => None,
-        };
+        e.online_url = keep(&mut errors, optional_url("online_url", v.as_deref())).flatten();
     }
     let trainers = match &input.trainer_ids {
         Some(ids) => {
@@ -505,19 +493,6 @@ async fn apply(
         return Err(DomainError::Validation(errors));
     }
     Ok((e, trainers))
-}
-
-/// An absolute http(s) URL of sane length.
-pub fn check_url(field: &str, raw: &str) -> Result<String, FieldError> {
-    let url = text(field, raw, 2000)?;
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| FieldError::new(field, "must be an http or https URL"))?;
-    if rest.is_empty() || rest.starts_with('/') || url.chars().any(char::is_whitespace) {
-        return Err(FieldError::new(field, "must be an http or https URL"));
-    }
-    Ok(url)
 }
 
 async fn replace_trainers(

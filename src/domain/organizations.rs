@@ -36,6 +36,15 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<organizati
         .ok_or(DomainError::NotFound("organization"))
 }
 
+/// An organisation a request refers to as `organization_id`: a missing one is that
+/// field's validation error, not a missing resource.
+pub async fn referenced(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<organization::Model> {
+    get(db, id).await.map_err(|e| match e {
+        DomainError::NotFound(_) => DomainError::invalid("organization_id", "no such organization"),
+        other => other,
+    })
+}
+
 /// Creates an organisation; names are unique.
 pub async fn create(
     db: &impl ConnectionTrait,

@@ -23,13 +23,7 @@ pub struct PageRequest {
 impl PageRequest {
     /// Parses `?limit=` and `?cursor=`.
     pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> DomainResult<Self> {
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if limit == 0 || limit > MAX_LIMIT {
-            return Err(DomainError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let limit = check_limit(limit)?;
         let after = match cursor {
             None | Some("") => None,
             Some(c) => Some(decode_cursor(c).ok_or_else(|| {
@@ -55,6 +49,18 @@ impl PageRequest {
         };
         (rows, next)
     }
+}
+
+/// `?limit=`: 1 to 200, 50 when absent.
+pub fn check_limit(limit: Option<u32>) -> DomainResult<u32> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(DomainError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    Ok(limit)
 }
 
 /// Encodes a cursor.

@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::editions::{self, check_url};
-use super::values::text;
+use super::editions;
+use super::values::{keep, optional_text, optional_url};
 use crate::auth::tokens::Principal;
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -261,16 +261,10 @@ fn apply(
         ));
     }
     if let Some(v) = &input.location {
-        s.location = match v.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-            Some(l) => text("location", l, 500).map_err(|e| errors.push(e)).ok(),
-            None => None,
-        };
+        s.location = keep(errors, optional_text("location", v.as_deref(), 500)).flatten();
     }
     if let Some(v) = &input.online_url {
-        s.online_url = match v.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-            Some(u) => check_url("online_url", u).map_err(|e| errors.push(e)).ok(),
-            None => None,
-        };
+        s.online_url = keep(errors, optional_url("online_url", v.as_deref())).flatten();
     }
     s
 }

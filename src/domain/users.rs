@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::organizations;
 use super::paging::PageRequest;
-use super::values::{Email, Password, text};
+use super::values::{Email, Password, keep, text};
 use crate::auth::password;
 use crate::auth::tokens::Principal;
 use crate::db::begin_write;
@@ -117,10 +117,7 @@ pub async fn list(
 pub async fn get(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> DomainResult<UserView> {
     let view = load_by_id(db, id).await?;
     let user = &view.user;
-    if !(actor.id == id
-        || actor.is_admin()
-        || (actor.has_role(Role::Hr) && actor.org == Some(user.organization_id)))
-    {
+    if !(actor.id == id || manages(actor, user)) {
         return Err(DomainError::NotFound("user"));
     }
     Ok(view)
@@ -211,12 +208,12 @@ pub async fn create(
     input: NewUser,
 ) -> DomainResult<UserView> {
     let mut errors = Vec::new();
-    let email = collect(&mut errors, Email::parse("email", &input.email));
-    let name = collect(&mut errors, text("name", &input.name, 200));
-    let roles = collect(&mut errors, parse_roles(&input.roles));
-    let registers = collect(&mut errors, parse_registers(&input.registers));
+    let email = keep(&mut errors, Email::parse("email", &input.email));
+    let name = keep(&mut errors, text("name", &input.name, 200));
+    let roles = keep(&mut errors, parse_roles(&input.roles));
+    let registers = keep(&mut errors, parse_registers(&input.registers));
     let password = match &input.password {
-        Some(p) => collect(&mut errors, Password::parse("password", p)).map(Some),
+        Some(p) => keep(&mut errors, Password::parse("password", p)).map(Some),
         None => Some(None),
     };
     let (Some(email), Some(name), Some(roles), Some(registers), Some(password)) =
@@ -225,14 +222,7 @@ pub async fn create(
         return Err(DomainError::Validation(errors));
     };
     authorize_manage(actor, input.organization_id, &[], &roles)?;
-    organizations::get(db, input.organization_id)
-        .await
-        .map_err(|e| match e {
-            DomainError::NotFound(_) => {
-                DomainError::invalid("organization_id", "no such organization")
-            }
-            other => other,
-        })?;
+    organizations::referenced(db, input.organization_id).await?;
     let password_hash = match password {
         Some(p) => Some(
             password::hash(p.expose().to_owned())
@@ -272,32 +262,30 @@ pub async fn update(
     patch: UserPatch,
 ) -> DomainResult<UserView> {
     let current = load_by_id(db, id).await?;
-    if !(actor.is_admin()
-        || (actor.has_role(Role::Hr) && actor.org == Some(current.user.organization_id)))
-    {
+    if !manages(actor, &current.user) {
         return Err(DomainError::NotFound("user"));
     }
     let mut errors = Vec::new();
     let email = patch
         .email
         .as_deref()
-        .map(|e| collect(&mut errors, Email::parse("email", e)));
+        .map(|e| keep(&mut errors, Email::parse("email", e)));
     let name = patch
         .name
         .as_deref()
-        .map(|n| collect(&mut errors, text("name", n, 200)));
+        .map(|n| keep(&mut errors, text("name", n, 200)));
     let roles = patch
         .roles
         .as_deref()
-        .map(|r| collect(&mut errors, parse_roles(r)));
+        .map(|r| keep(&mut errors, parse_roles(r)));
     let registers = patch
         .registers
         .as_deref()
-        .map(|r| collect(&mut errors, parse_registers(r)));
+        .map(|r| keep(&mut errors, parse_registers(r)));
     let new_password = patch
         .password
         .as_deref()
-        .map(|p| collect(&mut errors, Password::parse("password", p)));
+        .map(|p| keep(&mut errors, Password::parse("password", p)));
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
@@ -309,14 +297,7 @@ pub async fn update(
 
     let (target_org, _) = check_update(actor, id, &current, &patch, roles.as_deref())?;
     if patch.organization_id.is_some() {
-        organizations::get(db, target_org)
-            .await
-            .map_err(|e| match e {
-                DomainError::NotFound(_) => {
-                    DomainError::invalid("organization_id", "no such organization")
-                }
-                other => other,
-            })?;
+        organizations::referenced(db, target_org).await?;
     }
     let password_hash = match new_password {
         Some(p) => Some(
@@ -337,9 +318,7 @@ pub async fn update(
             .await?;
     }
     let current = load_by_id(&txn, id).await?;
-    if !(actor.is_admin()
-        || (actor.has_role(Role::Hr) && actor.org == Some(current.user.organization_id)))
-    {
+    if !manages(actor, &current.user) {
         return Err(DomainError::NotFound("user"));
     }
     let (target_org, _) = check_update(actor, id, &current, &patch, roles.as_deref())?;
@@ -564,6 +543,12 @@ async fn with_details(
         .collect())
 }
 
+/// Whether the actor manages this user: admins everyone, HR the people of their own
+/// organisation. Others do not see the user at all.
+fn manages(actor: &Principal, user: &user::Model) -> bool {
+    actor.is_admin() || (actor.has_role(Role::Hr) && actor.org == Some(user.organization_id))
+}
+
 /// Admins may do anything; HR only within their organisation, never with admins.
 fn authorize_manage(
     actor: &Principal,
@@ -618,16 +603,6 @@ fn parse_registers(input: &[RegisterInput]) -> Result<Vec<RegisterInput>, FieldE
         });
     }
     Ok(out)
-}
-
-fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-    match r {
-        Ok(v) => Some(v),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    }
 }
 
 async fn ensure_email_free(

@@ -62,6 +62,45 @@ pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     Ok(value.to_owned())
 }
 
+/// Keeps the value of a parse, or adds its error to `errors`: for validating many fields
+/// and reporting every invalid one at once.
+pub fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// An optional text: absent, empty or blank is `None`; anything else must pass [`text`].
+pub fn optional_text(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(t) => text(field, t, max).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// An absolute http(s) URL of sane length.
+pub fn url(field: &str, raw: &str) -> Result<String, FieldError> {
+    let url = text(field, raw, 2000)?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| FieldError::new(field, "must be an http or https URL"))?;
+    if rest.is_empty() || rest.starts_with('/') || url.chars().any(char::is_whitespace) {
+        return Err(FieldError::new(field, "must be an http or https URL"));
+    }
+    Ok(url)
+}
+
+/// An optional http(s) URL: absent, empty or blank is `None`.
+pub fn optional_url(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(u) => url(field, u).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// A password: 10 to 1,024 characters.
 #[derive(Clone)]
 pub struct Password(String);
