@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 /// Demo data for `academy serve --demo`: the academy's real shape on an empty database.
@@ -41,6 +42,8 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Rendered public catalogue pages.
+    pub cache: Arc<cache::ResponseCache>,
 }
 
 impl AppState {
@@ -65,11 +68,14 @@ impl AppState {
             config.public_url.clone(),
             config.token_audience.clone(),
         );
+        let cache = Arc::new(cache::ResponseCache::new());
+        cache.spawn_sync(&db, &config.database_url);
         let state = Arc::new(Self {
             config,
             db,
             tokens,
             metrics: Arc::new(Metrics::new()),
+            cache,
         });
         state.bootstrap_admin().await?;
         Ok(state)
@@ -157,6 +163,28 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
                     resp.headers_mut().insert(poem::http::header::ALLOW, value);
                 }
                 Ok(resp)
+            }
+        })
+        .around({
+            let cache = state.cache.clone();
+            move |ep, req| {
+                let cache = cache.clone();
+                async move {
+                    // Whatever a request other than a read did, it is done (committed or
+                    // not) before its response leaves: later reads must not see cached
+                    // pages from before it.
+                    let writes = !matches!(
+                        *req.method(),
+                        poem::http::Method::GET
+                            | poem::http::Method::HEAD
+                            | poem::http::Method::OPTIONS
+                    );
+                    let resp = ep.call(req).await;
+                    if writes {
+                        cache.invalidate();
+                    }
+                    resp
+                }
             }
         })
         .data(state.clone())

@@ -14,7 +14,7 @@ use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{AdminAuth, UserAuth, optional_principal};
-use super::types::{Timestamp, strict_opt_string};
+use super::types::{RenderedJson, Timestamp, strict_opt_string};
 use crate::AppState;
 use crate::domain::editions::{self, EditionFilter, EditionInput, EditionView, Transition};
 use crate::domain::sessions::{self, Removed, SessionInput};
@@ -363,7 +363,39 @@ crate::page_type!(TeachingPage, TeachingItem, "A page of editions taught.");
 enum EditionList {
     /// A page of editions, by first session.
     #[oai(status = 200)]
-    Ok(Json<EditionPage>),
+    Ok(RenderedJson<EditionPage>),
+}
+
+/// A page of the catalogue. Public pages (published editions, whoever asks) come from the
+/// response cache when nothing changed since they were rendered.
+async fn catalogue_page(
+    state: &AppState,
+    req: &Request,
+    actor: Option<crate::auth::tokens::Principal>,
+    filter: EditionFilter,
+    limit: Option<u32>,
+    cursor: Option<String>,
+    of_course: bool,
+) -> Result<EditionList, ApiError> {
+    let public = filter.status.is_none_or(|s| s == EditionStatus::Published);
+    if public && let Some(body) = state.cache.lookup(req) {
+        return Ok(EditionList::Ok(RenderedJson::from_bytes(body)));
+    }
+    let ticket = state.cache.ticket();
+    if let Some(course_id) = filter.course_id.filter(|_| of_course) {
+        // A missing course is a 404, not an empty list.
+        crate::domain::courses::get(&state.db, course_id).await?;
+    }
+    let (items, next_cursor) =
+        editions::list(&state.db, actor.as_ref(), &filter, limit, cursor.as_deref()).await?;
+    let page = RenderedJson::render(&EditionPage {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor,
+    });
+    if public && let Some(ticket) = ticket {
+        state.cache.store(ticket, req, page.bytes());
+    }
+    Ok(EditionList::Ok(page))
 }
 
 #[derive(ApiResponse)]
@@ -478,18 +510,7 @@ impl EditionsApi {
             trainer_id: trainer_id.0,
             has_seats: has_seats.0,
         };
-        let (items, next_cursor) = editions::list(
-            &state.db,
-            actor.as_ref(),
-            &filter,
-            limit.0,
-            cursor.0.as_deref(),
-        )
-        .await?;
-        Ok(EditionList::Ok(Json(EditionPage {
-            items: items.into_iter().map(Into::into).collect(),
-            next_cursor,
-        })))
+        catalogue_page(&state, req, actor, filter, limit.0, cursor.0, false).await
     }
 
     /// List a course's editions
@@ -515,24 +536,12 @@ impl EditionsApi {
         cursor: Query<Option<String>>,
     ) -> Result<EditionList, ApiError> {
         let actor = optional_principal(req, &state)?;
-        crate::domain::courses::get(&state.db, id.0).await?;
         let filter = EditionFilter {
             course_id: Some(id.0),
             status: status.0.map(Into::into),
             ..EditionFilter::default()
         };
-        let (items, next_cursor) = editions::list(
-            &state.db,
-            actor.as_ref(),
-            &filter,
-            limit.0,
-            cursor.0.as_deref(),
-        )
-        .await?;
-        Ok(EditionList::Ok(Json(EditionPage {
-            items: items.into_iter().map(Into::into).collect(),
-            next_cursor,
-        })))
+        catalogue_page(&state, req, actor, filter, limit.0, cursor.0, true).await
     }
 
     /// Create an edition

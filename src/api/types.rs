@@ -119,3 +119,59 @@ pub fn strict_maybe_string(
         Some(other) => Err(ParseError::expected_type(other)),
     }
 }
+
+/// A JSON document rendered once and sent as is: the same body and schema as `Json<T>`,
+/// for responses the catalogue cache keeps.
+pub struct RenderedJson<T> {
+    body: bytes::Bytes,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: ToJSON> RenderedJson<T> {
+    /// Renders a value.
+    pub fn render(value: &T) -> Self {
+        let body = value
+            .to_json()
+            .and_then(|v| serde_json::to_vec(&v).ok())
+            .unwrap_or_else(|| b"null".to_vec());
+        Self::from_bytes(body.into())
+    }
+}
+
+impl<T> RenderedJson<T> {
+    /// A document rendered before.
+    pub fn from_bytes(body: bytes::Bytes) -> Self {
+        Self {
+            body,
+            _type: std::marker::PhantomData,
+        }
+    }
+
+    /// The rendered document.
+    pub fn bytes(&self) -> bytes::Bytes {
+        self.body.clone()
+    }
+}
+
+impl<T: Type> poem_openapi::payload::Payload for RenderedJson<T> {
+    const CONTENT_TYPE: &'static str = JSON_CONTENT_TYPE;
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        T::register(registry);
+    }
+}
+
+/// The content type of rendered JSON.
+const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+impl<T: Send> poem::IntoResponse for RenderedJson<T> {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .content_type(JSON_CONTENT_TYPE)
+            .body(self.body)
+    }
+}

@@ -104,8 +104,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
-    pub db: TestDb,
-    _data: tempfile::TempDir,
+    pub db: Arc<TestDb>,
+    pub database_url: String,
+    _data: Arc<tempfile::TempDir>,
 }
 
 /// A signed-in user of a test.
@@ -120,7 +121,22 @@ pub struct Actor {
 impl TestApp {
     pub async fn spawn() -> Self {
         let (test_db, url) = TestDb::create().await;
-        let data = tempfile::tempdir().expect("tempdir");
+        let data = Arc::new(tempfile::tempdir().expect("tempdir"));
+        Self::start(Arc::new(test_db), url, data).await
+    }
+
+    /// A second service instance on the same database, with the same signing keys (as
+    /// instances behind one load balancer are).
+    pub async fn another_instance(&self) -> Self {
+        Self::start(
+            self.db.clone(),
+            self.database_url.clone(),
+            self._data.clone(),
+        )
+        .await
+    }
+
+    async fn start(test_db: Arc<TestDb>, url: String, data: Arc<tempfile::TempDir>) -> Self {
         let config = Config {
             database_url: url.clone(),
             database_max_connections: 8,
@@ -134,7 +150,8 @@ impl TestApp {
             .await
             .expect("connect");
         db::migrate(&conn).await.expect("migrate");
-        let state = AppState::with_parts(config, conn, KeyRing::ephemeral().expect("keys"))
+        let keys = KeyRing::load(data.path(), None).expect("keys");
+        let state = AppState::with_parts(config, conn, keys)
             .await
             .expect("state");
         let acceptor = TcpListener::bind("127.0.0.1:0")
@@ -154,6 +171,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             state,
             db: test_db,
+            database_url: url,
             _data: data,
         }
     }

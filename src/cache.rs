@@ -1,0 +1,271 @@
+//! A read cache for public catalogue responses, kept correct by invalidation.
+//!
+//! The public catalogue is read far more often than it changes, and rendering a page of
+//! editions (with seat counts from the database) costs about a millisecond. The cache keeps
+//! the rendered JSON of public pages under a *generation*:
+//!
+//! - every request that may write (any method but GET, HEAD and OPTIONS) starts a new
+//!   generation when it finishes, before its response leaves, so whoever changed something
+//!   reads their own change;
+//! - on PostgreSQL, instances tell each other (`NOTIFY academy_catalog`, sent after the
+//!   write committed and coalesced, never inside the writing transaction, where it would
+//!   serialise commits); an instance that lost its listening connection stops using the
+//!   cache until it is back;
+//! - an entry is never served after [`MAX_AGE`], which bounds what a change made outside
+//!   the service (a manual SQL fix) can leave behind.
+//!
+//! A reader takes a [`Ticket`] before it queries and stores its result under it; a result
+//! read before a change can therefore never be stored as belonging to after it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// Longest time an entry is served.
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// Bytes the cache may hold; when full it starts over.
+const MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// The PostgreSQL channel instances announce changes on.
+const CHANNEL: &str = "academy_catalog";
+
+/// Longest a change waits before it is announced to other instances; announcements of
+/// changes in the same interval are one.
+const ANNOUNCE_INTERVAL: Duration = Duration::from_millis(2);
+
+/// The generation a reader started in.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
+
+struct Entries {
+    generation: u64,
+    bytes: usize,
+    map: HashMap<String, (Instant, Bytes)>,
+}
+
+/// Rendered public responses by key, valid for one generation.
+pub struct ResponseCache {
+    generation: AtomicU64,
+    live: AtomicBool,
+    entries: RwLock<Entries>,
+    changed: Notify,
+    instance: String,
+}
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ResponseCache {
+    /// An empty cache, in use.
+    pub fn new() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            live: AtomicBool::new(true),
+            entries: RwLock::new(Entries {
+                generation: 0,
+                bytes: 0,
+                map: HashMap::new(),
+            }),
+            changed: Notify::new(),
+            instance: Uuid::new_v4().simple().to_string(),
+        }
+    }
+
+    /// The current generation, or `None` while the cache cannot be trusted.
+    pub fn ticket(&self) -> Option<Ticket> {
+        self.live
+            .load(Ordering::Acquire)
+            .then(|| Ticket(self.generation.load(Ordering::Acquire)))
+    }
+
+    /// A stored response of the current generation, not older than [`MAX_AGE`].
+    pub fn get(&self, key: &str) -> Option<Bytes> {
+        let ticket = self.ticket()?;
+        let entries = self.entries.read().ok()?;
+        if entries.generation != ticket.0 {
+            return None;
+        }
+        entries
+            .map
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < MAX_AGE)
+            .map(|(_, body)| body.clone())
+    }
+
+    /// Stores a response read under `ticket`, unless something changed since.
+    pub fn put(&self, ticket: Ticket, key: String, body: Bytes) {
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        // Checked under the lock: a change starts its generation before anyone can store.
+        if self.ticket().map(|t| t.0) != Some(ticket.0) {
+            return;
+        }
+        if entries.generation != ticket.0 || entries.bytes + body.len() > MAX_BYTES {
+            entries.generation = ticket.0;
+            entries.bytes = 0;
+            entries.map.clear();
+        }
+        entries.bytes += body.len();
+        if let Some((_, old)) = entries.map.insert(key, (Instant::now(), body)) {
+            entries.bytes -= old.len();
+        }
+    }
+
+    /// The stored response to a request (keyed by its path and query).
+    pub fn lookup(&self, req: &poem::Request) -> Option<Bytes> {
+        self.get(&request_key(req))
+    }
+
+    /// Stores the response to a request read under `ticket`.
+    pub fn store(&self, ticket: Ticket, req: &poem::Request, body: Bytes) {
+        self.put(ticket, request_key(req), body);
+    }
+
+    /// Something may have changed here: start a new generation and tell other instances.
+    pub fn invalidate(&self) {
+        self.bump();
+        self.changed.notify_one();
+    }
+
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn set_live(&self, live: bool) {
+        self.bump();
+        self.live.store(live, Ordering::Release);
+    }
+
+    /// On PostgreSQL, keeps this instance's cache in step with the other instances':
+    /// announces local changes and listens for theirs. Nothing to do on SQLite, which one
+    /// process serves.
+    pub fn spawn_sync(self: &Arc<Self>, db: &DatabaseConnection, url: &str) {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        // Not trusted until the listener runs.
+        self.set_live(false);
+        tokio::spawn(announce(self.clone(), db.clone()));
+        tokio::spawn(listen(self.clone(), url.to_owned()));
+    }
+}
+
+fn request_key(req: &poem::Request) -> String {
+    let uri = req.uri();
+    match uri.query() {
+        Some(q) => format!("{}?{q}", uri.path()),
+        None => uri.path().to_owned(),
+    }
+}
+
+async fn announce(cache: Arc<ResponseCache>, db: DatabaseConnection) {
+    loop {
+        cache.changed.notified().await;
+        tokio::time::sleep(ANNOUNCE_INTERVAL).await;
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), cache.instance.clone().into()],
+        );
+        if let Err(e) = db.execute_raw(statement).await {
+            tracing::warn!(error = %e, "announcing a catalogue change to other instances");
+        }
+    }
+}
+
+async fn listen(cache: Arc<ResponseCache>, url: String) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect(&url).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        }
+        .await;
+        match listener {
+            Ok(mut listener) => {
+                cache.set_live(true);
+                loop {
+                    match listener.try_recv().await {
+                        Ok(Some(n)) => {
+                            if n.payload() != cache.instance {
+                                cache.bump();
+                            }
+                        }
+                        // The connection was lost (and notifications with it).
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+                tracing::warn!("lost the catalogue change listener; cache off until it is back");
+                cache.set_live(false);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "listening for catalogue changes");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_hides_what_was_stored_before_it() {
+        let cache = ResponseCache::new();
+        let t = cache.ticket().expect("live");
+        cache.put(t, "a".into(), Bytes::from_static(b"1"));
+        assert_eq!(cache.get("a").as_deref(), Some(&b"1"[..]));
+        cache.invalidate();
+        assert!(cache.get("a").is_none());
+    }
+
+    #[test]
+    fn a_result_read_before_a_change_is_not_stored() {
+        let cache = ResponseCache::new();
+        let t = cache.ticket().expect("live");
+        cache.invalidate();
+        cache.put(t, "a".into(), Bytes::from_static(b"old"));
+        assert!(cache.get("a").is_none());
+    }
+
+    #[test]
+    fn nothing_is_served_while_not_live() {
+        let cache = ResponseCache::new();
+        let t = cache.ticket().expect("live");
+        cache.put(t, "a".into(), Bytes::from_static(b"1"));
+        cache.set_live(false);
+        assert!(cache.ticket().is_none());
+        assert!(cache.get("a").is_none());
+        cache.set_live(true);
+        assert!(
+            cache.get("a").is_none(),
+            "coming back starts a new generation"
+        );
+    }
+
+    #[test]
+    fn the_size_is_bounded() {
+        let cache = ResponseCache::new();
+        let t = cache.ticket().expect("live");
+        let body = Bytes::from(vec![b'x'; 1024 * 1024]);
+        for i in 0..40 {
+            cache.put(t, format!("k{i}"), body.clone());
+        }
+        let entries = cache.entries.read().expect("lock");
+        assert!(entries.bytes <= MAX_BYTES);
+        assert!(cache.get("k39").is_some());
+    }
+}
