@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Load benchmark of the academy service: start time, memory, and requests/s against the
-# framework ceiling, on SQLite and on PostgreSQL. Writes bench/RESULTS.md; raw outputs go to
-# bench/out/ (not committed). See bench/README.md.
+# Load benchmark of the academy service: start time, memory, requests/s against the framework
+# ceiling, registration writes (against pgbench on PostgreSQL) and the contended-registration
+# race, on SQLite and on PostgreSQL. Writes bench/RESULTS.md; raw outputs go to bench/out/
+# (not committed). See bench/README.md.
 #
 #   bench/run.sh                      # both databases
 #   bench/run.sh --only sqlite        # or: --only postgres
@@ -15,10 +16,12 @@ usage: bench/run.sh [--only sqlite|postgres] [--no-build] [--duration SECONDS] [
   --only DB        run one database only (sqlite or postgres); default: both
   --no-build       do not run `cargo build --release` first
   --duration S     length of every wrk run in seconds (default 10)
-  --users N        users (and distinct tokens) for the signed-in rows (default 1000)
+  --users N        users (and distinct tokens) for the signed-in, registration and race rows
+                   (default 1000)
 
 Environment: ACADEMY_BIN (default target/release/academy), BENCH_PORT (18080),
-BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres).
+BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres),
+BENCH_REG_EDITIONS (100), BENCH_RACE_SEATS (50).
 EOF
 }
 
@@ -31,6 +34,8 @@ DURATION="${BENCH_DURATION:-10}"
 USERS="${BENCH_USERS:-1000}"
 COURSES="${BENCH_COURSES:-200}"
 EDITIONS="${BENCH_EDITIONS:-1000}"
+REG_EDITIONS="${BENCH_REG_EDITIONS:-100}"
+RACE_SEATS="${BENCH_RACE_SEATS:-50}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --only) ONLY="${2:-}"; shift 2 || { usage >&2; exit 2; } ;;
@@ -51,6 +56,8 @@ case "$ONLY" in
 esac
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || { echo "--duration must be a positive integer" >&2; exit 2; }
 [[ "$USERS" =~ ^[1-9][0-9]*$ ]] || { echo "--users must be a positive integer" >&2; exit 2; }
+[[ "$REG_EDITIONS" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_REG_EDITIONS must be a positive integer" >&2; exit 2; }
+[[ "$RACE_SEATS" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_RACE_SEATS must be a positive integer" >&2; exit 2; }
 
 BIN="${ACADEMY_BIN:-target/release/academy}"
 PORT="${BENCH_PORT:-18080}"
@@ -60,6 +67,12 @@ PG_HOST="${BENCH_PG_HOST:-127.0.0.1}"
 PG_PORT="${BENCH_PG_PORT:-5432}"
 PG_USER="${BENCH_PG_USER:-postgres}"
 PG_DB=academy_bench
+PGBENCH_DB=academy_pgbench
+PGBENCH_SCALE=10
+PGBENCH_CLIENTS=8
+PGBENCH_JOBS=2
+# Seats of each registration-throughput edition: more than --users, so that none fills.
+REG_CAPACITY=5000
 ADMIN_EMAIL=admin@bench.local
 ADMIN_PASSWORD=bench-admin-password
 THREADS=2
@@ -72,6 +85,8 @@ RESULTS=bench/RESULTS.md
 SERVER_PID=""
 SAMPLER_PID=""
 SAMPLED_KB=0
+PGBENCH_DB_CREATED=0
+PGBENCH_BIN=""
 FAILURES=()
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*"; }
@@ -146,25 +161,62 @@ cleanup() {
       kill -KILL "$SERVER_PID" 2>/dev/null || true
     fi
   fi
+  if [[ "$PGBENCH_DB_CREATED" == 1 ]]; then
+    pg_drop_pgbench_db || true
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# apt_install PKG: installs one Debian package (as root, or through sudo); non-zero if that
+# is impossible or fails.
+apt_install() {
+  local pkg="$1" sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || return 1
+    sudo=(sudo)
+  fi
+  timeout 300 "${sudo[@]}" apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive timeout 300 "${sudo[@]}" apt-get install -y -qq "$pkg" >/dev/null
+}
 
 ensure_tool() {
   local cmd="$1" pkg="$2"
   command -v "$cmd" >/dev/null 2>&1 && return 0
   log "installing $pkg (for $cmd)"
-  if [[ "$(id -u)" -eq 0 ]]; then
-    timeout 300 apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq "$pkg" >/dev/null ||
-      die "could not install $pkg"
-  elif command -v sudo >/dev/null 2>&1; then
-    timeout 300 sudo apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive timeout 300 sudo apt-get install -y -qq "$pkg" >/dev/null ||
-      die "could not install $pkg"
-  else
-    die "$cmd is missing; install the Debian package $pkg"
-  fi
+  apt_install "$pkg" || die "$cmd is missing and installing the Debian package $pkg failed"
+}
+
+# find_pgbench: prints a working pgbench (on PATH, else the newest under /usr/lib/postgresql).
+find_pgbench() {
+  local c
+  for c in "$(command -v pgbench 2>/dev/null || true)" \
+    $(ls -1 /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -rV); do
+    if [[ -n "$c" && -x "$c" ]] && "$c" --version >/dev/null 2>&1; then
+      echo "$c"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# ensure_pgbench: sets PGBENCH_BIN, installing pgbench from Debian when missing. Debian ships
+# it with the server package (postgresql-MAJOR; postgresql-contrib depends on it) and, in
+# newer releases, with postgresql-client-MAJOR; the client package is tried first.
+ensure_pgbench() {
+  local major pkg
+  PGBENCH_BIN="$(find_pgbench || true)"
+  [[ -n "$PGBENCH_BIN" ]] && return 0
+  major="$(psql -w -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -Atc 'show server_version_num' 2>/dev/null || true)"
+  major="$((${major:-0} / 10000))"
+  for pkg in ${major:+postgresql-client-$major postgresql-$major} postgresql-contrib; do
+    [[ "$pkg" == *-0 ]] && continue
+    log "installing $pkg (for pgbench)"
+    apt_install "$pkg" || continue
+    PGBENCH_BIN="$(find_pgbench || true)"
+    [[ -n "$PGBENCH_BIN" ]] && return 0
+  done
+  return 1
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +335,169 @@ wrk_field() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Registrations: throughput (wrk + register.lua), pgbench, and the contended race (race.py)
+
+pg_psql() {
+  psql -w -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -v ON_ERROR_STOP=1 -q \
+    -c "SET client_min_messages = warning" "$@"
+}
+
+pg_drop_pgbench_db() {
+  pg_psql -c "DROP DATABASE IF EXISTS $PGBENCH_DB WITH (FORCE)" && PGBENCH_DB_CREATED=0
+}
+
+# run_pgbench: TPC-B (pgbench's built-in script) on a fresh scale-10 database, 8 clients,
+# 2 threads, the run's duration; the scratch database is dropped afterwards. Sets R[pgbench.*].
+run_pgbench() {
+  local init="$OUT/pgbench-init.txt" out="$OUT/pgbench.txt" conn
+  R[pgbench.tps]="n/a"
+  if ! ensure_pgbench; then
+    fail "pgbench is missing and could not be installed; no registration/pgbench ratio"
+    return 0
+  fi
+  R[pgbench.version]="$("$PGBENCH_BIN" --version 2>/dev/null | head -n 1)"
+  conn=(-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
+  pg_psql -c "DROP DATABASE IF EXISTS $PGBENCH_DB WITH (FORCE)" -c "CREATE DATABASE $PGBENCH_DB" ||
+    { fail "could not create the database $PGBENCH_DB for pgbench"; return 0; }
+  PGBENCH_DB_CREATED=1
+  log "pgbench -i -s $PGBENCH_SCALE $PGBENCH_DB"
+  if ! timeout 600 "$PGBENCH_BIN" "${conn[@]}" -i -q -s "$PGBENCH_SCALE" "$PGBENCH_DB" >"$init" 2>&1; then
+    tail -n 20 "$init" >&2
+    fail "pgbench -i failed (output: $init)"
+    pg_drop_pgbench_db || true
+    return 0
+  fi
+  log "pgbench -c $PGBENCH_CLIENTS -j $PGBENCH_JOBS -T $DURATION $PGBENCH_DB"
+  if ! timeout $((DURATION + 120)) "$PGBENCH_BIN" "${conn[@]}" -c "$PGBENCH_CLIENTS" \
+    -j "$PGBENCH_JOBS" -T "$DURATION" "$PGBENCH_DB" >"$out" 2>&1; then
+    tail -n 20 "$out" >&2
+    fail "pgbench failed (output: $out)"
+  fi
+  # "tps = 1234.5 (without initial connection time)"; older releases print two tps lines,
+  # "(including ...)" and "(excluding connections establishing)": take the latter.
+  R[pgbench.tps]="$(awk '/^tps = / && !/including/ { print $3; f = 1; exit }
+    END { if (!f) print "n/a" }' "$out")"
+  log "pgbench: ${R[pgbench.tps]} tps (TPC-B, scale $PGBENCH_SCALE)"
+  pg_drop_pgbench_db || fail "could not drop the scratch database $PGBENCH_DB"
+  # Leave no pgbench dirt for the registration row to flush.
+  pg_psql -c "CHECKPOINT" || true
+}
+
+# seed_editions DB NAME ARGS...: published editions for the registration rows (one course per
+# call), their ids in $OUT/NAME-editions-DB.txt.
+seed_editions() {
+  local db="$1" name="$2"
+  shift 2
+  timeout 600 python3 bench/seed_editions.py --base "$BASE" \
+    --admin-email "$ADMIN_EMAIL" --admin-password "$ADMIN_PASSWORD" \
+    --out "$OUT/$name-editions-$db.txt" --title "Bench $name course" "$@" 2>&1 |
+    tee "$OUT/seed-$name-$db.txt" ||
+    die "seeding the $name editions failed (see $OUT/seed-$name-$db.txt and $OUT/server-$db.log)"
+}
+
+# seats_over FILE: "seats_taken waitlist_length" summed over the editions listed in FILE, read
+# through the public GET /api/v1/editions/{id}.
+seats_over() {
+  python3 - "$BASE" "$1" <<'PY'
+import json, sys, urllib.request
+base, path = sys.argv[1], sys.argv[2]
+taken = waiting = 0
+for eid in (line.strip() for line in open(path, encoding="ascii")):
+    if eid:
+        with urllib.request.urlopen(f"{base}/api/v1/editions/{eid}", timeout=30) as r:
+            e = json.load(r)
+        taken += e["seats_taken"]
+        waiting += e["waitlist_length"]
+print(taken, waiting)
+PY
+}
+
+# reg_seats_ok DB: the 201s <= the seats taken <= the 201s + one request per connection.
+reg_seats_ok() {
+  local seats="${R[$1.reg.seats]:-}" created="${R[$1.reg.created]:-}"
+  [[ "$seats" =~ ^[0-9]+$ && "$created" =~ ^[0-9]+$ ]] &&
+    ((seats >= created && seats <= created + CONNECTIONS))
+}
+
+# bench_register DB TOKENS: the registration-throughput row (distinct users x editions).
+bench_register() {
+  local db="$1" tokens="$2" out="$OUT/wrk-$1-register.txt" seats
+  run_wrk "$db-register" "$BASE" bench/register.lua "$tokens" "$OUT/reg-editions-$db.txt" "$THREADS"
+  R[$db.reg.rate]="$(awk '/^register: 201\/s / { print $3; f = 1 } END { if (!f) print "n/a" }' "$out")"
+  R[$db.reg.created]="$(awk '/^register: status 201 / { print $4; f = 1 } END { if (!f) print 0 }' "$out")"
+  R[$db.reg.others]="$(awk '/^register: status / && $3 != 201 { printf "%s%s: %s", sep, $3, $4; sep = ", " }' "$out")"
+  R[$db.reg.exhausted]="$(awk '/^register: pairs / { print $7; f = 1 } END { if (!f) print "?" }' "$out")"
+  R[$db.reg.p50]="$(wrk_field "$out" p50)"
+  R[$db.reg.p99]="$(wrk_field "$out" p99)"
+  R[$db.reg.socket]="$(wrk_field "$out" socket)"
+  log "$db register: ${R[$db.reg.rate]} registrations/s, p50 ${R[$db.reg.p50]} ms, p99 ${R[$db.reg.p99]} ms, other answers: ${R[$db.reg.others]:-none}, socket errors: ${R[$db.reg.socket]}"
+  if [[ -n "${R[$db.reg.others]}" ]]; then
+    fail "$db register: answers other than 201: ${R[$db.reg.others]}; $(grep -m 1 '^register: first non-201' "$out" | cut -c 1-400) (see $out)"
+  fi
+  if [[ "${R[$db.reg.socket]}" != none ]]; then
+    fail "$db register: socket errors: ${R[$db.reg.socket]} (see $out)"
+  fi
+  if [[ "${R[$db.reg.exhausted]}" != no ]]; then
+    fail "$db register: the $USERS x $REG_EDITIONS (user, edition) pairs ran out before the end of the run (or the script's summary is missing); the rate is a lower bound"
+  fi
+  # Every 201 must be a seat taken, and nothing else: the seats taken afterwards are at least
+  # the 201s and at most the 201s plus the requests still in flight when wrk stopped (one per
+  # connection; their answers are not counted). Otherwise registrations were lost or invented.
+  seats="$(seats_over "$OUT/reg-editions-$db.txt" || echo "n/a n/a")"
+  R[$db.reg.seats]="${seats%% *}"
+  R[$db.reg.waiting]="${seats##* }"
+  log "$db register: seats taken over the $REG_EDITIONS editions ${R[$db.reg.seats]} (201 answers ${R[$db.reg.created]}, up to $CONNECTIONS more in flight at the end), on waiting lists ${R[$db.reg.waiting]}"
+  if ! reg_seats_ok "$db"; then
+    fail "$db register: the editions show ${R[$db.reg.seats]} seats taken after ${R[$db.reg.created]} answers 201 (expected ${R[$db.reg.created]} to $((R[$db.reg.created] + CONNECTIONS)))"
+  fi
+  if [[ "${R[$db.reg.waiting]}" != 0 ]]; then
+    fail "$db register: ${R[$db.reg.waiting]} on the waiting lists of editions with $REG_CAPACITY seats and the waiting list off"
+  fi
+}
+
+# json_get FILE KEY...: one value out of a JSON file (nested keys); "n/a" when absent.
+json_get() {
+  python3 - "$@" <<'PY'
+import json, sys
+try:
+    v = json.load(open(sys.argv[1], encoding="utf-8"))
+    for k in sys.argv[2:]:
+        v = v[k]
+except (OSError, ValueError, KeyError, TypeError, IndexError):
+    v = "n/a"
+if isinstance(v, dict):
+    v = ", ".join(f"{k}: {x}" for k, x in v.items()) or "none"
+print("n/a" if v is None else ("yes" if v is True else "no" if v is False else v))
+PY
+}
+
+# bench_race DB TOKENS: the contended registration (bench/race.py).
+bench_race() {
+  local db="$1" tokens="$2" json="$OUT/race-$1.json" rc=0 k
+  log "race: $USERS users at once on one edition of $RACE_SEATS seats, waiting list on"
+  rm -f "$json"
+  timeout 300 python3 bench/race.py --base "$BASE" --edition "$(head -n 1 "$OUT/race-editions-$db.txt")" \
+    --tokens "$tokens" --users "$USERS" --capacity "$RACE_SEATS" \
+    --admin-email "$ADMIN_EMAIL" --admin-password "$ADMIN_PASSWORD" --out "$json" \
+    >"$OUT/race-$db.txt" 2>&1 || rc=$?
+  cat "$OUT/race-$db.txt"
+  for k in answered errors confirmed waitlisted positions_ok ok statuses; do
+    R[$db.race.$k]="$(json_get "$json" "$k")"
+  done
+  for k in p50_ms p99_ms max_ms; do
+    R[$db.race.$k]="$(json_get "$json" latency "$k")"
+  done
+  for k in seats_taken seats_available waitlist_length; do
+    R[$db.race.$k]="$(json_get "$json" edition "$k")"
+  done
+  R[$db.race.listed]="$(json_get "$json" listed count)"
+  R[$db.race.listed_status]="$(json_get "$json" listed by_status)"
+  if [[ "$rc" -ne 0 ]]; then
+    fail "$db race (exit $rc): $(grep -E 'PROBLEM|rror' "$OUT/race-$db.txt" | head -n 6 | tr '\n' ' ' | cut -c 1-1200)(see $OUT/race-$db.txt, $json)"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
 # One database
 
 declare -A R
@@ -340,11 +555,21 @@ bench_db() {
     die "seeding the catalogue failed (see $OUT/seed-$db.txt and $OUT/server-$db.log)"
   R[$db.seed_s]="$(awk -v us=$(($(now_us) - t1)) 'BEGIN { printf "%.1f", us / 1e6 }')"
 
-  # Load. Peak RSS over all wrk runs, sampled every 100 ms.
+  # Load. Peak RSS over all wrk runs and the race, sampled every 100 ms.
   start_sampler "$OUT/rss-load-$db.kb"
   run_wrk "$db-health" "$BASE/health"
   run_wrk "$db-me" "$BASE/api/v1/me" bench/bearer.lua "$tokens"
   run_wrk "$db-editions" "$BASE/api/v1/editions?limit=50"
+
+  # Registrations, seeded after the catalogue read so that it reads QUALITY.md's catalogue.
+  seed_editions "$db" reg --editions "$REG_EDITIONS" --capacity "$REG_CAPACITY" --waitlist off --approval off
+  seed_editions "$db" race --editions 1 --capacity "$RACE_SEATS" --waitlist on --approval off
+  if [[ "$db" == postgres ]]; then
+    run_pgbench
+  fi
+  log "$db: the access tokens are $((($(now_us) - t0) / 1000000)) s old (they last 15 minutes)"
+  bench_register "$db" "$tokens"
+  bench_race "$db" "$tokens"
   stop_sampler "$OUT/rss-load-$db.kb"
   R[$db.peak_mb]="$(kb_to_mb "$SAMPLED_KB")"
   hwm_kb="$(proc_kb "$SERVER_PID" VmHWM)"
@@ -409,8 +634,58 @@ rps_cell() {
   fi
 }
 
+# The registration rows. A rate is only meaningful when every answer was a 201 and the pairs
+# lasted the whole run.
+reg_cell() {
+  local db="$1" v
+  v="$(fmt_int "${R[$db.reg.rate]:-n/a}")"
+  [[ -n "${R[$db.reg.others]:-}" ]] && v="$v (other answers: ${R[$db.reg.others]}!)"
+  [[ "${R[$db.reg.exhausted]:-}" == yes ]] && v="≥ $v (the pairs ran out)"
+  echo "$v"
+}
+
+reg_clean() {
+  [[ -z "${R[$1.reg.others]:-}" && "${R[$1.reg.socket]:-}" == none && "${R[$1.reg.exhausted]:-}" == no ]]
+}
+
+reg_met() {
+  if reg_clean "$1"; then met "${R[$1.reg.rate]}" ">=" "$2"; else echo "n/a"; fi
+}
+
+reg_ratio() {
+  if reg_clean "$1"; then ratio "${R[$1.reg.rate]}" "${R[pgbench.tps]:-n/a}"; else echo "n/a"; fi
+}
+
+reg_answers_met() {
+  if [[ -z "${R[$1.reg.others]:-}" && "${R[$1.reg.socket]:-}" == none &&
+    "${R[$1.reg.waiting]:-}" == 0 ]] && reg_seats_ok "$1"; then
+    echo yes
+  else
+    echo "**no**"
+  fi
+}
+
+race_seats() { echo $((USERS < RACE_SEATS ? USERS : RACE_SEATS)); }
+race_waiting() { echo $((USERS - $(race_seats))); }
+
+race_answers_met() {
+  if [[ "${R[$1.race.answered]:-}" == "$USERS" && "${R[$1.race.statuses]:-}" == "201: $USERS" &&
+    "${R[$1.race.errors]:-}" == 0 ]]; then echo yes; else echo "**no**"; fi
+}
+
+race_split_met() {
+  if [[ "${R[$1.race.confirmed]:-}" == "$(race_seats)" && "${R[$1.race.waitlisted]:-}" == "$(race_waiting)" &&
+    "${R[$1.race.positions_ok]:-}" == yes ]]; then echo yes; else echo "**no**"; fi
+}
+
+race_edition_met() {
+  if [[ "${R[$1.race.seats_taken]:-}" == "$(race_seats)" &&
+    "${R[$1.race.seats_available]:-}" == "$((RACE_SEATS - $(race_seats)))" &&
+    "${R[$1.race.waitlist_length]:-}" == "$(race_waiting)" ]]; then echo yes; else echo "**no**"; fi
+}
+
 write_results() {
-  local db commit cpu r_me r_reg start_target
+  local db commit cpu r_me r_ed r_reg start_target reg_target reg_met lat_met
   commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo 'no commit yet')"
   if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null || true)" ]]; then
     commit="$commit (with uncommitted changes)"
@@ -427,6 +702,10 @@ write_results() {
     echo "- $(rustc --version 2>/dev/null || echo 'rustc: unknown'); $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
     echo "- load: wrk, $THREADS threads, $CONNECTIONS connections, ${DURATION} s per row, on the same machine as the service (loopback)"
     echo "- signed-in rows: $USERS users, a random one of their access tokens per request"
+    echo "- registration rows: \`POST /api/v1/editions/{id}/registrations\` \`{}\` by the $USERS users over $REG_EDITIONS published editions ($REG_CAPACITY seats, no waiting list, no approval), every request a distinct (user, edition) pair (\`bench/register.lua\`); race: the $USERS users at once on one edition of $RACE_SEATS seats with the waiting list on (\`bench/race.py\`)"
+    if [[ -n "${R[pgbench.version]:-}" ]]; then
+      echo "- pgbench: ${R[pgbench.version]}, TPC-B, \`-i -s $PGBENCH_SCALE\`, \`-c $PGBENCH_CLIENTS -j $PGBENCH_JOBS -T ${DURATION}\`, on the same PostgreSQL server in the same run (scratch database \`$PGBENCH_DB\`)"
+    fi
     echo
     for db in "${DATABASES[@]}"; do
       if [[ "$db" == sqlite ]]; then
@@ -451,14 +730,30 @@ write_results() {
       echo "| \`GET /api/v1/editions?limit=50\` ($COURSES courses, $EDITIONS editions) requests/s | $(rps_cell "$db" editions) | | |"
       echo "| \`GET /api/v1/editions?limit=50\` p50 / p99 | ${R[$db.editions.p50]} / ${R[$db.editions.p99]} ms | p99 < 25 ms | $(met "${R[$db.editions.p99]}" "<" 25) |"
       echo "| \`/api/v1/editions\` vs \`/health\` | ${r_ed} | ≥ 40 % | $(met "$r_ed" ">=" 40) |"
+      if [[ "$db" == postgres ]]; then
+        echo "| \`pgbench\` TPC-B transactions/s (scale $PGBENCH_SCALE, $PGBENCH_CLIENTS clients) | $(fmt_int "${R[pgbench.tps]:-n/a}") | reference | |"
+      fi
+      echo "| \`POST …/registrations\`, distinct users over $REG_EDITIONS editions: registrations/s (201s) | $(reg_cell "$db") | $([[ $db == sqlite ]] && echo '≥ 1000/s' || echo '') | $([[ $db == sqlite ]] && reg_met "$db" 1000 || echo '') |"
+      echo "| \`POST …/registrations\` p50 / p99 | ${R[$db.reg.p50]:-n/a} / ${R[$db.reg.p99]:-n/a} ms | | |"
+      echo "| \`POST …/registrations\` answers; seats taken afterwards over the $REG_EDITIONS editions | 201: ${R[$db.reg.created]:-n/a}${R[$db.reg.others]:+, ${R[$db.reg.others]}}; ${R[$db.reg.seats]:-n/a} seats taken | all 201; seats = 201s + those in flight at the end (≤ $CONNECTIONS) | $(reg_answers_met "$db") |"
+      if [[ "$db" == postgres ]]; then
+        r_reg="$(reg_ratio "$db")"
+        echo "| registrations/s vs \`pgbench\` transactions/s | $r_reg | ≥ 50 % | $(met "$r_reg" ">=" 50) |"
+      fi
+      echo "| race, $USERS users at once, $RACE_SEATS seats, waiting list on: answers | ${R[$db.race.answered]:-n/a} of $USERS answered (${R[$db.race.statuses]:-n/a}), ${R[$db.race.errors]:-n/a} errors/timeouts | all $USERS answered 201 | $(race_answers_met "$db") |"
+      echo "| race: confirmed / waitlisted, waiting-list positions | ${R[$db.race.confirmed]:-n/a} / ${R[$db.race.waitlisted]:-n/a}, positions 1..$(race_waiting) $([[ ${R[$db.race.positions_ok]:-} == yes ]] && echo exact || echo '**not exact**') | exactly $(race_seats) / $(race_waiting), 1..$(race_waiting) without gaps or repeats | $(race_split_met "$db") |"
+      echo "| race: \`GET /api/v1/editions/{id}\` seats_taken / seats_available / waitlist_length | ${R[$db.race.seats_taken]:-n/a} / ${R[$db.race.seats_available]:-n/a} / ${R[$db.race.waitlist_length]:-n/a} | $(race_seats) / $((RACE_SEATS - $(race_seats))) / $(race_waiting) | $(race_edition_met "$db") |"
+      echo "| race: the admin's list of the edition's registrations | ${R[$db.race.listed]:-n/a} (${R[$db.race.listed_status]:-n/a}) | the same as the answers | $([[ ${R[$db.race.ok]:-} == yes ]] && echo yes || echo '**see problems**') |"
+      lat_met="$(met "${R[$db.race.p99_ms]:-n/a}" "<" 1000)"
+      echo "| race: latency from the common start, p50 / p99 / max | ${R[$db.race.p50_ms]:-n/a} / ${R[$db.race.p99_ms]:-n/a} / ${R[$db.race.max_ms]:-n/a} ms | p99 < 1000 ms | $lat_met |"
       echo "| seeding $COURSES courses and $EDITIONS editions through the API | ${R[$db.seed_s]} s | | |"
-      echo "| peak RSS under load (VmRSS every 100 ms during the wrk runs) | ${R[$db.peak_mb]} MB | < 150 MB | $(met "${R[$db.peak_mb]}" "<" 150) |"
+      echo "| peak RSS under load (VmRSS every 100 ms from the first wrk run to the end of the race) | ${R[$db.peak_mb]} MB | < 150 MB | $(met "${R[$db.peak_mb]}" "<" 150) |"
       echo "| peak RSS while creating $USERS users (8 parallel clients) | ${R[$db.setup_peak_mb]} MB | < 150 MB | $(met "${R[$db.setup_peak_mb]}" "<" 150) |"
       echo "| lifetime peak RSS (the kernel's VmHWM, read before shutdown) | ${R[$db.hwm_mb]} MB | | |"
       echo "| creating $USERS users and signing each in | ${R[$db.setup_s]} s | | |"
       echo "| SIGTERM: exit code, time to exit | ${R[$db.stop_rc]}, ${R[$db.stop_ms]} ms | 0 | $([[ ${R[$db.stop_rc]} == 0 ]] && echo yes || echo '**no**') |"
       echo
-      echo "Socket errors: /health ${R[$db.health.socket]}; /api/v1/me ${R[$db.me.socket]}."
+      echo "Socket errors: /health ${R[$db.health.socket]}; /api/v1/me ${R[$db.me.socket]}; /api/v1/editions ${R[$db.editions.socket]}; registrations ${R[$db.reg.socket]:-n/a}."
       echo
     done
     echo "MB here are MiB (the kernel's kB / 1024). Raw wrk outputs and service logs: \`bench/out/\`."
@@ -487,6 +782,14 @@ if [[ "$BUILD" -eq 1 ]]; then
   cargo build --release
 fi
 [[ -x "$BIN" ]] || die "$BIN is missing (build it, or set ACADEMY_BIN)"
+
+# The race holds one socket per user open at once, in bench/race.py and in the service (which
+# inherits this limit): raise the soft limit on open files to 4096 where it is lower.
+nofile="$(ulimit -n)"
+if [[ "$nofile" != unlimited ]] && ((nofile < 4096)); then
+  ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  log "open files limit: $nofile raised to $(ulimit -n)"
+fi
 
 for db in "${DATABASES[@]}"; do
   bench_db "$db"

@@ -122,14 +122,15 @@ impl ResponseCache {
         }
     }
 
-    /// The stored response to a request (keyed by its path and query).
-    pub fn lookup(&self, req: &poem::Request) -> Option<Bytes> {
-        self.get(&request_key(req))
+    /// The stored response to a request (keyed by its path and query, and by the person
+    /// it was for when it is personal).
+    pub fn lookup(&self, req: &poem::Request, owner: Option<Uuid>) -> Option<Bytes> {
+        self.get(&request_key(req, owner))
     }
 
     /// Stores the response to a request read under `ticket`.
-    pub fn store(&self, ticket: Ticket, req: &poem::Request, body: Bytes) {
-        self.put(ticket, request_key(req), body);
+    pub fn store(&self, ticket: Ticket, req: &poem::Request, owner: Option<Uuid>, body: Bytes) {
+        self.put(ticket, request_key(req, owner), body);
     }
 
     /// Something may have changed here: start a new generation and tell other instances.
@@ -161,11 +162,12 @@ impl ResponseCache {
     }
 }
 
-fn request_key(req: &poem::Request) -> String {
+fn request_key(req: &poem::Request, owner: Option<Uuid>) -> String {
     let uri = req.uri();
+    let owner = owner.map(|o| o.simple().to_string()).unwrap_or_default();
     match uri.query() {
-        Some(q) => format!("{}?{q}", uri.path()),
-        None => uri.path().to_owned(),
+        Some(q) => format!("{owner}{}?{q}", uri.path()),
+        None => format!("{owner}{}", uri.path()),
     }
 }
 

@@ -74,3 +74,64 @@ pub fn pool_stats(db: &DatabaseConnection) -> (u32, u32) {
         _ => (0, 0),
     }
 }
+
+/// Whether a failure is the database asking to try again: SQLite busy or locked,
+/// PostgreSQL serialisation failure or deadlock. Such failures are retried by
+/// [`retrying`], never shown to users.
+pub fn is_transient(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let sea_orm::sqlx::Error::Database(e) = e.as_ref() else {
+        return false;
+    };
+    // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED, 517 SQLITE_BUSY_SNAPSHOT, 261 BUSY_RECOVERY;
+    // PostgreSQL: 40001 serialization_failure, 40P01 deadlock_detected.
+    matches!(
+        e.code().as_deref(),
+        Some("5" | "6" | "261" | "517" | "40001" | "40P01")
+    )
+}
+
+/// Runs a transactional operation again (up to 20 times, with a short random pause) while
+/// it fails with a transient database error.
+pub async fn retrying<T, E, F, Fut>(mut op: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: Transient,
+{
+    let mut attempt = 0u32;
+    loop {
+        match op().await {
+            Err(e) if e.is_transient() && attempt < 20 => {
+                attempt += 1;
+                let pause = rand::random_range(1..=(5 * u64::from(attempt.min(10))));
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Errors that may be transient database failures.
+pub trait Transient {
+    /// Whether trying again may succeed.
+    fn is_transient(&self) -> bool;
+}
+
+impl Transient for DbErr {
+    fn is_transient(&self) -> bool {
+        is_transient(self)
+    }
+}
+
+impl Transient for crate::error::DomainError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Db(e) if is_transient(e))
+    }
+}

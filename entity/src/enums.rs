@@ -133,3 +133,18 @@ pub enum RegistrationStatus {
     #[sea_orm(string_value = "declined")]
     Declined,
 }
+
+/// Who made a change: a person, a partner client, or the service itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")]
+pub enum ActorKind {
+    /// A signed-in person.
+    #[sea_orm(string_value = "user")]
+    User,
+    /// A partner client.
+    #[sea_orm(string_value = "client")]
+    Client,
+    /// The service (e.g. a promotion from the waiting list).
+    #[sea_orm(string_value = "system")]
+    System,
+}

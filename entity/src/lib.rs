@@ -8,15 +8,18 @@ pub mod course_topic;
 pub mod edition;
 pub mod edition_trainer;
 pub mod enums;
+pub mod idempotency_key;
 pub mod login_failure;
 pub mod organization;
 pub mod refresh_token;
 pub mod register_membership;
 pub mod registration;
+pub mod registration_event;
 pub mod session;
 pub mod user;
 pub mod user_role;
 
 pub use enums::{
-    CourseKind, EditionStatus, OrganizationKind, Register, RegistrationStatus, Role, SessionStatus,
+    ActorKind, CourseKind, EditionStatus, OrganizationKind, Register, RegistrationStatus, Role,
+    SessionStatus,
 };

@@ -8,6 +8,7 @@ mod m20261123_000002_users;
 mod m20261123_000003_auth;
 mod m20261123_000004_catalog;
 mod m20261123_000005_registrations;
+mod m20261123_000006_registration_history;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_auth::Migration),
             Box::new(m20261123_000004_catalog::Migration),
             Box::new(m20261123_000005_registrations::Migration),
+            Box::new(m20261123_000006_registration_history::Migration),
         ]
     }
 }

@@ -378,7 +378,7 @@ async fn catalogue_page(
     of_course: bool,
 ) -> Result<EditionList, ApiError> {
     let public = filter.status.is_none_or(|s| s == EditionStatus::Published);
-    if public && let Some(body) = state.cache.lookup(req) {
+    if public && let Some(body) = state.cache.lookup(req, None) {
         return Ok(EditionList::Ok(RenderedJson::from_bytes(body)));
     }
     let ticket = state.cache.ticket();
@@ -393,7 +393,7 @@ async fn catalogue_page(
         next_cursor,
     });
     if public && let Some(ticket) = ticket {
-        state.cache.store(ticket, req, page.bytes());
+        state.cache.store(ticket, req, None, page.bytes());
     }
     Ok(EditionList::Ok(page))
 }

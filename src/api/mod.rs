@@ -8,6 +8,7 @@ pub mod editions;
 pub mod organizations;
 pub mod paging;
 pub mod problem;
+pub mod registrations;
 pub mod security;
 pub mod system;
 pub mod types;
@@ -28,6 +29,8 @@ pub enum ApiTags {
     Clients,
     /// Courses, editions and sessions: what the academy offers and when.
     Catalog,
+    /// Registrations, the waiting list and approvals.
+    Registrations,
     /// Liveness, readiness and metrics.
     Operations,
 }
@@ -40,6 +43,7 @@ pub type Api = (
     clients::ClientsApi,
     courses::CoursesApi,
     editions::EditionsApi,
+    registrations::RegistrationsApi,
     system::SystemApi,
 );
 
@@ -52,6 +56,7 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         clients::ClientsApi,
         courses::CoursesApi,
         editions::EditionsApi,
+        registrations::RegistrationsApi,
         system::SystemApi,
     );
     OpenApiService::new(api, "Academy API", env!("CARGO_PKG_VERSION"))

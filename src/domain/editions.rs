@@ -370,7 +370,7 @@ pub async fn create(
         capacity: Some(capacity),
         ..input
     };
-    let (model, trainers) = apply(db, draft, &input, 0).await?;
+    let (model, trainers) = apply(db, draft, &input).await?;
     let txn = begin_write(db).await?;
     let mut active: edition::ActiveModel = model.clone().into();
     active.id = Set(model.id);
@@ -404,8 +404,14 @@ pub async fn update(
             ),
         ));
     }
-    let confirmed = count(&txn, id, RegistrationStatus::Confirmed).await?;
-    let (model, trainers) = apply(&txn, current, &input, confirmed).await?;
+    super::registrations::check_edition_change(
+        &txn,
+        &current,
+        input.capacity,
+        input.waitlist_enabled,
+    )
+    .await?;
+    let (model, trainers) = apply(&txn, current, &input).await?;
     let mut active: edition::ActiveModel = model.into();
     active.updated_at = Set(super::now());
     // Every field may have changed; mark them all for the update.
@@ -414,6 +420,8 @@ pub async fn update(
     if let Some(trainers) = trainers {
         replace_trainers(&txn, id, &trainers).await?;
     }
+    // More seats (or a waiting list again) go to the first waiting at once.
+    super::registrations::fill_seats(&txn, &row, row.updated_at).await?;
     txn.commit().await?;
     Ok(views(db, vec![row]).await?.remove(0))
 }
@@ -423,17 +431,11 @@ async fn apply(
     db: &impl ConnectionTrait,
     mut e: edition::Model,
     input: &EditionInput,
-    confirmed: i64,
 ) -> DomainResult<(edition::Model, Option<Vec<Uuid>>)> {
     let mut errors = Vec::new();
     if let Some(capacity) = input.capacity {
         if !(1..=100_000).contains(&capacity) {
             errors.push(FieldError::new("capacity", "must be between 1 and 100000"));
-        } else if capacity < confirmed {
-            return Err(DomainError::conflict(
-                "capacity_below_confirmed",
-                format!("{confirmed} people are confirmed; the capacity cannot be lower"),
-            ));
         } else {
             e.capacity = i32::try_from(capacity).unwrap_or(i32::MAX);
         }
@@ -600,23 +602,7 @@ pub async fn transition(
             }
         }
         Transition::Cancel => {
-            registration::Entity::update_many()
-                .col_expr(
-                    registration::Column::Status,
-                    Expr::value(RegistrationStatus::Cancelled),
-                )
-                .col_expr(
-                    registration::Column::WaitlistPosition,
-                    Expr::value(Option::<i32>::None),
-                )
-                .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-                .filter(registration::Column::EditionId.eq(id))
-                .filter(registration::Column::Status.is_in([
-                    RegistrationStatus::PendingApproval,
-                    RegistrationStatus::Confirmed,
-                    RegistrationStatus::Waitlisted,
-                ]))
-                .exec(&txn)
+            super::registrations::cancel_all(&txn, id, super::registrations::actor_of(actor), now)
                 .await?;
         }
     }
@@ -646,20 +632,6 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<edition::
         q = q.lock_exclusive();
     }
     q.one(db).await?.ok_or(DomainError::NotFound("edition"))
-}
-
-async fn count(
-    db: &impl ConnectionTrait,
-    edition_id: Uuid,
-    status: RegistrationStatus,
-) -> DomainResult<i64> {
-    use sea_orm::PaginatorTrait;
-    let n = registration::Entity::find()
-        .filter(registration::Column::EditionId.eq(edition_id))
-        .filter(registration::Column::Status.eq(status))
-        .count(db)
-        .await?;
-    Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// Recomputes the first and last session of an edition from its scheduled sessions.

@@ -6,6 +6,7 @@ pub mod courses;
 pub mod editions;
 pub mod organizations;
 pub mod paging;
+pub mod registrations;
 pub mod sessions;
 pub mod users;
 pub mod values;

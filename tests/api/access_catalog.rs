@@ -2,7 +2,6 @@
 //! `/me/teaching`, called by every kind of caller. Exactly the allowed cells succeed;
 //! every refusal is the documented problem.
 
-use chrono::{DateTime, Duration, NaiveTime, SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -125,25 +124,6 @@ impl World {
             t.replace(&id.to_string(), name)
         })
     }
-}
-
-/// `days` from today at `hour`:00 UTC.
-fn at(days: i64, hour: u32) -> DateTime<Utc> {
-    let day = Utc::now().date_naive() + Duration::days(days);
-    day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("time"))
-        .and_utc()
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn id_of(body: &Value) -> Uuid {
-    body["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("id: {body}"))
-        .parse()
-        .expect("uuid")
 }
 
 async fn new_course(app: &TestApp, admin: &Actor, title: &str) -> Uuid {

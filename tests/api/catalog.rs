@@ -2,7 +2,7 @@
 //! (lifecycle, visibility, trainers, seat figures), the public catalogue query (filters,
 //! order, paging) and sessions (validation, revisions, removal).
 
-use chrono::{DateTime, Duration, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -13,31 +13,11 @@ use crate::helpers::*;
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// `days` from today at `hour`:00 UTC, on whole seconds (so the API echoes it verbatim).
-fn at(days: i64, hour: u32) -> DateTime<Utc> {
-    let day = Utc::now().date_naive() + Duration::days(days);
-    day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("time"))
-        .and_utc()
-}
-
-/// RFC 3339 with `Z`, as the API writes it.
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 /// Parses a timestamp the API returned.
 fn parse_ts(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("timestamp: {v}")))
         .expect("rfc 3339")
         .with_timezone(&Utc)
-}
-
-fn id_of(body: &Value) -> Uuid {
-    body["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("id in {body}"))
-        .parse()
-        .expect("uuid")
 }
 
 /// The ids of a page's items, in order.

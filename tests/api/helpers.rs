@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Duration, NaiveTime, SecondsFormat, Utc};
+
 use academy::auth::keys::KeyRing;
 use academy::config::Config;
 use academy::{AppState, build_app, db};
@@ -176,6 +178,11 @@ impl TestApp {
         }
     }
 
+    /// The data directory (signing keys) this instance uses.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._data.path().to_path_buf()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -341,4 +348,119 @@ pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, co
         body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
         "{body}"
     );
+}
+
+/// `days` from today at `hour`:00 UTC, on whole seconds (so the API echoes it verbatim).
+pub fn at(days: i64, hour: u32) -> DateTime<Utc> {
+    let day = Utc::now().date_naive() + Duration::days(days);
+    day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("time"))
+        .and_utc()
+}
+
+/// RFC 3339 with `Z`, as the API writes it.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The `id` of a response body.
+pub fn id_of(body: &Value) -> Uuid {
+    body["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("id in {body}"))
+        .parse()
+        .expect("uuid")
+}
+
+impl TestApp {
+    /// A person created through the API without a password, with an access token minted
+    /// directly (fast enough for tests that need hundreds of people).
+    pub async fn person(&self, admin: &Actor, org: Uuid, roles: &[&str], email: &str) -> Actor {
+        let (status, body) = self
+            .post(
+                "/api/v1/users",
+                &admin.token,
+                json!({
+                    "email": email,
+                    "name": format!("Test {email}"),
+                    "organization_id": org,
+                    "roles": roles,
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = id_of(&body);
+        let roles: Vec<entity::Role> = academy::domain::users::roles_of(&self.state.db, id)
+            .await
+            .expect("roles");
+        let token = self
+            .state
+            .tokens
+            .issue(
+                id,
+                academy::auth::tokens::SubjectKind::User,
+                &roles,
+                Some(org),
+                None,
+            )
+            .expect("token");
+        Actor {
+            id,
+            org,
+            email: email.to_owned(),
+            token,
+        }
+    }
+
+    /// `n` professionals of an organisation, created concurrently.
+    pub async fn people(&self, admin: &Actor, org: Uuid, prefix: &str, n: usize) -> Vec<Actor> {
+        let mut out = Vec::with_capacity(n);
+        for chunk in (0..n).collect::<Vec<_>>().chunks(16) {
+            let batch = chunk.iter().map(|i| async move {
+                let email = format!("{prefix}{i}@example.test");
+                self.person(admin, org, &["professional"], &email).await
+            });
+            out.extend(futures::future::join_all(batch).await);
+        }
+        out
+    }
+
+    /// A published edition of a new course, one session `days` from now (09:00–12:00
+    /// UTC), with the given edition fields (capacity, waiting list, approval, window …).
+    pub async fn open_edition(&self, admin: &Actor, days: i64, edition: Value) -> Uuid {
+        let (status, course) = self
+            .post(
+                "/api/v1/courses",
+                &admin.token,
+                json!({"title": "Verklarende analyse", "kind": "workshop", "description": "Twee dagdelen."}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{course}");
+        let (status, e) = self
+            .post(
+                &format!("/api/v1/courses/{}/editions", id_of(&course)),
+                &admin.token,
+                edition,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{e}");
+        let id = id_of(&e);
+        let (status, s) = self
+            .post(
+                &format!("/api/v1/editions/{id}/sessions"),
+                &admin.token,
+                json!({"starts_at": ts(at(days, 9)), "ends_at": ts(at(days, 12))}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{s}");
+        let (status, p) = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/editions/{id}/publish"),
+                Some(&admin.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+        id
+    }
 }

@@ -16,6 +16,7 @@ mod helpers;
 mod matrix;
 mod migrations;
 mod openapi;
+mod registrations;
 mod system;
 mod tokens;
 mod users;

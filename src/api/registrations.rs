@@ -1,0 +1,602 @@
+//! `/api/v1/editions/{id}/registrations`, `/api/v1/registrations/{id}` (cancel, approve,
+//! decline, history) and `/api/v1/me/registrations`.
+
+use std::sync::Arc;
+
+use entity::{ActorKind, RegistrationStatus, registration, registration_event};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::courses::Kind;
+use super::editions::{Session, Status as EditionState};
+use super::problem::ApiError;
+use super::security::{AdminAuth, Auth, UserAuth};
+use super::types::{RenderedJson, Timestamp, strict_opt_string};
+use crate::AppState;
+use crate::domain::registrations::{self, Attendee, Decision, Idempotency, Mine, Registered};
+use crate::domain::values::optional_text;
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "RegistrationStatus", rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for approval by HR or an admin.
+    PendingApproval,
+    /// Has a seat.
+    Confirmed,
+    /// On the waiting list.
+    Waitlisted,
+    /// Cancelled.
+    Cancelled,
+    /// Approval was declined.
+    Declined,
+}
+
+impl From<RegistrationStatus> for Status {
+    fn from(s: RegistrationStatus) -> Self {
+        match s {
+            RegistrationStatus::PendingApproval => Self::PendingApproval,
+            RegistrationStatus::Confirmed => Self::Confirmed,
+            RegistrationStatus::Waitlisted => Self::Waitlisted,
+            RegistrationStatus::Cancelled => Self::Cancelled,
+            RegistrationStatus::Declined => Self::Declined,
+        }
+    }
+}
+
+impl From<Status> for RegistrationStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::PendingApproval => Self::PendingApproval,
+            Status::Confirmed => Self::Confirmed,
+            Status::Waitlisted => Self::Waitlisted,
+            Status::Cancelled => Self::Cancelled,
+            Status::Declined => Self::Declined,
+        }
+    }
+}
+
+/// A person's registration for an edition.
+#[derive(Debug, Object)]
+pub struct Registration {
+    /// Identifier.
+    pub id: Uuid,
+    /// The edition.
+    pub edition_id: Uuid,
+    /// The person.
+    pub user_id: Uuid,
+    /// Where it stands.
+    pub status: Status,
+    /// Place on the waiting list (1 = next), while waitlisted.
+    #[oai(nullable)]
+    pub waitlist_position: Option<i32>,
+    /// Cancelled after the edition's cancellation deadline.
+    pub late: bool,
+    /// Registered at (UTC).
+    pub created_at: Timestamp,
+    /// Last change (UTC).
+    pub updated_at: Timestamp,
+}
+
+impl From<registration::Model> for Registration {
+    fn from(r: registration::Model) -> Self {
+        Self {
+            id: r.id,
+            edition_id: r.edition_id,
+            user_id: r.user_id,
+            status: r.status.into(),
+            waitlist_position: r.waitlist_position,
+            late: r.late_cancellation,
+            created_at: r.created_at.into(),
+            updated_at: r.updated_at.into(),
+        }
+    }
+}
+
+/// A registration in an edition's list, with the person.
+#[derive(Debug, Object)]
+pub struct Participant {
+    /// The registration.
+    #[oai(flatten)]
+    pub registration: Registration,
+    /// The person's name.
+    pub user_name: String,
+    /// The person's e-mail address.
+    #[oai(nullable)]
+    pub user_email: Option<String>,
+    /// The person's organisation.
+    pub organization_id: Uuid,
+}
+
+impl From<Attendee> for Participant {
+    fn from(a: Attendee) -> Self {
+        Self {
+            registration: a.registration.into(),
+            user_name: a.user.name,
+            user_email: a.user.email,
+            organization_id: a.user.organization_id,
+        }
+    }
+}
+
+/// The edition of one of the caller's registrations.
+#[derive(Debug, Object)]
+pub struct RegisteredEdition {
+    /// Identifier.
+    pub id: Uuid,
+    /// Lifecycle state.
+    pub status: EditionState,
+    /// The course.
+    pub course_id: Uuid,
+    /// The course's title.
+    pub course_title: String,
+    /// The course's kind.
+    pub course_kind: Kind,
+    /// Where it takes place.
+    #[oai(nullable)]
+    pub location: Option<String>,
+    /// Online meeting link.
+    #[oai(nullable)]
+    pub online_url: Option<String>,
+    /// After this, cancelling is recorded as late.
+    #[oai(nullable)]
+    pub cancellation_deadline: Option<Timestamp>,
+    /// Start of the first scheduled session.
+    #[oai(nullable)]
+    pub first_session_at: Option<Timestamp>,
+    /// End of the last scheduled session.
+    #[oai(nullable)]
+    pub last_session_at: Option<Timestamp>,
+}
+
+/// One of the caller's registrations with its edition, course and session dates.
+#[derive(Debug, Object)]
+pub struct MyRegistration {
+    /// The registration.
+    #[oai(flatten)]
+    pub registration: Registration,
+    /// The edition.
+    pub edition: RegisteredEdition,
+    /// The edition's sessions, by start.
+    pub sessions: Vec<Session>,
+}
+
+impl From<Mine> for MyRegistration {
+    fn from(m: Mine) -> Self {
+        let e = m.edition;
+        Self {
+            registration: m.registration.into(),
+            edition: RegisteredEdition {
+                id: e.id,
+                status: e.status.into(),
+                course_id: e.course_id,
+                course_title: m.course_title,
+                course_kind: m.course_kind.into(),
+                location: e.location,
+                online_url: e.online_url,
+                cancellation_deadline: e.cancellation_deadline.map(Into::into),
+                first_session_at: e.first_session_at.map(Into::into),
+                last_session_at: e.last_session_at.map(Into::into),
+            },
+            sessions: m.sessions.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "ActorKind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A signed-in person.
+    User,
+    /// A partner client.
+    Client,
+    /// The service itself (e.g. a promotion from the waiting list).
+    System,
+}
+
+impl From<ActorKind> for Actor {
+    fn from(k: ActorKind) -> Self {
+        match k {
+            ActorKind::User => Self::User,
+            ActorKind::Client => Self::Client,
+            ActorKind::System => Self::System,
+        }
+    }
+}
+
+/// One status change of a registration.
+#[derive(Debug, Object)]
+pub struct RegistrationEvent {
+    /// The status before; `null` when the registration was made.
+    #[oai(nullable)]
+    pub from: Option<Status>,
+    /// The status after.
+    pub to: Status,
+    /// Who made the change.
+    pub by_kind: Actor,
+    /// The person or client who made it; `null` for the service itself.
+    #[oai(nullable)]
+    pub by_id: Option<Uuid>,
+    /// Why.
+    #[oai(nullable)]
+    pub reason: Option<String>,
+    /// When (UTC).
+    pub at: Timestamp,
+}
+
+impl From<registration_event::Model> for RegistrationEvent {
+    fn from(e: registration_event::Model) -> Self {
+        Self {
+            from: e.from_status.map(Into::into),
+            to: e.to_status.into(),
+            by_kind: e.actor_kind.into(),
+            by_id: e.actor_id,
+            reason: e.reason,
+            at: e.at.into(),
+        }
+    }
+}
+
+/// A registration request.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewRegistration {
+    /// The person to register; absent: the caller. HR and partner clients register people
+    /// of their own organisation, admins anyone.
+    pub user_id: Option<Uuid>,
+}
+
+/// A cancellation, approval or decline, with an optional reason.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct Decided {
+    /// Why (kept in the history), up to 500 characters.
+    #[oai(deserialize_with = "strict_opt_string")]
+    pub reason: Option<String>,
+}
+
+crate::page_type!(
+    ParticipantPage,
+    Participant,
+    "A page of an edition's registrations."
+);
+crate::page_type!(
+    MyRegistrationPage,
+    MyRegistration,
+    "A page of the caller's registrations."
+);
+
+#[derive(ApiResponse)]
+enum RegistrationCreated {
+    /// Registered: `confirmed`, `waitlisted` (with a position) or `pending_approval`. With
+    /// an `Idempotency-Key` seen before, the first response again.
+    #[oai(status = 201)]
+    Created(
+        RenderedJson<Registration>,
+        /// The registration's URL.
+        #[oai(header = "Location")]
+        String,
+        /// `true` when this is the remembered response to an earlier identical request.
+        #[oai(header = "Idempotent-Replayed")]
+        Option<String>,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum RegistrationOne {
+    /// The registration.
+    #[oai(status = 200)]
+    Ok(Json<Registration>),
+}
+
+#[derive(ApiResponse)]
+enum ParticipantList {
+    /// A page of registrations, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<ParticipantPage>),
+}
+
+#[derive(ApiResponse)]
+enum MyList {
+    /// A page of the caller's registrations, newest first.
+    #[oai(status = 200)]
+    Ok(RenderedJson<MyRegistrationPage>),
+}
+
+#[derive(ApiResponse)]
+enum History {
+    /// Every status change, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<RegistrationEvent>>),
+}
+
+/// Registration endpoints.
+pub struct RegistrationsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Registrations")]
+impl RegistrationsApi {
+    /// Register for an edition
+    ///
+    /// A person registers themself (`{}`); HR registers people of their organisation, a
+    /// partner client with `registrations:write` people of the organisation it is bound
+    /// to, an admin anyone (`{"user_id": …}`). The result is `confirmed` while seats
+    /// remain, else `waitlisted` at the back of the waiting list (or 409 `edition_full`
+    /// without one); `pending_approval` first when the edition needs approval and the
+    /// caller is not an approver. 409 `already_registered`, `edition_not_open`,
+    /// `edition_cancelled`, `edition_closed`, `registration_closed`. With an
+    /// `Idempotency-Key`, repeating the same request within 24 hours replays the first
+    /// response; the same key with another request is 422.
+    #[oai(
+        path = "/editions/:id/registrations",
+        method = "post",
+        operation_id = "createRegistration"
+    )]
+    async fn register(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        /// Makes retrying safe: the same key and request give the first response again.
+        #[oai(
+            name = "Idempotency-Key",
+            validator(min_length = 1, max_length = 255, pattern = "^[\\x21-\\x7e]+$")
+        )]
+        idempotency_key: Header<Option<String>>,
+        body: Json<NewRegistration>,
+    ) -> Result<RegistrationCreated, ApiError> {
+        let idempotency = idempotency_key.0.map(|key| {
+            let mut h = Sha256::new();
+            h.update(format!(
+                "POST /api/v1/editions/{}/registrations\n{}",
+                id.0,
+                body.0.user_id.map(|u| u.to_string()).unwrap_or_default()
+            ));
+            Idempotency {
+                key,
+                fingerprint: hex(&h.finalize()),
+            }
+        });
+        let render = |r: &registration::Model| {
+            String::from_utf8_lossy(&RenderedJson::render(&Registration::from(r.clone())).bytes())
+                .into_owned()
+        };
+        let outcome = registrations::register(
+            &state.db,
+            &auth.0,
+            id.0,
+            body.0.user_id,
+            idempotency.as_ref(),
+            &render,
+        )
+        .await?;
+        Ok(match outcome {
+            Registered::Created(row) => {
+                let location = format!("/api/v1/registrations/{}", row.id);
+                RegistrationCreated::Created(
+                    RenderedJson::from_bytes(render(&row).into()),
+                    location,
+                    None,
+                )
+            }
+            Registered::Replayed { body, .. } => {
+                let id = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                RegistrationCreated::Created(
+                    RenderedJson::from_bytes(body.into()),
+                    format!("/api/v1/registrations/{id}"),
+                    Some("true".to_owned()),
+                )
+            }
+        })
+    }
+
+    /// List an edition's registrations
+    ///
+    /// Admins and the edition's trainers see everyone; HR, and partner clients with
+    /// `registrations:read`, the people of their own organisation.
+    #[oai(
+        path = "/editions/:id/registrations",
+        method = "get",
+        operation_id = "listEditionRegistrations"
+    )]
+    async fn list_for_edition(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        /// Only registrations in this state.
+        status: Query<Option<Status>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<ParticipantList, ApiError> {
+        let (items, next_cursor) = registrations::for_edition(
+            &state.db,
+            &auth.0,
+            id.0,
+            status.0.map(Into::into),
+            limit.0,
+            cursor.0.as_deref(),
+        )
+        .await?;
+        Ok(ParticipantList::Ok(Json(ParticipantPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
+    }
+
+    /// My registrations
+    ///
+    /// The caller's registrations, newest first, with edition, course and session dates.
+    #[oai(
+        path = "/me/registrations",
+        method = "get",
+        operation_id = "listMyRegistrations"
+    )]
+    async fn mine(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        auth: UserAuth,
+        /// Only registrations in this state.
+        status: Query<Option<Status>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<MyList, ApiError> {
+        let owner = Some(auth.0.id);
+        if let Some(body) = state.cache.lookup(req, owner) {
+            return Ok(MyList::Ok(RenderedJson::from_bytes(body)));
+        }
+        let ticket = state.cache.ticket();
+        let (items, next_cursor) = registrations::mine(
+            &state.db,
+            &auth.0,
+            status.0.map(Into::into),
+            limit.0,
+            cursor.0.as_deref(),
+        )
+        .await?;
+        let page = RenderedJson::render(&MyRegistrationPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        });
+        if let Some(ticket) = ticket {
+            state.cache.store(ticket, req, owner, page.bytes());
+        }
+        Ok(MyList::Ok(page))
+    }
+
+    /// Get a registration
+    ///
+    /// For the person, their HR, admins, the edition's trainers and partner clients of
+    /// the person's organisation.
+    #[oai(
+        path = "/registrations/:id",
+        method = "get",
+        operation_id = "getRegistration"
+    )]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+    ) -> Result<RegistrationOne, ApiError> {
+        let row = registrations::get(&state.db, &auth.0, id.0).await?;
+        Ok(RegistrationOne::Ok(Json(row.into())))
+    }
+
+    /// Cancel a registration
+    ///
+    /// By the person, their HR, a partner client of their organisation with
+    /// `registrations:write`, or an admin. A freed seat goes to the first on the waiting
+    /// list in the same transaction, and everyone behind moves up. After the edition's
+    /// cancellation deadline it is still cancelled, recorded as `late`.
+    #[oai(
+        path = "/registrations/:id/cancel",
+        method = "post",
+        operation_id = "cancelRegistration"
+    )]
+    async fn cancel(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<Option<Decided>>,
+    ) -> Result<RegistrationOne, ApiError> {
+        decide(&state, &auth.0, id.0, Decision::Cancel, body.0).await
+    }
+
+    /// Approve a registration
+    ///
+    /// By the person's HR or an admin; then the seat rule applies (`confirmed`, or
+    /// `waitlisted`, or 409 `edition_full` and it stays pending).
+    #[oai(
+        path = "/registrations/:id/approve",
+        method = "post",
+        operation_id = "approveRegistration"
+    )]
+    async fn approve(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<Option<Decided>>,
+    ) -> Result<RegistrationOne, ApiError> {
+        decide(&state, &auth.0, id.0, Decision::Approve, body.0).await
+    }
+
+    /// Decline a registration
+    ///
+    /// By the person's HR or an admin: a pending registration becomes `declined`.
+    #[oai(
+        path = "/registrations/:id/decline",
+        method = "post",
+        operation_id = "declineRegistration"
+    )]
+    async fn decline(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<Option<Decided>>,
+    ) -> Result<RegistrationOne, ApiError> {
+        decide(&state, &auth.0, id.0, Decision::Decline, body.0).await
+    }
+
+    /// A registration's history
+    ///
+    /// Every status change: from, to, by whom, when and why. For admins.
+    #[oai(
+        path = "/registrations/:id/history",
+        method = "get",
+        operation_id = "getRegistrationHistory"
+    )]
+    async fn history(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        id: Path<Uuid>,
+    ) -> Result<History, ApiError> {
+        let events = registrations::history(&state.db, id.0).await?;
+        Ok(History::Ok(Json(
+            events.into_iter().map(Into::into).collect(),
+        )))
+    }
+}
+
+async fn decide(
+    state: &AppState,
+    actor: &crate::auth::tokens::Principal,
+    id: Uuid,
+    decision: Decision,
+    body: Option<Decided>,
+) -> Result<RegistrationOne, ApiError> {
+    let reason = optional_text("reason", body.and_then(|b| b.reason).as_deref(), 500)
+        .map_err(|e| crate::error::DomainError::Validation(vec![e]))?;
+    let row = registrations::decide(&state.db, actor, id, decision, reason.as_deref()).await?;
+    Ok(RegistrationOne::Ok(Json(row.into())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

@@ -1,0 +1,995 @@
+//! Registrations and the waiting list.
+//!
+//! Every change to an edition's registrations runs in one write transaction that first
+//! locks the edition (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite `BEGIN IMMEDIATE` holds
+//! the database's write lock), so the seat count, the waiting-list positions and the
+//! "already registered" check are read and written by one transaction at a time per
+//! edition, across any number of service instances. The database's own constraints (one
+//! active registration per person and edition, one holder per waiting-list position, a
+//! position exactly while waitlisted) are the last line of defence. Busy and serialisation
+//! failures are retried here ([`crate::db::retrying`]), never returned to the user.
+//!
+//! Invariants kept by every operation: never more confirmed than capacity; no free seat
+//! while someone waits (of a published edition); positions 1..n without gaps or repeats.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    ActorKind, EditionStatus, RegistrationStatus, Role, course, edition, idempotency_key,
+    registration, registration_event, session, user,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr,
+};
+use uuid::Uuid;
+
+use super::editions;
+use super::paging::PageRequest;
+use crate::auth::tokens::{Principal, SubjectKind};
+use crate::db::{begin_write, retrying};
+use crate::error::{DomainError, DomainResult};
+
+/// How long a remembered idempotent response is replayed.
+pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
+
+/// The statuses that hold a place in an edition (and block registering again).
+pub const ACTIVE: [RegistrationStatus; 3] = [
+    RegistrationStatus::PendingApproval,
+    RegistrationStatus::Confirmed,
+    RegistrationStatus::Waitlisted,
+];
+
+/// A request's `Idempotency-Key` and what identifies the request.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// The key as sent.
+    pub key: String,
+    /// SHA-256 (hex) of method, path and body.
+    pub fingerprint: String,
+}
+
+/// The outcome of a registration request.
+#[derive(Debug)]
+pub enum Registered {
+    /// A new registration.
+    Created(registration::Model),
+    /// The remembered first response to the same idempotent request.
+    Replayed {
+        /// Its status.
+        status: u16,
+        /// Its body.
+        body: String,
+    },
+}
+
+/// A registration with the person it is for (lists for trainers, HR and admins).
+#[derive(Debug, Clone)]
+pub struct Attendee {
+    /// The registration.
+    pub registration: registration::Model,
+    /// The person.
+    pub user: user::Model,
+}
+
+/// One of a person's own registrations, with what they need to see about the edition.
+#[derive(Debug, Clone)]
+pub struct Mine {
+    /// The registration.
+    pub registration: registration::Model,
+    /// The edition.
+    pub edition: edition::Model,
+    /// Its course's title.
+    pub course_title: String,
+    /// Its course's kind.
+    pub course_kind: entity::CourseKind,
+    /// Its sessions, by start.
+    pub sessions: Vec<session::Model>,
+}
+
+/// How the caller stands to the person a registration is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// The person themself.
+    Own,
+    /// An admin, the person's HR, or a partner client of their organisation that may write.
+    Manager,
+    /// May read (a trainer of the edition, a reading partner client).
+    Reader,
+    /// Nothing.
+    None,
+}
+
+fn actor_kind(actor: &Principal) -> ActorKind {
+    match actor.kind {
+        SubjectKind::User => ActorKind::User,
+        SubjectKind::Client => ActorKind::Client,
+    }
+}
+
+/// Whether the actor manages people of this organisation (admins manage everyone).
+fn manages(actor: &Principal, org: Uuid) -> bool {
+    actor.is_admin()
+        || (actor.has_role(Role::Hr) && actor.org == Some(org))
+        || (actor.has_scope("registrations:write") && actor.org == Some(org))
+}
+
+/// Whether the actor may approve or decline registrations of people of this organisation.
+fn approves(actor: &Principal, org: Uuid) -> bool {
+    actor.is_admin() || (actor.has_role(Role::Hr) && actor.org == Some(org))
+}
+
+async fn standing(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    person: &user::Model,
+    edition_id: Uuid,
+) -> DomainResult<Standing> {
+    if actor.kind == SubjectKind::User && actor.id == person.id {
+        return Ok(Standing::Own);
+    }
+    if manages(actor, person.organization_id) {
+        return Ok(Standing::Manager);
+    }
+    if (actor.has_scope("registrations:read") && actor.org == Some(person.organization_id))
+        || editions::is_trainer_of(db, actor, edition_id).await?
+    {
+        return Ok(Standing::Reader);
+    }
+    Ok(Standing::None)
+}
+
+/// Registers a person (the caller when `user_id` is absent) for an edition.
+///
+/// `render` gives the response body of a new registration, remembered with an
+/// idempotency key in the same transaction.
+pub async fn register(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    edition_id: Uuid,
+    user_id: Option<Uuid>,
+    idempotency: Option<&Idempotency>,
+    render: &(dyn Fn(&registration::Model) -> String + Sync),
+) -> DomainResult<Registered> {
+    let person = target(db, actor, user_id).await?;
+    retrying(|| register_once(db, actor, edition_id, &person, idempotency, render)).await
+}
+
+/// The person a registration request is for, if the caller may register them.
+async fn target(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    user_id: Option<Uuid>,
+) -> DomainResult<Person> {
+    let self_id = (actor.kind == SubjectKind::User).then_some(actor.id);
+    let id = match (user_id, self_id) {
+        (Some(id), _) => id,
+        (None, Some(me)) => me,
+        (None, None) => {
+            return Err(DomainError::invalid(
+                "user_id",
+                "is required: a client registers people of its organisation",
+            ));
+        }
+    };
+    if Some(id) == self_id {
+        // The token speaks for the caller; no lookup needed.
+        let org = actor
+            .org
+            .ok_or_else(|| DomainError::Internal("a user token without organisation".into()))?;
+        return Ok(Person {
+            id,
+            organization_id: org,
+        });
+    }
+    if !(actor.is_admin() || actor.has_role(Role::Hr) || actor.has_scope("registrations:write")) {
+        return Err(DomainError::forbidden(
+            "people register themselves; HR and admins register others",
+        ));
+    }
+    let person = user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or_else(|| DomainError::invalid("user_id", "is not an active user"))?;
+    if !manages(actor, person.organization_id) {
+        return Err(DomainError::forbidden(
+            "HR and partner clients register people of their own organisation only",
+        ));
+    }
+    Ok(Person {
+        id: person.id,
+        organization_id: person.organization_id,
+    })
+}
+
+/// The person being registered.
+#[derive(Debug, Clone, Copy)]
+struct Person {
+    id: Uuid,
+    organization_id: Uuid,
+}
+
+async fn register_once(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    edition_id: Uuid,
+    person: &Person,
+    idempotency: Option<&Idempotency>,
+    render: &(dyn Fn(&registration::Model) -> String + Sync),
+) -> DomainResult<Registered> {
+    let txn = begin_write(db).await?;
+    let edition = editions::lock(&txn, edition_id).await?;
+    if let Some(idem) = idempotency
+        && let Some(done) = remembered(&txn, actor.id, &idem.key).await?
+    {
+        if done.fingerprint != idem.fingerprint {
+            return Err(key_reused());
+        }
+        return Ok(Registered::Replayed {
+            status: u16::try_from(done.status_code).unwrap_or(200),
+            body: done.body,
+        });
+    }
+    let now = super::now();
+    check_open(&edition, now, actor.is_admin())?;
+    let figures = Figures::read(&txn, edition_id, Some(person.id)).await?;
+    if figures.already_registered {
+        return Err(already_registered());
+    }
+    let (status, position, reason) =
+        if edition.requires_approval && !approves(actor, person.organization_id) {
+            (
+                RegistrationStatus::PendingApproval,
+                None,
+                "waits for approval by HR or an admin",
+            )
+        } else {
+            let (status, position) = figures.seat(&edition)?;
+            (status, position, "registered")
+        };
+    let row = registration::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        edition_id: Set(edition_id),
+        user_id: Set(person.id),
+        status: Set(status),
+        waitlist_position: Set(position),
+        late_cancellation: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => already_registered(),
+        _ => DomainError::Db(e),
+    })?;
+    record(&txn, &row, None, actor_of(actor), Some(reason), now).await?;
+    if let Some(idem) = idempotency {
+        idempotency_key::ActiveModel {
+            subject_id: Set(actor.id),
+            key: Set(idem.key.clone()),
+            fingerprint: Set(idem.fingerprint.clone()),
+            status_code: Set(201),
+            body: Set(render(&row)),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            // The same key, at the same moment, for another edition.
+            Some(SqlErr::UniqueConstraintViolation(_)) => DomainError::conflict(
+                "idempotency_key_in_use",
+                "another request with this Idempotency-Key is being processed; retry it",
+            ),
+            _ => DomainError::Db(e),
+        })?;
+    }
+    txn.commit().await?;
+    Ok(Registered::Created(row))
+}
+
+fn already_registered() -> DomainError {
+    DomainError::conflict(
+        "already_registered",
+        "this person is already registered for this edition",
+    )
+}
+
+fn key_reused() -> DomainError {
+    DomainError::Validation(vec![crate::error::FieldError::new(
+        "Idempotency-Key",
+        "was used before for a different request; use a new key for a new request",
+    )])
+}
+
+/// A remembered response, if it is younger than [`IDEMPOTENCY_TTL`].
+async fn remembered(
+    db: &impl ConnectionTrait,
+    subject: Uuid,
+    key: &str,
+) -> DomainResult<Option<idempotency_key::Model>> {
+    let found = idempotency_key::Entity::find_by_id((subject, key.to_owned()))
+        .one(db)
+        .await?;
+    match found {
+        Some(k) if k.created_at > super::now() - IDEMPOTENCY_TTL => Ok(Some(k)),
+        Some(_) => {
+            // Expired: forget it, so the key starts afresh.
+            idempotency_key::Entity::delete_by_id((subject, key.to_owned()))
+                .exec(db)
+                .await?;
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+/// Forgets idempotency keys older than [`IDEMPOTENCY_TTL`]; returns how many.
+pub async fn forget_expired_keys(db: &DatabaseConnection) -> DomainResult<u64> {
+    let res = idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lte(super::now() - IDEMPOTENCY_TTL))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Refuses registrations an edition does not take now. Admins may add people outside the
+/// registration window (late additions), never to an edition that is not published.
+fn check_open(e: &edition::Model, now: DateTime<Utc>, admin: bool) -> DomainResult<()> {
+    match e.status {
+        EditionStatus::Published => {}
+        EditionStatus::Draft => {
+            return Err(DomainError::conflict(
+                "edition_not_open",
+                "the edition is not published yet",
+            ));
+        }
+        EditionStatus::Cancelled => {
+            return Err(DomainError::conflict(
+                "edition_cancelled",
+                "the edition was cancelled",
+            ));
+        }
+        EditionStatus::Closed => {
+            return Err(DomainError::conflict(
+                "edition_closed",
+                "the edition is closed",
+            ));
+        }
+    }
+    if admin {
+        return Ok(());
+    }
+    if let Some(opens) = e.registration_opens_at
+        && now < opens
+    {
+        return Err(DomainError::conflict(
+            "registration_closed",
+            format!("registration opens at {}", opens.to_rfc3339()),
+        ));
+    }
+    if let Some(closes) = e.registration_closes_at.or(e.first_session_at)
+        && now >= closes
+    {
+        return Err(DomainError::conflict(
+            "registration_closed",
+            format!("registration closed at {}", closes.to_rfc3339()),
+        ));
+    }
+    Ok(())
+}
+
+/// An edition's registration figures, read in one statement under the edition's lock.
+struct Figures {
+    confirmed: i64,
+    last_position: i32,
+    already_registered: bool,
+}
+
+impl Figures {
+    async fn read(
+        db: &impl ConnectionTrait,
+        edition_id: Uuid,
+        person: Option<Uuid>,
+    ) -> DomainResult<Self> {
+        use sea_orm::sea_query::Alias;
+        let mine = match person {
+            Some(p) => Expr::case(
+                registration::Column::UserId
+                    .eq(p)
+                    .and(registration::Column::Status.is_in(ACTIVE)),
+                1,
+            )
+            .finally(0)
+            .into(),
+            None => Expr::value(0),
+        };
+        let stmt = Query::select()
+            .expr_as(
+                Expr::case(
+                    registration::Column::Status.eq(RegistrationStatus::Confirmed),
+                    1,
+                )
+                .finally(0)
+                .sum(),
+                Alias::new("confirmed"),
+            )
+            .expr_as(
+                Expr::col(registration::Column::WaitlistPosition).max(),
+                Alias::new("last_position"),
+            )
+            .expr_as(Expr::expr(mine).sum(), Alias::new("mine"))
+            .from(registration::Entity)
+            .and_where(registration::Column::EditionId.eq(edition_id))
+            .to_owned();
+        let row = db
+            .query_one(&stmt)
+            .await?
+            .ok_or_else(|| DomainError::Internal("an aggregate returned no row".into()))?;
+        let confirmed: Option<i64> = row.try_get("", "confirmed")?;
+        let last_position: Option<i32> = row.try_get("", "last_position")?;
+        let mine: Option<i64> = row.try_get("", "mine")?;
+        Ok(Self {
+            confirmed: confirmed.unwrap_or(0),
+            last_position: last_position.unwrap_or(0),
+            already_registered: mine.unwrap_or(0) > 0,
+        })
+    }
+
+    /// The seat rule: confirmed while seats remain, else the back of the waiting list.
+    fn seat(&self, e: &edition::Model) -> DomainResult<(RegistrationStatus, Option<i32>)> {
+        if self.confirmed < i64::from(e.capacity) {
+            Ok((RegistrationStatus::Confirmed, None))
+        } else if e.waitlist_enabled {
+            Ok((RegistrationStatus::Waitlisted, Some(self.last_position + 1)))
+        } else {
+            Err(DomainError::conflict(
+                "edition_full",
+                "the edition is full and has no waiting list",
+            ))
+        }
+    }
+}
+
+/// Who made a change, as history records it.
+#[derive(Debug, Clone, Copy)]
+pub struct ActorRef {
+    kind: ActorKind,
+    id: Option<Uuid>,
+}
+
+/// The caller as history records them.
+pub fn actor_of(actor: &Principal) -> ActorRef {
+    ActorRef {
+        kind: actor_kind(actor),
+        id: Some(actor.id),
+    }
+}
+
+/// The service itself.
+pub const SYSTEM: ActorRef = ActorRef {
+    kind: ActorKind::System,
+    id: None,
+};
+
+async fn record(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    from: Option<RegistrationStatus>,
+    by: ActorRef,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> DomainResult<()> {
+    registration_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        registration_id: Set(row.id),
+        from_status: Set(from),
+        to_status: Set(row.status),
+        actor_kind: Set(by.kind),
+        actor_id: Set(by.id),
+        reason: Set(reason.map(str::to_owned)),
+        at: Set(at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves a registration to a new status (and position), with its history entry.
+async fn change(
+    db: &impl ConnectionTrait,
+    current: registration::Model,
+    to: RegistrationStatus,
+    position: Option<i32>,
+    by: ActorRef,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> DomainResult<registration::Model> {
+    let from = current.status;
+    let mut active: registration::ActiveModel = current.into();
+    active.status = Set(to);
+    active.waitlist_position = Set(position);
+    active.updated_at = Set(now);
+    let row = active.update(db).await?;
+    record(db, &row, Some(from), by, reason, now).await?;
+    Ok(row)
+}
+
+/// Closes the gaps the given (vacated) positions left: everyone behind moves up, in
+/// order. Two passes through negative numbers keep the unique position index satisfied
+/// row by row.
+async fn close_up(
+    db: &impl ConnectionTrait,
+    edition_id: Uuid,
+    vacated: &[i32],
+) -> DomainResult<()> {
+    let mut vacated = vacated.to_vec();
+    vacated.sort_unstable();
+    vacated.dedup();
+    if vacated.is_empty() {
+        return Ok(());
+    }
+    let position = || Expr::col(registration::Column::WaitlistPosition);
+    for (i, from) in vacated.iter().enumerate() {
+        let until = vacated.get(i + 1).copied();
+        if until == Some(from + 1) {
+            continue; // nobody between two vacated positions
+        }
+        let shift = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        let mut q = registration::Entity::update_many()
+            .col_expr(
+                registration::Column::WaitlistPosition,
+                Expr::val(shift).sub(position()),
+            )
+            .filter(registration::Column::EditionId.eq(edition_id))
+            .filter(registration::Column::WaitlistPosition.gt(*from));
+        if let Some(until) = until {
+            q = q.filter(registration::Column::WaitlistPosition.lt(until));
+        }
+        q.exec(db).await?;
+    }
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::WaitlistPosition,
+            Expr::val(0).sub(position()),
+        )
+        .filter(registration::Column::EditionId.eq(edition_id))
+        .filter(registration::Column::WaitlistPosition.lt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives free seats of a published edition to the first on its waiting list, in order,
+/// and moves the rest up. Call with the edition locked. Returns who was promoted.
+pub async fn fill_seats(
+    db: &impl ConnectionTrait,
+    e: &edition::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<registration::Model>> {
+    if e.status != EditionStatus::Published {
+        return Ok(Vec::new());
+    }
+    let figures = Figures::read(db, e.id, None).await?;
+    let free = i64::from(e.capacity) - figures.confirmed;
+    if free <= 0 || figures.last_position == 0 {
+        return Ok(Vec::new());
+    }
+    let first = registration::Entity::find()
+        .filter(registration::Column::EditionId.eq(e.id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+        .order_by_asc(registration::Column::WaitlistPosition)
+        .limit(u64::try_from(free).unwrap_or(0))
+        .all(db)
+        .await?;
+    let mut vacated = Vec::with_capacity(first.len());
+    let mut promoted = Vec::with_capacity(first.len());
+    for r in first {
+        vacated.extend(r.waitlist_position);
+        promoted.push(
+            change(
+                db,
+                r,
+                RegistrationStatus::Confirmed,
+                None,
+                SYSTEM,
+                Some("a seat became free"),
+                now,
+            )
+            .await?,
+        );
+    }
+    close_up(db, e.id, &vacated).await?;
+    Ok(promoted)
+}
+
+/// Cancels every active registration of an edition that is being cancelled (edition
+/// locked by the caller).
+pub async fn cancel_all(
+    db: &impl ConnectionTrait,
+    edition_id: Uuid,
+    by: ActorRef,
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    let active = registration::Entity::find()
+        .filter(registration::Column::EditionId.eq(edition_id))
+        .filter(registration::Column::Status.is_in(ACTIVE))
+        .all(db)
+        .await?;
+    if active.is_empty() {
+        return Ok(0);
+    }
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Status,
+            Expr::value(RegistrationStatus::Cancelled),
+        )
+        .col_expr(
+            registration::Column::WaitlistPosition,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::EditionId.eq(edition_id))
+        .filter(registration::Column::Status.is_in(ACTIVE))
+        .exec(db)
+        .await?;
+    registration_event::Entity::insert_many(active.iter().map(|r| {
+        registration_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            registration_id: Set(r.id),
+            from_status: Set(Some(r.status)),
+            to_status: Set(RegistrationStatus::Cancelled),
+            actor_kind: Set(by.kind),
+            actor_id: Set(by.id),
+            reason: Set(Some("the edition was cancelled".to_owned())),
+            at: Set(now),
+        }
+    }))
+    .exec(db)
+    .await?;
+    Ok(active.len() as u64)
+}
+
+/// What a person or their manager can do to one registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Cancel (person, their HR, admin, a writing client of their organisation).
+    Cancel,
+    /// Approve a pending registration (their HR, admin).
+    Approve,
+    /// Decline a pending registration (their HR, admin).
+    Decline,
+}
+
+/// Cancels, approves or declines a registration.
+pub async fn decide(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+    decision: Decision,
+    reason: Option<&str>,
+) -> DomainResult<registration::Model> {
+    retrying(|| decide_once(db, actor, id, decision, reason)).await
+}
+
+async fn decide_once(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+    decision: Decision,
+    reason: Option<&str>,
+) -> DomainResult<registration::Model> {
+    let txn = begin_write(db).await?;
+    let found = find(&txn, id).await?;
+    let person = user::Entity::find_by_id(found.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("registration"))?;
+    let standing = standing(&txn, actor, &person, found.edition_id).await?;
+    let allowed = match decision {
+        Decision::Cancel => matches!(standing, Standing::Own | Standing::Manager),
+        Decision::Approve | Decision::Decline => approves(actor, person.organization_id),
+    };
+    if !allowed {
+        if standing == Standing::None {
+            return Err(DomainError::NotFound("registration"));
+        }
+        return Err(DomainError::forbidden(match decision {
+            Decision::Cancel => "a registration is cancelled by its person, their HR or an admin",
+            _ => "approval is for the person's HR and admins",
+        }));
+    }
+    let e = editions::lock(&txn, found.edition_id).await?;
+    // Read again under the edition's lock: it may have changed meanwhile.
+    let current = find(&txn, id).await?;
+    let now = super::now();
+    let by = actor_of(actor);
+    let row = match decision {
+        Decision::Cancel => {
+            if !ACTIVE.contains(&current.status) {
+                return Err(not_active(current.status));
+            }
+            if e.status == EditionStatus::Closed {
+                return Err(DomainError::conflict(
+                    "edition_closed",
+                    "registrations of a closed edition stay as they are",
+                ));
+            }
+            let late = e.cancellation_deadline.is_some_and(|d| now > d);
+            let from = current.status;
+            let vacated = current.waitlist_position;
+            let mut active: registration::ActiveModel = current.into();
+            active.status = Set(RegistrationStatus::Cancelled);
+            active.waitlist_position = Set(None);
+            active.late_cancellation = Set(late);
+            active.updated_at = Set(now);
+            let row = active.update(&txn).await?;
+            let why = reason.unwrap_or(if late {
+                "cancelled after the cancellation deadline"
+            } else {
+                "cancelled"
+            });
+            record(&txn, &row, Some(from), by, Some(why), now).await?;
+            if let Some(p) = vacated {
+                close_up(&txn, e.id, &[p]).await?;
+            }
+            if from == RegistrationStatus::Confirmed {
+                fill_seats(&txn, &e, now).await?;
+            }
+            row
+        }
+        Decision::Approve | Decision::Decline => {
+            if current.status != RegistrationStatus::PendingApproval {
+                return Err(DomainError::conflict(
+                    "not_pending",
+                    format!(
+                        "only a pending registration is approved or declined; this one is {}",
+                        wire_status(current.status)
+                    ),
+                ));
+            }
+            if decision == Decision::Decline {
+                change(
+                    &txn,
+                    current,
+                    RegistrationStatus::Declined,
+                    None,
+                    by,
+                    Some(reason.unwrap_or("declined")),
+                    now,
+                )
+                .await?
+            } else {
+                check_open(&e, now, true)?;
+                let figures = Figures::read(&txn, e.id, None).await?;
+                let (status, position) = figures.seat(&e)?;
+                change(
+                    &txn,
+                    current,
+                    status,
+                    position,
+                    by,
+                    Some(reason.unwrap_or("approved")),
+                    now,
+                )
+                .await?
+            }
+        }
+    };
+    txn.commit().await?;
+    Ok(row)
+}
+
+fn not_active(status: RegistrationStatus) -> DomainError {
+    DomainError::conflict(
+        "registration_not_active",
+        format!(
+            "the registration is {} already",
+            wire_status(status).replace('_', " ")
+        ),
+    )
+}
+
+/// The wire name of a registration status.
+pub fn wire_status(s: RegistrationStatus) -> &'static str {
+    match s {
+        RegistrationStatus::PendingApproval => "pending_approval",
+        RegistrationStatus::Confirmed => "confirmed",
+        RegistrationStatus::Waitlisted => "waitlisted",
+        RegistrationStatus::Cancelled => "cancelled",
+        RegistrationStatus::Declined => "declined",
+    }
+}
+
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<registration::Model> {
+    registration::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("registration"))
+}
+
+/// One registration, for whoever may see it: the person, their HR, admins, the edition's
+/// trainers, partner clients of the person's organisation.
+pub async fn get(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+) -> DomainResult<registration::Model> {
+    let found = find(db, id).await?;
+    let person = user::Entity::find_by_id(found.user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("registration"))?;
+    if standing(db, actor, &person, found.edition_id).await? == Standing::None {
+        return Err(DomainError::NotFound("registration"));
+    }
+    Ok(found)
+}
+
+/// A registration's status changes, oldest first.
+pub async fn history(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> DomainResult<Vec<registration_event::Model>> {
+    find(db, id).await?;
+    Ok(registration_event::Entity::find()
+        .filter(registration_event::Column::RegistrationId.eq(id))
+        .order_by_asc(registration_event::Column::At)
+        .order_by_asc(registration_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// An edition's registrations: all of them for admins and its trainers, their own
+/// organisation's people for HR and reading partner clients.
+pub async fn for_edition(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    edition_id: Uuid,
+    status: Option<RegistrationStatus>,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<Attendee>, Option<String>)> {
+    let page = PageRequest::parse(limit, cursor)?;
+    let e = edition::Entity::find_by_id(edition_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("edition"))?;
+    let everyone = actor.is_admin() || editions::is_trainer_of(db, actor, edition_id).await?;
+    let own_org = (actor.has_role(Role::Hr)
+        || actor.has_scope("registrations:read")
+        || actor.has_scope("registrations:write"))
+    .then_some(actor.org)
+    .flatten();
+    if !everyone && own_org.is_none() {
+        if e.status != EditionStatus::Published {
+            return Err(DomainError::NotFound("edition"));
+        }
+        return Err(DomainError::forbidden(
+            "registration lists are for admins, the edition's trainers and HR",
+        ));
+    }
+    let mut q = registration::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(registration::Column::EditionId.eq(edition_id));
+    if !everyone && let Some(org) = own_org {
+        q = q.filter(user::Column::OrganizationId.eq(org));
+    }
+    if let Some(s) = status {
+        q = q.filter(registration::Column::Status.eq(s));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(registration::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(registration::Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    let rows: Vec<Attendee> = rows
+        .into_iter()
+        .filter_map(|(registration, user)| user.map(|user| Attendee { registration, user }))
+        .collect();
+    Ok(page.finish(rows, |a| a.registration.id))
+}
+
+/// The caller's own registrations (newest first), with edition, course and sessions.
+pub async fn mine(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    status: Option<RegistrationStatus>,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<Mine>, Option<String>)> {
+    let page = PageRequest::parse(limit, cursor)?;
+    let mut q = registration::Entity::find()
+        .find_also_related(edition::Entity)
+        .filter(registration::Column::UserId.eq(actor.id));
+    if let Some(s) = status {
+        q = q.filter(registration::Column::Status.eq(s));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(registration::Column::Id.lt(after));
+    }
+    let rows = q
+        .order_by_desc(registration::Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    let (rows, next) = page.finish(rows, |(r, _)| r.id);
+    let editions: Vec<Uuid> = rows.iter().map(|(r, _)| r.edition_id).collect();
+    let mut courses: HashMap<Uuid, course::Model> = HashMap::new();
+    let mut sessions: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
+    if !editions.is_empty() {
+        let course_ids: Vec<Uuid> = rows
+            .iter()
+            .filter_map(|(_, e)| e.as_ref().map(|e| e.course_id))
+            .collect();
+        for c in course::Entity::find()
+            .filter(course::Column::Id.is_in(course_ids))
+            .all(db)
+            .await?
+        {
+            courses.insert(c.id, c);
+        }
+        for s in session::Entity::find()
+            .filter(session::Column::EditionId.is_in(editions))
+            .order_by_asc(session::Column::StartsAt)
+            .order_by_asc(session::Column::Id)
+            .all(db)
+            .await?
+        {
+            sessions.entry(s.edition_id).or_default().push(s);
+        }
+    }
+    let items = rows
+        .into_iter()
+        .filter_map(|(registration, edition)| {
+            let edition = edition?;
+            let course = courses.get(&edition.course_id)?;
+            Some(Mine {
+                sessions: sessions.get(&edition.id).cloned().unwrap_or_default(),
+                course_title: course.title.clone(),
+                course_kind: course.kind,
+                registration,
+                edition,
+            })
+        })
+        .collect();
+    Ok((items, next))
+}
+
+/// Checks, inside an edition update, what its registrations allow: the capacity not
+/// below the confirmed count, the waiting list not switched off while people wait.
+pub async fn check_edition_change(
+    db: &impl ConnectionTrait,
+    e: &edition::Model,
+    capacity: Option<i64>,
+    waitlist_enabled: Option<bool>,
+) -> DomainResult<()> {
+    let figures = Figures::read(db, e.id, None).await?;
+    if let Some(c) = capacity
+        && c < figures.confirmed
+    {
+        return Err(DomainError::conflict(
+            "capacity_below_confirmed",
+            format!(
+                "{} people are confirmed; the capacity cannot be lower",
+                figures.confirmed
+            ),
+        ));
+    }
+    if waitlist_enabled == Some(false) && figures.last_position > 0 {
+        return Err(DomainError::conflict(
+            "waitlist_not_empty",
+            format!(
+                "{} people are on the waiting list; cancel them or keep the list",
+                figures.last_position
+            ),
+        ));
+    }
+    Ok(())
+}
