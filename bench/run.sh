@@ -81,6 +81,8 @@ START_TIMEOUT_S=60
 STOP_TIMEOUT_S=30
 OUT=bench/out
 RESULTS=bench/RESULTS.md
+# The Python helpers import make_tokens.py; keep bench/ free of __pycache__.
+export PYTHONDONTWRITEBYTECODE=1
 
 SERVER_PID=""
 SAMPLER_PID=""

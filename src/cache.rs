@@ -198,15 +198,10 @@ async fn listen(cache: Arc<ResponseCache>, url: String) {
         match listener {
             Ok(mut listener) => {
                 cache.set_live(true);
-                loop {
-                    match listener.try_recv().await {
-                        Ok(Some(n)) => {
-                            if n.payload() != cache.instance {
-                                cache.bump();
-                            }
-                        }
-                        // The connection was lost (and notifications with it).
-                        Ok(None) | Err(_) => break,
+                // `None` or an error: the connection was lost, and notifications with it.
+                while let Ok(Some(n)) = listener.try_recv().await {
+                    if n.payload() != cache.instance {
+                        cache.bump();
                     }
                 }
                 tracing::warn!("lost the catalogue change listener; cache off until it is back");

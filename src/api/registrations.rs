@@ -17,7 +17,7 @@ use super::courses::Kind;
 use super::editions::{Session, Status as EditionState};
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, UserAuth};
-use super::types::{RenderedJson, Timestamp, strict_opt_string};
+use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
 use crate::AppState;
 use crate::domain::registrations::{self, Attendee, Decision, Idempotency, Mine, Registered};
 use crate::domain::values::optional_text;
@@ -517,7 +517,7 @@ impl RegistrationsApi {
         state: Data<&Arc<AppState>>,
         auth: Auth,
         id: Path<Uuid>,
-        body: Json<Option<Decided>>,
+        body: OptionalJson<Decided>,
     ) -> Result<RegistrationOne, ApiError> {
         decide(&state, &auth.0, id.0, Decision::Cancel, body.0).await
     }
@@ -536,7 +536,7 @@ impl RegistrationsApi {
         state: Data<&Arc<AppState>>,
         auth: Auth,
         id: Path<Uuid>,
-        body: Json<Option<Decided>>,
+        body: OptionalJson<Decided>,
     ) -> Result<RegistrationOne, ApiError> {
         decide(&state, &auth.0, id.0, Decision::Approve, body.0).await
     }
@@ -554,7 +554,7 @@ impl RegistrationsApi {
         state: Data<&Arc<AppState>>,
         auth: Auth,
         id: Path<Uuid>,
-        body: Json<Option<Decided>>,
+        body: OptionalJson<Decided>,
     ) -> Result<RegistrationOne, ApiError> {
         decide(&state, &auth.0, id.0, Decision::Decline, body.0).await
     }

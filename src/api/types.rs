@@ -175,3 +175,70 @@ impl<T: Send> poem::IntoResponse for RenderedJson<T> {
             .body(self.body)
     }
 }
+
+/// An optional JSON request body: no body at all (and no `Content-Type`) is `None`, as is
+/// an empty one; a body that is sent must be JSON of the documented shape.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<'a, T: ParseFromJSON> poem_openapi::ApiExtractor<'a> for OptionalJson<T> {
+    const TYPES: &'static [poem_openapi::ApiExtractorType] =
+        &[poem_openapi::ApiExtractorType::RequestObject];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+        Some(poem_openapi::registry::MetaRequest {
+            description: None,
+            content: vec![poem_openapi::registry::MetaMediaType {
+                content_type: JSON_CONTENT_TYPE,
+                schema: T::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a poem::Request,
+        body: &mut poem::RequestBody,
+        _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        use poem::FromRequest;
+        use poem_openapi::payload::{Json, Payload};
+        match request.content_type() {
+            None => {
+                let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
+                if data.iter().all(u8::is_ascii_whitespace) {
+                    Ok(Self(None))
+                } else {
+                    Err(poem_openapi::error::ContentTypeError::ExpectContentType.into())
+                }
+            }
+            Some(ct) if Json::<T>::check_content_type(ct) => {
+                let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
+                if data.iter().all(u8::is_ascii_whitespace) {
+                    return Ok(Self(None));
+                }
+                let value: Value = serde_json::from_slice(&data).map_err(|e| {
+                    poem_openapi::error::ParseRequestPayloadError {
+                        reason: e.to_string(),
+                    }
+                })?;
+                let parsed = T::parse_from_json(Some(value)).map_err(|e| {
+                    poem_openapi::error::ParseRequestPayloadError {
+                        reason: e.into_message(),
+                    }
+                })?;
+                Ok(Self(Some(parsed)))
+            }
+            Some(ct) => Err(poem_openapi::error::ContentTypeError::NotSupported {
+                content_type: ct.to_owned(),
+            }
+            .into()),
+        }
+    }
+}

@@ -38,7 +38,12 @@ async fn act(app: &TestApp, token: &str, registration: &Value, step: &str) -> (S
 
 async fn edition_figures(app: &TestApp, edition: Uuid) -> (i64, i64, i64) {
     let (status, e) = app
-        .call(Method::GET, &format!("/api/v1/editions/{edition}"), None, None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/editions/{edition}"),
+            None,
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{e}");
     (
@@ -72,7 +77,10 @@ async fn all_registrations(app: &TestApp, admin: &Actor, edition: Uuid) -> Vec<V
 /// registration per person, waiting-list positions exactly 1..n.
 fn assert_invariants(regs: &[Value], capacity: usize) -> (usize, usize) {
     let confirmed = regs.iter().filter(|r| r["status"] == "confirmed").count();
-    assert!(confirmed <= capacity, "{confirmed} confirmed for {capacity} seats");
+    assert!(
+        confirmed <= capacity,
+        "{confirmed} confirmed for {capacity} seats"
+    );
     let mut positions: Vec<i64> = regs
         .iter()
         .filter(|r| r["status"] == "waitlisted")
@@ -87,7 +95,10 @@ fn assert_invariants(regs: &[Value], capacity: usize) -> (usize, usize) {
     }) {
         *active.entry(r["user_id"].to_string()).or_default() += 1;
     }
-    assert!(active.values().all(|n| *n == 1), "one active registration per person");
+    assert!(
+        active.values().all(|n| *n == 1),
+        "one active registration per person"
+    );
     if positions.is_empty() {
         (confirmed, 0)
     } else {
@@ -96,12 +107,13 @@ fn assert_invariants(regs: &[Value], capacity: usize) -> (usize, usize) {
     }
 }
 
-fn org_of(app: &TestApp) -> impl std::future::Future<Output = (Actor, Uuid)> + '_ {
-    async move {
-        let admin = app.admin().await;
-        let org = app.create_org(&admin, "Jeugdzorg Flevoland", "provider").await;
-        (admin, org)
-    }
+/// The admin and a provider organisation.
+async fn org_of(app: &TestApp) -> (Actor, Uuid) {
+    let admin = app.admin().await;
+    let org = app
+        .create_org(&admin, "Jeugdzorg Flevoland", "provider")
+        .await;
+    (admin, org)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -123,7 +135,13 @@ async fn seats_then_the_waiting_list_then_promotion_in_order() {
     let statuses: Vec<_> = regs.iter().map(|r| r["status"].clone()).collect();
     assert_eq!(
         statuses,
-        ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+        [
+            "confirmed",
+            "confirmed",
+            "waitlisted",
+            "waitlisted",
+            "waitlisted"
+        ]
     );
     assert_eq!(regs[2]["waitlist_position"], 1);
     assert_eq!(regs[4]["waitlist_position"], 3);
@@ -142,7 +160,10 @@ async fn seats_then_the_waiting_list_then_promotion_in_order() {
     assert_eq!(body["status"], "cancelled");
     assert_eq!(body["late"], false);
     let (_, promoted) = app
-        .get(&format!("/api/v1/registrations/{}", id_of(&regs[2])), &people[2].token)
+        .get(
+            &format!("/api/v1/registrations/{}", id_of(&regs[2])),
+            &people[2].token,
+        )
         .await;
     assert_eq!(promoted["status"], "confirmed", "{promoted}");
     assert_eq!(promoted["waitlist_position"], Value::Null);
@@ -166,7 +187,12 @@ async fn seats_then_the_waiting_list_then_promotion_in_order() {
 
     // Cancelling twice is a conflict; registering again goes to the back of the queue.
     let (status, body) = act(&app, &people[0].token, &regs[0], "cancel").await;
-    assert_problem(status, &body, StatusCode::CONFLICT, "registration_not_active");
+    assert_problem(
+        status,
+        &body,
+        StatusCode::CONFLICT,
+        "registration_not_active",
+    );
     let again = register_self(&app, &people[0], e).await;
     assert_ne!(again["id"], regs[0]["id"], "a new registration");
     assert_eq!(again["status"], "waitlisted");
@@ -209,7 +235,11 @@ async fn without_a_waiting_list_a_full_edition_refuses() {
     let app = TestApp::spawn().await;
     let (admin, org) = org_of(&app).await;
     let e = app
-        .open_edition(&admin, 10, json!({"capacity": 1, "waitlist_enabled": false}))
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 1, "waitlist_enabled": false}),
+        )
         .await;
     let people = app.people(&admin, org, "f", 2).await;
     register_self(&app, &people[0], e).await;
@@ -222,7 +252,9 @@ async fn without_a_waiting_list_a_full_edition_refuses() {
 async fn the_edition_and_its_window_decide_whether_it_takes_registrations() {
     let app = TestApp::spawn().await;
     let (admin, org) = org_of(&app).await;
-    let p = app.person(&admin, org, &["professional"], "w@example.test").await;
+    let p = app
+        .person(&admin, org, &["professional"], "w@example.test")
+        .await;
 
     let later = app
         .open_edition(
@@ -279,7 +311,8 @@ async fn the_edition_and_its_window_decide_whether_it_takes_registrations() {
         .await;
     let (status, body) = register(&app, &p.token, id_of(&draft), json!({})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "edition_not_open");
-    let (status, body) = register(&app, &admin.token, id_of(&draft), json!({"user_id": p.id})).await;
+    let (status, body) =
+        register(&app, &admin.token, id_of(&draft), json!({"user_id": p.id})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "edition_not_open");
 
     let (status, body) = register(&app, &p.token, Uuid::now_v7(), json!({})).await;
@@ -316,11 +349,17 @@ async fn client(app: &TestApp, admin: &Actor, org: Uuid, scopes: &[&str]) -> Str
 async fn hr_and_partner_clients_register_their_own_people_only() {
     let app = TestApp::spawn().await;
     let (admin, org) = org_of(&app).await;
-    let other = app.create_org(&admin, "Gemeente Almere", "municipality").await;
+    let other = app
+        .create_org(&admin, "Gemeente Almere", "municipality")
+        .await;
     let e = app.open_edition(&admin, 10, json!({"capacity": 10})).await;
     let hr = app.person(&admin, org, &["hr"], "hr@example.test").await;
-    let mine = app.person(&admin, org, &["professional"], "mine@example.test").await;
-    let theirs = app.person(&admin, other, &["professional"], "theirs@example.test").await;
+    let mine = app
+        .person(&admin, org, &["professional"], "mine@example.test")
+        .await;
+    let theirs = app
+        .person(&admin, other, &["professional"], "theirs@example.test")
+        .await;
 
     let (status, body) = register(&app, &hr.token, e, json!({"user_id": mine.id})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -332,7 +371,12 @@ async fn hr_and_partner_clients_register_their_own_people_only() {
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     // Nobody registers an unknown person.
     let (status, body) = register(&app, &admin.token, e, json!({"user_id": Uuid::now_v7()})).await;
-    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
 
     let writer = client(&app, &admin, other, &["registrations:write"]).await;
     let (status, body) = register(&app, &writer, e, json!({"user_id": theirs.id})).await;
@@ -340,7 +384,12 @@ async fn hr_and_partner_clients_register_their_own_people_only() {
     let (status, body) = register(&app, &writer, e, json!({"user_id": hr.id})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = register(&app, &writer, e, json!({})).await;
-    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let reader = client(&app, &admin, other, &["registrations:read"]).await;
     let (status, body) = register(&app, &reader, e, json!({"user_id": theirs.id})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
@@ -372,7 +421,10 @@ async fn hr_and_partner_clients_register_their_own_people_only() {
     let (status, body) = act(&app, &other_hr.token, &reg, "cancel").await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, body) = app
-        .get(&format!("/api/v1/registrations/{}", id_of(&reg)), &other_hr.token)
+        .get(
+            &format!("/api/v1/registrations/{}", id_of(&reg)),
+            &other_hr.token,
+        )
         .await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
     // Their own HR cancels it.
@@ -384,7 +436,9 @@ async fn hr_and_partner_clients_register_their_own_people_only() {
 async fn approval_comes_first_where_the_edition_asks_for_it() {
     let app = TestApp::spawn().await;
     let (admin, org) = org_of(&app).await;
-    let other = app.create_org(&admin, "Gemeente Lelystad", "municipality").await;
+    let other = app
+        .create_org(&admin, "Gemeente Lelystad", "municipality")
+        .await;
     let e = app
         .open_edition(
             &admin,
@@ -440,7 +494,9 @@ async fn approval_comes_first_where_the_edition_asks_for_it() {
     assert_eq!(history[1]["by_id"], hr.id.to_string());
 
     // HR registering their own person is the approval.
-    let d = app.person(&admin, org, &["professional"], "direct@example.test").await;
+    let d = app
+        .person(&admin, org, &["professional"], "direct@example.test")
+        .await;
     let (status, body) = register(&app, &hr.token, e, json!({"user_id": d.id})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["status"], "waitlisted");
@@ -462,15 +518,23 @@ async fn late_cancellations_are_allowed_and_recorded() {
             json!({"capacity": 5, "cancellation_deadline": ts(at(-1, 12))}),
         )
         .await;
-    let p = app.person(&admin, org, &["professional"], "late@example.test").await;
+    let p = app
+        .person(&admin, org, &["professional"], "late@example.test")
+        .await;
     let r = register_self(&app, &p, e).await;
     let (status, body) = act(&app, &p.token, &r, "cancel").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["late"], true);
     let (_, history) = app
-        .get(&format!("/api/v1/registrations/{}/history", id_of(&r)), &admin.token)
+        .get(
+            &format!("/api/v1/registrations/{}/history", id_of(&r)),
+            &admin.token,
+        )
         .await;
-    assert_eq!(history[1]["reason"], "cancelled after the cancellation deadline");
+    assert_eq!(
+        history[1]["reason"],
+        "cancelled after the cancellation deadline"
+    );
 }
 
 #[tokio::test]
@@ -486,7 +550,12 @@ async fn capacity_changes_promote_at_once_and_never_unconfirm() {
     }
     let path = format!("/api/v1/editions/{e}");
     let (status, body) = app.patch(&path, &admin.token, json!({"capacity": 1})).await;
-    assert_problem(status, &body, StatusCode::CONFLICT, "capacity_below_confirmed");
+    assert_problem(
+        status,
+        &body,
+        StatusCode::CONFLICT,
+        "capacity_below_confirmed",
+    );
     let (status, body) = app
         .patch(&path, &admin.token, json!({"waitlist_enabled": false}))
         .await;
@@ -498,8 +567,14 @@ async fn capacity_changes_promote_at_once_and_never_unconfirm() {
     assert_eq!(body["waitlist_length"], 1, "{body}");
     let all = all_registrations(&app, &admin, e).await;
     assert_eq!(assert_invariants(&all, 4), (4, 1));
-    let last = all.iter().find(|r| r["user_id"] == people[4].id.to_string()).unwrap();
-    assert_eq!(last["waitlist_position"], 1, "the last to come waits, now first");
+    let last = all
+        .iter()
+        .find(|r| r["user_id"] == people[4].id.to_string())
+        .unwrap();
+    assert_eq!(
+        last["waitlist_position"], 1,
+        "the last to come waits, now first"
+    );
 }
 
 #[tokio::test]
@@ -522,9 +597,15 @@ async fn cancelling_an_edition_cancels_its_registrations_with_history() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let all = all_registrations(&app, &admin, e).await;
-    assert!(all.iter().all(|r| r["status"] == "cancelled" && r["waitlist_position"].is_null()));
+    assert!(
+        all.iter()
+            .all(|r| r["status"] == "cancelled" && r["waitlist_position"].is_null())
+    );
     let (_, history) = app
-        .get(&format!("/api/v1/registrations/{}/history", id_of(&first)), &admin.token)
+        .get(
+            &format!("/api/v1/registrations/{}/history", id_of(&first)),
+            &admin.token,
+        )
         .await;
     assert_eq!(history[1]["to"], "cancelled");
     assert_eq!(history[1]["reason"], "the edition was cancelled");
@@ -542,8 +623,12 @@ async fn an_idempotency_key_replays_the_first_response() {
     let e = app.open_edition(&admin, 10, json!({"capacity": 5})).await;
     let e2 = app.open_edition(&admin, 11, json!({"capacity": 5})).await;
     let hr = app.person(&admin, org, &["hr"], "hr@example.test").await;
-    let p = app.person(&admin, org, &["professional"], "idem@example.test").await;
-    let q = app.person(&admin, org, &["professional"], "idem2@example.test").await;
+    let p = app
+        .person(&admin, org, &["professional"], "idem@example.test")
+        .await;
+    let q = app
+        .person(&admin, org, &["professional"], "idem2@example.test")
+        .await;
     let send = |token: String, key: &'static str, edition: Uuid, body: Value| {
         let req = app
             .client
@@ -573,9 +658,19 @@ async fn an_idempotency_key_replays_the_first_response() {
     assert_eq!(again.3, first.3, "the same body");
     // The same key for another request is refused, and changes nothing.
     let other = send(hr.token.clone(), "k-1", e, json!({"user_id": q.id})).await;
-    assert_problem(other.0, &other.3, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_problem(
+        other.0,
+        &other.3,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let other = send(hr.token.clone(), "k-1", e2, json!({"user_id": p.id})).await;
-    assert_problem(other.0, &other.3, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_problem(
+        other.0,
+        &other.3,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     // Keys are the caller's own.
     let own = send(q.token.clone(), "k-1", e, json!({})).await;
     assert_eq!(own.0, StatusCode::CREATED, "{}", own.3);
@@ -583,11 +678,12 @@ async fn an_idempotency_key_replays_the_first_response() {
     assert_eq!(all_registrations(&app, &admin, e).await.len(), 2);
 
     // Ten concurrent retries of one request: one registration, ten equal answers.
-    let r = app.person(&admin, org, &["professional"], "idem3@example.test").await;
-    let answers = futures::future::join_all(
-        (0..10).map(|_| send(r.token.clone(), "k-2", e2, json!({}))),
-    )
-    .await;
+    let r = app
+        .person(&admin, org, &["professional"], "idem3@example.test")
+        .await;
+    let answers =
+        futures::future::join_all((0..10).map(|_| send(r.token.clone(), "k-2", e2, json!({}))))
+            .await;
     for a in &answers {
         assert_eq!(a.0, StatusCode::CREATED, "{}", a.3);
         assert_eq!(a.3, answers[0].3);
@@ -599,9 +695,13 @@ async fn an_idempotency_key_replays_the_first_response() {
 async fn my_registrations_carry_the_edition_course_and_sessions() {
     let app = TestApp::spawn().await;
     let (admin, org) = org_of(&app).await;
-    let e = app.open_edition(&admin, 10, json!({"capacity": 5, "location": "Lelystad"})).await;
+    let e = app
+        .open_edition(&admin, 10, json!({"capacity": 5, "location": "Lelystad"}))
+        .await;
     let e2 = app.open_edition(&admin, 20, json!({"capacity": 5})).await;
-    let p = app.person(&admin, org, &["professional"], "mine@example.test").await;
+    let p = app
+        .person(&admin, org, &["professional"], "mine@example.test")
+        .await;
     let r1 = register_self(&app, &p, e).await;
     let (status, page) = app.get("/api/v1/me/registrations", &p.token).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -623,7 +723,10 @@ async fn my_registrations_carry_the_edition_course_and_sessions() {
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
     let cursor = one["next_cursor"].as_str().expect("a second page");
     let (_, two) = app
-        .get(&format!("/api/v1/me/registrations?limit=1&cursor={cursor}"), &p.token)
+        .get(
+            &format!("/api/v1/me/registrations?limit=1&cursor={cursor}"),
+            &p.token,
+        )
         .await;
     assert_eq!(two["items"].as_array().unwrap().len(), 1);
     assert_ne!(two["items"][0]["id"], one["items"][0]["id"]);
@@ -633,7 +736,9 @@ async fn my_registrations_carry_the_edition_course_and_sessions() {
         .await;
     assert_eq!(cancelled["items"], json!([]));
     // Someone else's list is their own.
-    let q = app.person(&admin, org, &["professional"], "q@example.test").await;
+    let q = app
+        .person(&admin, org, &["professional"], "q@example.test")
+        .await;
     let (_, theirs) = app.get("/api/v1/me/registrations", &q.token).await;
     assert_eq!(theirs["items"], json!([]));
 }
@@ -677,11 +782,22 @@ async fn two_hundred_at_once_for_twenty_seats() {
     let people = app.people(&admin, org, "s", 200).await;
 
     let with_list = app
-        .open_edition(&admin, 10, json!({"capacity": 20, "waitlist_enabled": true}))
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 20, "waitlist_enabled": true}),
+        )
         .await;
     let answers = storm(&app, &people, with_list).await;
-    assert!(answers.iter().all(|(s, b)| *s == StatusCode::CREATED || panic!("{s} {b}")));
-    let confirmed = answers.iter().filter(|(_, b)| b["status"] == "confirmed").count();
+    assert!(
+        answers
+            .iter()
+            .all(|(s, b)| *s == StatusCode::CREATED || panic!("{s} {b}"))
+    );
+    let confirmed = answers
+        .iter()
+        .filter(|(_, b)| b["status"] == "confirmed")
+        .count();
     assert_eq!(confirmed, 20);
     let all = all_registrations(&app, &admin, with_list).await;
     assert_eq!(all.len(), 200);
@@ -689,15 +805,26 @@ async fn two_hundred_at_once_for_twenty_seats() {
     assert_eq!(edition_figures(&app, with_list).await, (20, 0, 180));
 
     let without = app
-        .open_edition(&admin, 10, json!({"capacity": 20, "waitlist_enabled": false}))
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 20, "waitlist_enabled": false}),
+        )
         .await;
     let answers = storm(&app, &people, without).await;
-    let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
     let full = answers
         .iter()
         .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "edition_full")
         .count();
-    assert_eq!((created, full), (20, 180), "every answer is 201 or edition_full");
+    assert_eq!(
+        (created, full),
+        (20, 180),
+        "every answer is 201 or edition_full"
+    );
     assert_eq!(edition_figures(&app, without).await, (20, 0, 0));
 }
 
@@ -705,11 +832,16 @@ async fn two_hundred_at_once_for_twenty_seats() {
 async fn one_person_racing_themself_is_registered_once() {
     let app = TestApp::spawn().await;
     let (admin, org) = org_of(&app).await;
-    let p = app.person(&admin, org, &["professional"], "racer@example.test").await;
+    let p = app
+        .person(&admin, org, &["professional"], "racer@example.test")
+        .await;
     let e = app.open_edition(&admin, 10, json!({"capacity": 5})).await;
     let same = vec![p.clone(); 20];
     let answers = storm(&app, &same, e).await;
-    let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
     let refused = answers
         .iter()
         .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "already_registered")
@@ -722,7 +854,11 @@ async fn cancellations_racing_registrations_keep_the_queue_whole() {
     let app = TestApp::spawn().await;
     let (admin, org) = org_of(&app).await;
     let e = app
-        .open_edition(&admin, 10, json!({"capacity": 10, "waitlist_enabled": true}))
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 10, "waitlist_enabled": true}),
+        )
         .await;
     let first = app.people(&admin, org, "early", 40).await;
     let mut regs = Vec::new();
@@ -736,7 +872,13 @@ async fn cancellations_racing_registrations_keep_the_queue_whole() {
         let url = app.url(&format!("/api/v1/registrations/{}/cancel", id_of(r)));
         let token = p.token.clone();
         tokio::spawn(async move {
-            client.post(url).bearer_auth(token).send().await.unwrap().status()
+            client
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
         })
     });
     let (cancelled, registered) =
@@ -758,14 +900,22 @@ async fn two_service_processes_on_postgresql_never_overbook() {
     let (admin, org) = org_of(&app).await;
     let people = app.people(&admin, org, "two", 200).await;
     let e = app
-        .open_edition(&admin, 10, json!({"capacity": 20, "waitlist_enabled": true}))
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 20, "waitlist_enabled": true}),
+        )
         .await;
     // Two real service processes, sharing the database and the signing keys.
     let a = ServiceProcess::start(&app).await;
     let b = ServiceProcess::start(&app).await;
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(people.len()));
     let tasks = people.iter().enumerate().map(|(i, p)| {
-        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let base = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
         let client = app.client.clone();
         let token = p.token.clone();
         let barrier = barrier.clone();
@@ -782,7 +932,11 @@ async fn two_service_processes_on_postgresql_never_overbook() {
         })
     });
     let statuses = futures::future::join_all(tasks).await;
-    assert!(statuses.into_iter().all(|s| s.unwrap() == StatusCode::CREATED));
+    assert!(
+        statuses
+            .into_iter()
+            .all(|s| s.unwrap() == StatusCode::CREATED)
+    );
     let all = all_registrations(&app, &admin, e).await;
     assert_eq!(all.len(), 200);
     assert_eq!(assert_invariants(&all, 20), (20, 180));
@@ -819,7 +973,10 @@ impl ServiceProcess {
             {
                 break;
             }
-            assert!(started.elapsed().as_secs() < 30, "the service did not start");
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the service did not start"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         Self { child, base }
