@@ -4,8 +4,8 @@
 //! certified institutions, about sixty professionals with their register memberships,
 //! trainers and HR, the academy's courses, and past (closed), upcoming (published) and
 //! draft editions with their sessions and registrations, some of them full with a waiting
-//! list. Everything but the registrations (for which there is no API yet) goes through the
-//! domain functions, so it is checked like API input.
+//! list. Everything but the registrations (dated in the past, which the API would not
+//! accept) goes through the domain functions, so it is checked like API input.
 //!
 //! A database counts as empty when it holds no organisation other than the academy's own,
 //! no course, and no user with one of the demo addresses; on any other database `load`
@@ -18,8 +18,8 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entity::{
-    CourseKind, OrganizationKind, Register, RegistrationStatus, Role, organization, registration,
-    user,
+    ActorKind, CourseKind, OrganizationKind, Register, RegistrationStatus, Role, organization,
+    registration, registration_event, user,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -1229,8 +1229,8 @@ impl<'a> Loader<'a> {
         Ok(id)
     }
 
-    /// Registers people in one transaction: confirmed up to the capacity, then on the
-    /// waiting list in order.
+    /// Registers people in one transaction, on dates in the past: confirmed up to the
+    /// capacity, then on the waiting list in order, each with its history entry.
     async fn register(
         &self,
         edition_id: Uuid,
@@ -1246,6 +1246,7 @@ impl<'a> Loader<'a> {
         };
         let capacity = usize::try_from(plan.capacity).unwrap_or(usize::MAX);
         let mut rows = Vec::with_capacity(people.len());
+        let mut events = Vec::with_capacity(people.len());
         for (k, &user_id) in people.iter().enumerate() {
             // A few hours apart, and never in the future.
             let at = (opened + Duration::hours(5 * k as i64)).min(self.now);
@@ -1255,8 +1256,19 @@ impl<'a> Loader<'a> {
                 let position = i32::try_from(k - capacity + 1)?;
                 (RegistrationStatus::Waitlisted, Some(position))
             };
-            rows.push(registration::ActiveModel {
+            let id = Uuid::now_v7();
+            events.push(registration_event::ActiveModel {
                 id: Set(Uuid::now_v7()),
+                registration_id: Set(id),
+                from_status: Set(None),
+                to_status: Set(status),
+                actor_kind: Set(ActorKind::User),
+                actor_id: Set(Some(user_id)),
+                reason: Set(Some("registered".to_owned())),
+                at: Set(at),
+            });
+            rows.push(registration::ActiveModel {
+                id: Set(id),
                 edition_id: Set(edition_id),
                 user_id: Set(user_id),
                 status: Set(status),
@@ -1268,6 +1280,9 @@ impl<'a> Loader<'a> {
         }
         let txn = begin_write(self.db).await?;
         registration::Entity::insert_many(rows).exec(&txn).await?;
+        registration_event::Entity::insert_many(events)
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         Ok(people.len())
     }

@@ -207,6 +207,7 @@ pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {listen}"))?;
     let local = acceptor.local_addr();
     tracing::info!(addr = ?local.first(), "serving");
+    tokio::spawn(housekeeping(state.clone()));
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             build_app(state),
@@ -217,6 +218,20 @@ pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
         .context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Periodic clean-up: idempotency keys past their 24 hours. Safe on any number of
+/// instances (a delete by age).
+async fn housekeeping(state: Arc<AppState>) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match domain::registrations::forget_expired_keys(&state.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
+            Err(e) => tracing::warn!(error = ?e, "forgetting expired idempotency keys"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
