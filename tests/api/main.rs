@@ -9,6 +9,7 @@
 
 mod access;
 mod access_catalog;
+mod access_registrations;
 mod catalog;
 mod demo;
 mod errors;
