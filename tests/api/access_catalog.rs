@@ -182,32 +182,7 @@ async fn setup(app: &TestApp) -> World {
         .create_user(&admin, org_a, &["trainer"], "trainer2@a.test")
         .await;
 
-    let (status, body) = app
-        .post(
-            "/api/v1/clients",
-            &admin.token,
-            json!({"name": "Intranet A", "organization_id": org_a, "scopes": ["catalog:read"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let client_id = body["client_id"].as_str().expect("client_id").to_owned();
-    let client_secret = body["client_secret"]
-        .as_str()
-        .expect("client_secret")
-        .to_owned();
-    let resp = app
-        .token_request(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &client_id),
-            ("client_secret", &client_secret),
-        ])
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let grant: Value = resp.json().await.expect("token json");
-    let client_token = grant["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned();
+    let client_token = app.client_token(&admin, org_a, &["catalog:read"]).await;
 
     let course = new_course(app, &admin, "Wound care").await;
     let to_archive = new_course(app, &admin, "To archive").await;

@@ -130,34 +130,6 @@ impl World {
     }
 }
 
-/// A partner client of an organisation with one scope, and its access token.
-async fn client(app: &TestApp, admin: &Actor, org: Uuid, scope: &str) -> String {
-    let (status, body) = app
-        .post(
-            "/api/v1/clients",
-            &admin.token,
-            json!({"name": format!("Intranet {scope}"), "organization_id": org, "scopes": [scope]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let resp = app
-        .token_request(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", body["client_id"].as_str().expect("client_id")),
-            (
-                "client_secret",
-                body["client_secret"].as_str().expect("client_secret"),
-            ),
-        ])
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let grant: Value = resp.json().await.expect("token json");
-    grant["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned()
-}
-
 /// A published edition taught by `trainer`, optionally needing approval.
 async fn edition(app: &TestApp, admin: &Actor, trainer: &Actor, approval: bool) -> Uuid {
     app.open_edition(
@@ -203,15 +175,18 @@ async fn setup(app: &TestApp) -> World {
     let clients = BTreeMap::from([
         (
             ClientAWrite,
-            client(app, &admin, org_a, "registrations:write").await,
+            app.client_token(&admin, org_a, &["registrations:write"])
+                .await,
         ),
         (
             ClientARead,
-            client(app, &admin, org_a, "registrations:read").await,
+            app.client_token(&admin, org_a, &["registrations:read"])
+                .await,
         ),
         (
             ClientBWrite,
-            client(app, &admin, org_b, "registrations:write").await,
+            app.client_token(&admin, org_b, &["registrations:write"])
+                .await,
         ),
     ]);
     let pro = people[&Pro].clone();

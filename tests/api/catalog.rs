@@ -159,30 +159,6 @@ async fn published_on(
     e
 }
 
-/// A partner client's access token (client_credentials).
-async fn client_token(app: &TestApp, admin: &Actor, org: Uuid) -> String {
-    let (status, body) = app
-        .post(
-            "/api/v1/clients",
-            &admin.token,
-            json!({"name": "Intranet", "organization_id": org, "scopes": ["catalog:read"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let client_id = body["client_id"].as_str().expect("client_id").to_owned();
-    let secret = body["client_secret"].as_str().expect("secret").to_owned();
-    let resp = app
-        .token_request(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-        ])
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let grant: Value = resp.json().await.expect("token json");
-    grant["access_token"].as_str().expect("token").to_owned()
-}
-
 fn accreditation<'a>(course: &'a Value, register: &str) -> Option<&'a Value> {
     course["accreditations"]
         .as_array()
@@ -419,7 +395,7 @@ async fn courses_are_public_to_read_and_admin_only_to_write() {
     let hr = app
         .create_user(&admin, org, &["hr"], "hr@courses-public.test")
         .await;
-    let partner = client_token(&app, &admin, org).await;
+    let partner = app.client_token(&admin, org, &["catalog:read"]).await;
     let id = course(&app, &admin, "Publieke cursus", "lecture", &["ouderschap"]).await;
 
     // Anyone reads, without a token.
@@ -1105,7 +1081,7 @@ async fn drafts_are_seen_by_admins_and_their_own_trainers_only() {
     let t2 = app
         .create_user(&admin, org, &["trainer"], "t2@visibility.test")
         .await;
-    let partner = client_token(&app, &admin, org).await;
+    let partner = app.client_token(&admin, org, &["catalog:read"]).await;
     let c = course(&app, &admin, "Zichtbaar", "workshop", &["zicht"]).await;
 
     let published = published_on(&app, &admin, c, 8, &[t1.id]).await;

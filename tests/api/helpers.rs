@@ -411,6 +411,35 @@ impl TestApp {
         }
     }
 
+    /// A new partner client of an organisation with the given scopes, and its access token
+    /// (client credentials grant).
+    pub async fn client_token(&self, admin: &Actor, org: Uuid, scopes: &[&str]) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/clients",
+                &admin.token,
+                json!({"name": format!("Intranet {}", scopes.join(" ")), "organization_id": org, "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let resp = self
+            .token_request(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", body["client_id"].as_str().expect("client_id")),
+                (
+                    "client_secret",
+                    body["client_secret"].as_str().expect("client_secret"),
+                ),
+            ])
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let grant: Value = resp.json().await.expect("token json");
+        grant["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
     /// `n` professionals of an organisation, created concurrently.
     pub async fn people(&self, admin: &Actor, org: Uuid, prefix: &str, n: usize) -> Vec<Actor> {
         let mut out = Vec::with_capacity(n);

@@ -323,28 +323,6 @@ async fn the_edition_and_its_window_decide_whether_it_takes_registrations() {
 // Who registers whom; approvals
 // ---------------------------------------------------------------------------------------
 
-/// A partner client of an organisation with the given scopes.
-async fn client(app: &TestApp, admin: &Actor, org: Uuid, scopes: &[&str]) -> String {
-    let (status, body) = app
-        .post(
-            "/api/v1/clients",
-            &admin.token,
-            json!({"name": "Intranet", "organization_id": org, "scopes": scopes}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let resp = app
-        .token_request(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", body["client_id"].as_str().unwrap()),
-            ("client_secret", body["client_secret"].as_str().unwrap()),
-        ])
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let grant: Value = resp.json().await.unwrap();
-    grant["access_token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn hr_and_partner_clients_register_their_own_people_only() {
     let app = TestApp::spawn().await;
@@ -378,7 +356,9 @@ async fn hr_and_partner_clients_register_their_own_people_only() {
         "validation_failed",
     );
 
-    let writer = client(&app, &admin, other, &["registrations:write"]).await;
+    let writer = app
+        .client_token(&admin, other, &["registrations:write"])
+        .await;
     let (status, body) = register(&app, &writer, e, json!({"user_id": theirs.id})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = register(&app, &writer, e, json!({"user_id": hr.id})).await;
@@ -390,7 +370,9 @@ async fn hr_and_partner_clients_register_their_own_people_only() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let reader = client(&app, &admin, other, &["registrations:read"]).await;
+    let reader = app
+        .client_token(&admin, other, &["registrations:read"])
+        .await;
     let (status, body) = register(&app, &reader, e, json!({"user_id": theirs.id})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
