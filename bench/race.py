@@ -15,6 +15,10 @@ Checks (each failure is listed under "problems" and makes the exit code 1):
 - the admin's `GET /api/v1/editions/{id}/registrations` (all pages) lists the same
   registrations with the same statuses and positions.
 
+Before the race, the same N connections and threads send `GET /health` the same way: that
+latency is the floor set by the client (N Python threads on the same cores as the service),
+reported next to the race's so that the race's figure can be read against it.
+
 Writes every figure to --out (JSON) and prints a summary. Python 3 standard library only.
 
     python3 bench/race.py --base http://127.0.0.1:18080 --edition <id> \
@@ -68,9 +72,11 @@ class Attempt:
         self.latency_s: float | None = None
 
 
-def run_race(host: str, port: int, edition: str, tokens: list[str], timeout_s: float,
+def run_race(host: str, port: int, method: str, path: str, body: bytes | None,
+             tokens: list[str], timeout_s: float,
              barrier_timeout_s: float) -> tuple[list[Attempt], float]:
-    """The race itself; returns the attempts and how long opening the connections took."""
+    """One request per token, all at once after a barrier; returns the attempts and how long
+    opening the connections took."""
     attempts = [Attempt(i) for i in range(len(tokens))]
     released = [0.0]
 
@@ -78,7 +84,9 @@ def run_race(host: str, port: int, edition: str, tokens: list[str], timeout_s: f
         released[0] = time.perf_counter()
 
     barrier = threading.Barrier(len(tokens), action=on_release, timeout=barrier_timeout_s)
-    path = f"/api/v1/editions/{edition}/registrations"
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
 
     def worker(a: Attempt, token: str) -> None:
         conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
@@ -97,11 +105,8 @@ def run_race(host: str, port: int, edition: str, tokens: list[str], timeout_s: f
             if not a.connected:
                 return
             try:
-                conn.request("POST", path, body=b"{}", headers={
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                })
+                conn.request(method, path, body=body,
+                             headers={**headers, "Authorization": f"Bearer {token}"})
                 resp = conn.getresponse()
                 raw = resp.read()
                 a.latency_s = time.perf_counter() - released[0]
@@ -150,6 +155,16 @@ def list_registrations(base: str, token: str, edition: str) -> list[dict]:
     raise RuntimeError("more than 1000 pages of registrations")
 
 
+def latency_summary(attempts: list[Attempt]) -> dict:
+    latencies = sorted(a.latency_s for a in attempts if a.latency_s is not None)
+    lat = {
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "max_ms": latencies[-1] if latencies else None,
+    }
+    return {k: (round(v * 1000, 1) if v is not None else None) for k, v in lat.items()}
+
+
 def check_positions(positions: list, expected_n: int) -> list[str]:
     """Problems with a list of waiting-list positions that should be exactly 1..expected_n."""
     problems = []
@@ -195,7 +210,12 @@ def main(argv: list[str]) -> int:
     expect_waitlisted = n - expect_confirmed
     nofile = raise_open_files(n + 256)
 
-    attempts, connect_s = run_race(host, port, a.edition, tokens, a.timeout, barrier_timeout_s=60)
+    floor, _ = run_race(host, port, "GET", "/health", None, tokens, a.timeout,
+                        barrier_timeout_s=60)
+    floor_lat = latency_summary(floor)
+    attempts, connect_s = run_race(host, port, "POST",
+                                   f"/api/v1/editions/{a.edition}/registrations", b"{}",
+                                   tokens, a.timeout, barrier_timeout_s=60)
 
     problems: list[str] = []
     statuses = collections.Counter(a_.status for a_ in attempts if a_.status is not None)
@@ -239,13 +259,8 @@ def main(argv: list[str]) -> int:
     if len(set(user_ids)) != len(user_ids):
         problems.append("repeated user ids in the answers")
 
-    latencies = sorted(a_.latency_s for a_ in attempts if a_.latency_s is not None)
-    lat = {
-        "p50_ms": percentile(latencies, 50),
-        "p99_ms": percentile(latencies, 99),
-        "max_ms": latencies[-1] if latencies else None,
-    }
-    lat = {k: (round(v * 1000, 1) if v is not None else None) for k, v in lat.items()}
+    lat = latency_summary(attempts)
+    floor_failed = sum(1 for f in floor if f.status != 200)
 
     # Cross-check 1: the public edition.
     edition_view: dict = {}
@@ -302,6 +317,8 @@ def main(argv: list[str]) -> int:
         "waitlisted": len(waitlisted_bodies),
         "positions_ok": positions_ok_answers,
         "latency": lat,
+        "floor_latency": floor_lat,
+        "floor_failed": floor_failed,
         "edition": edition_view,
         "listed": listed,
         "ok": not problems,
@@ -318,6 +335,9 @@ def main(argv: list[str]) -> int:
           f"{expect_waitlisted} {'exact' if positions_ok_answers else 'NOT exact'}")
     print(f"race: latency from the release p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms, "
           f"max {lat['max_ms']} ms")
+    print(f"race: the client's floor (GET /health the same way) p50 {floor_lat['p50_ms']} ms, "
+          f"p99 {floor_lat['p99_ms']} ms, max {floor_lat['max_ms']} ms"
+          f"{f' ({floor_failed} of them not 200)' if floor_failed else ''}")
     print(f"race: GET edition {edition_view}; admin's list {listed}")
     for msg in problems:
         print(f"race: PROBLEM: {msg}")

@@ -488,6 +488,7 @@ bench_race() {
   done
   for k in p50_ms p99_ms max_ms; do
     R[$db.race.$k]="$(json_get "$json" latency "$k")"
+    R[$db.race.floor_$k]="$(json_get "$json" floor_latency "$k")"
   done
   for k in seats_taken seats_available waitlist_length; do
     R[$db.race.$k]="$(json_get "$json" edition "$k")"
@@ -748,6 +749,7 @@ write_results() {
       echo "| race: the admin's list of the edition's registrations | ${R[$db.race.listed]:-n/a} (${R[$db.race.listed_status]:-n/a}) | the same as the answers | $([[ ${R[$db.race.ok]:-} == yes ]] && echo yes || echo '**see problems**') |"
       lat_met="$(met "${R[$db.race.p99_ms]:-n/a}" "<" 1000)"
       echo "| race: latency from the common start, p50 / p99 / max | ${R[$db.race.p50_ms]:-n/a} / ${R[$db.race.p99_ms]:-n/a} / ${R[$db.race.max_ms]:-n/a} ms | p99 < 1000 ms | $lat_met |"
+      echo "| race client's floor: the same $USERS threads and connections sending \`GET /health\` at once, p50 / p99 / max | ${R[$db.race.floor_p50_ms]:-n/a} / ${R[$db.race.floor_p99_ms]:-n/a} / ${R[$db.race.floor_max_ms]:-n/a} ms | reference | |"
       echo "| seeding $COURSES courses and $EDITIONS editions through the API | ${R[$db.seed_s]} s | | |"
       echo "| peak RSS under load (VmRSS every 100 ms from the first wrk run to the end of the race) | ${R[$db.peak_mb]} MB | < 150 MB | $(met "${R[$db.peak_mb]}" "<" 150) |"
       echo "| peak RSS while creating $USERS users (8 parallel clients) | ${R[$db.setup_peak_mb]} MB | < 150 MB | $(met "${R[$db.setup_peak_mb]}" "<" 150) |"
