@@ -44,6 +44,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Rendered public catalogue pages.
     pub cache: Arc<cache::ResponseCache>,
+    /// Registration requests waiting for their edition's next transaction.
+    pub registrations: Arc<domain::registrations::Combiner>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             tokens,
             metrics: Arc::new(Metrics::new()),
             cache,
+            registrations: Arc::default(),
         });
         state.bootstrap_admin().await?;
         Ok(state)

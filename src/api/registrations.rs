@@ -363,17 +363,14 @@ impl RegistrationsApi {
                 fingerprint: hex(&h.finalize()),
             }
         });
-        let render = |r: &registration::Model| {
-            String::from_utf8_lossy(&RenderedJson::render(&Registration::from(r.clone())).bytes())
-                .into_owned()
-        };
         let outcome = registrations::register(
             &state.db,
+            &state.registrations,
             &auth.0,
             id.0,
             body.0.user_id,
-            idempotency.as_ref(),
-            &render,
+            idempotency,
+            render,
         )
         .await?;
         Ok(match outcome {
@@ -578,6 +575,12 @@ impl RegistrationsApi {
             events.into_iter().map(Into::into).collect(),
         )))
     }
+}
+
+/// The response body of a new registration.
+fn render(r: &registration::Model) -> String {
+    String::from_utf8_lossy(&RenderedJson::render(&Registration::from(r.clone())).bytes())
+        .into_owned()
 }
 
 async fn decide(

@@ -12,7 +12,8 @@
 //! Invariants kept by every operation: never more confirmed than capacity; no free seat
 //! while someone waits (of a published edition); positions 1..n without gaps or repeats.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
@@ -21,9 +22,10 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::editions;
@@ -141,20 +143,149 @@ async fn standing(
     Ok(Standing::None)
 }
 
+/// Renders the response body of a new registration (kept with an idempotency key).
+pub type Render = fn(&registration::Model) -> String;
+
 /// Registers a person (the caller when `user_id` is absent) for an edition.
 ///
-/// `render` gives the response body of a new registration, remembered with an
-/// idempotency key in the same transaction.
+/// Requests for the same edition that arrive while its previous transaction runs are
+/// combined into the next one ([`Combiner`]): one lock, one seat count and one commit for
+/// all of them, decided in arrival order. Under a rush on one edition (1,000 people at the
+/// same second) that keeps the edition's lock free most of the time instead of queueing
+/// a thousand transactions behind it.
 pub async fn register(
     db: &DatabaseConnection,
+    combiner: &Arc<Combiner>,
     actor: &Principal,
     edition_id: Uuid,
     user_id: Option<Uuid>,
-    idempotency: Option<&Idempotency>,
-    render: &(dyn Fn(&registration::Model) -> String + Sync),
+    idempotency: Option<Idempotency>,
+    render: Render,
 ) -> DomainResult<Registered> {
     let person = target(db, actor, user_id).await?;
-    retrying(|| register_once(db, actor, edition_id, &person, idempotency, render)).await
+    let (reply, answer) = oneshot::channel();
+    let job = Job {
+        actor: actor.clone(),
+        person,
+        idempotency,
+        reply,
+    };
+    if combiner.push(edition_id, job) {
+        // The first in line drains the queue in a task of its own, so that a request
+        // whose client goes away cannot strand the ones behind it.
+        tokio::spawn(drain(db.clone(), combiner.clone(), edition_id, render));
+    }
+    answer
+        .await
+        .map_err(|_| DomainError::Internal("a registration batch was lost".into()))?
+}
+
+/// Registration requests waiting for their edition's next transaction.
+#[derive(Default)]
+pub struct Combiner {
+    queues: Mutex<HashMap<Uuid, Vec<Job>>>,
+}
+
+/// Most requests decided in one transaction.
+const MAX_BATCH: usize = 256;
+
+struct Job {
+    actor: Principal,
+    person: Person,
+    idempotency: Option<Idempotency>,
+    reply: oneshot::Sender<DomainResult<Registered>>,
+}
+
+impl Combiner {
+    /// Queues a request; `true` when nobody drains this edition's queue yet. A queue
+    /// exists exactly while a drainer works on it: only the drainer removes it, when it
+    /// finds it empty.
+    fn push(&self, edition_id: Uuid, job: Job) -> bool {
+        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+        let new = !queues.contains_key(&edition_id);
+        queues.entry(edition_id).or_default().push(job);
+        new
+    }
+}
+
+async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid, render: Render) {
+    // The queue holds the jobs being decided too (so that arrivals meanwhile see a
+    // drainer at work): take them out only when their batch is done.
+    while let Some(batch) = combiner.peek(edition_id) {
+        let results = decide_batch(&db, edition_id, &batch, render).await;
+        combiner.finish(edition_id, batch.len(), results);
+    }
+}
+
+impl Combiner {
+    /// The first requests of an edition's queue (up to [`MAX_BATCH`]), left in the queue.
+    fn peek(&self, edition_id: Uuid) -> Option<Vec<Request>> {
+        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+        let queue = queues.get(&edition_id)?;
+        if queue.is_empty() {
+            queues.remove(&edition_id);
+            return None;
+        }
+        Some(
+            queue
+                .iter()
+                .take(MAX_BATCH)
+                .map(|j| Request {
+                    actor: j.actor.clone(),
+                    person: j.person,
+                    idempotency: j.idempotency.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Answers the first `n` requests of the queue and removes them.
+    fn finish(&self, edition_id: Uuid, n: usize, results: Vec<DomainResult<Registered>>) {
+        let done: Vec<Job> = {
+            let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+            match queues.get_mut(&edition_id) {
+                Some(queue) => queue.drain(..n.min(queue.len())).collect(),
+                None => Vec::new(),
+            }
+        };
+        for (job, result) in done.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// What deciding a request needs.
+#[derive(Debug, Clone)]
+struct Request {
+    actor: Principal,
+    person: Person,
+    idempotency: Option<Idempotency>,
+}
+
+/// Decides a batch in one transaction; if that transaction fails for a reason other than
+/// a transient one, decides each request on its own, so one bad request cannot fail the
+/// others.
+async fn decide_batch(
+    db: &DatabaseConnection,
+    edition_id: Uuid,
+    batch: &[Request],
+    render: Render,
+) -> Vec<DomainResult<Registered>> {
+    match retrying(|| register_batch(db, edition_id, batch, render)).await {
+        Ok(results) => results,
+        Err(e) if batch.len() == 1 => vec![Err(e)],
+        Err(_) => {
+            let mut out = Vec::with_capacity(batch.len());
+            for one in batch.chunks(1) {
+                let result = retrying(|| register_batch(db, edition_id, one, render)).await;
+                out.push(result.and_then(|mut r| {
+                    r.pop()
+                        .unwrap_or_else(|| Err(DomainError::Internal("no result".into())))
+                }));
+            }
+            out
+        }
+    }
 }
 
 /// The person a registration request is for, if the caller may register them.
@@ -212,83 +343,139 @@ struct Person {
     organization_id: Uuid,
 }
 
-async fn register_once(
+/// Decides registration requests for one edition in one transaction, in order: each
+/// gets its own answer; the transaction fails only for reasons that concern all of them.
+async fn register_batch(
     db: &DatabaseConnection,
-    actor: &Principal,
     edition_id: Uuid,
-    person: &Person,
-    idempotency: Option<&Idempotency>,
-    render: &(dyn Fn(&registration::Model) -> String + Sync),
-) -> DomainResult<Registered> {
+    batch: &[Request],
+    render: Render,
+) -> DomainResult<Vec<DomainResult<Registered>>> {
     let txn = begin_write(db).await?;
     let edition = editions::lock(&txn, edition_id).await?;
-    if let Some(idem) = idempotency
-        && let Some(done) = remembered(&txn, actor.id, &idem.key).await?
-    {
-        if done.fingerprint != idem.fingerprint {
-            return Err(key_reused());
-        }
-        return Ok(Registered::Replayed {
-            status: u16::try_from(done.status_code).unwrap_or(200),
-            body: done.body,
-        });
-    }
     let now = super::now();
-    check_open(&edition, now, actor.is_admin())?;
-    let figures = Figures::read(&txn, edition_id, Some(person.id)).await?;
-    if figures.already_registered {
-        return Err(already_registered());
-    }
-    let (status, position, reason) =
-        if edition.requires_approval && !approves(actor, person.organization_id) {
-            (
-                RegistrationStatus::PendingApproval,
-                None,
-                "waits for approval by HR or an admin",
-            )
-        } else {
-            let (status, position) = figures.seat(&edition)?;
-            (status, position, "registered")
-        };
-    let row = registration::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        edition_id: Set(edition_id),
-        user_id: Set(person.id),
-        status: Set(status),
-        waitlist_position: Set(position),
-        late_cancellation: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => already_registered(),
-        _ => DomainError::Db(e),
-    })?;
-    record(&txn, &row, None, actor_of(actor), Some(reason), now).await?;
-    if let Some(idem) = idempotency {
-        idempotency_key::ActiveModel {
-            subject_id: Set(actor.id),
-            key: Set(idem.key.clone()),
-            fingerprint: Set(idem.fingerprint.clone()),
-            status_code: Set(201),
-            body: Set(render(&row)),
-            created_at: Set(now),
+    let mut figures = Figures::read(&txn, edition_id).await?;
+    let mut active: HashSet<Uuid> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::UserId)
+        .filter(registration::Column::EditionId.eq(edition_id))
+        .filter(registration::Column::UserId.is_in(batch.iter().map(|r| r.person.id)))
+        .filter(registration::Column::Status.is_in(ACTIVE))
+        .into_tuple::<Uuid>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    // Keys used earlier in this batch: (subject, key) → (fingerprint, body).
+    let mut fresh_keys: HashMap<(Uuid, String), (String, String)> = HashMap::new();
+    let mut rows = Vec::new();
+    let mut events = Vec::new();
+    let mut keys = Vec::new();
+    let mut out = Vec::with_capacity(batch.len());
+    for request in batch {
+        let actor = &request.actor;
+        if let Some(idem) = &request.idempotency {
+            let earlier = match fresh_keys.get(&(actor.id, idem.key.clone())) {
+                Some((fingerprint, body)) => Some((fingerprint.clone(), body.clone())),
+                None => remembered(&txn, actor.id, &idem.key)
+                    .await?
+                    .map(|k| (k.fingerprint, k.body)),
+            };
+            if let Some((fingerprint, body)) = earlier {
+                out.push(if fingerprint == idem.fingerprint {
+                    Ok(Registered::Replayed { status: 201, body })
+                } else {
+                    Err(key_reused())
+                });
+                continue;
+            }
         }
-        .insert(&txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            // The same key, at the same moment, for another edition.
-            Some(SqlErr::UniqueConstraintViolation(_)) => DomainError::conflict(
-                "idempotency_key_in_use",
-                "another request with this Idempotency-Key is being processed; retry it",
-            ),
-            _ => DomainError::Db(e),
-        })?;
+        if let Err(e) = check_open(&edition, now, actor.is_admin()) {
+            out.push(Err(e));
+            continue;
+        }
+        if active.contains(&request.person.id) {
+            out.push(Err(already_registered()));
+            continue;
+        }
+        let (status, position, reason) =
+            if edition.requires_approval && !approves(actor, request.person.organization_id) {
+                (
+                    RegistrationStatus::PendingApproval,
+                    None,
+                    "waits for approval by HR or an admin",
+                )
+            } else {
+                match figures.seat(&edition) {
+                    Ok((status, position)) => (status, position, "registered"),
+                    Err(e) => {
+                        out.push(Err(e));
+                        continue;
+                    }
+                }
+            };
+        match status {
+            RegistrationStatus::Confirmed => figures.confirmed += 1,
+            RegistrationStatus::Waitlisted => figures.last_position += 1,
+            _ => {}
+        }
+        active.insert(request.person.id);
+        let row = registration::Model {
+            id: Uuid::now_v7(),
+            edition_id,
+            user_id: request.person.id,
+            status,
+            waitlist_position: position,
+            late_cancellation: false,
+            created_at: now,
+            updated_at: now,
+        };
+        events.push(event(&row, None, actor_of(actor), Some(reason), now));
+        if let Some(idem) = &request.idempotency {
+            let body = render(&row);
+            fresh_keys.insert(
+                (actor.id, idem.key.clone()),
+                (idem.fingerprint.clone(), body.clone()),
+            );
+            keys.push(idempotency_key::ActiveModel {
+                subject_id: Set(actor.id),
+                key: Set(idem.key.clone()),
+                fingerprint: Set(idem.fingerprint.clone()),
+                status_code: Set(201),
+                body: Set(body),
+                created_at: Set(now),
+            });
+        }
+        rows.push(row.clone().into_active_model());
+        out.push(Ok(Registered::Created(row)));
+    }
+    if !rows.is_empty() {
+        registration::Entity::insert_many(rows)
+            .exec(&txn)
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => already_registered(),
+                _ => DomainError::Db(e),
+            })?;
+        registration_event::Entity::insert_many(events)
+            .exec(&txn)
+            .await?;
+    }
+    if !keys.is_empty() {
+        idempotency_key::Entity::insert_many(keys)
+            .exec(&txn)
+            .await
+            .map_err(|e| match e.sql_err() {
+                // The same key, at the same moment, for another edition.
+                Some(SqlErr::UniqueConstraintViolation(_)) => DomainError::conflict(
+                    "idempotency_key_in_use",
+                    "another request with this Idempotency-Key is being processed; retry it",
+                ),
+                _ => DomainError::Db(e),
+            })?;
     }
     txn.commit().await?;
-    Ok(Registered::Created(row))
+    Ok(out)
 }
 
 fn already_registered() -> DomainError {
@@ -386,27 +573,11 @@ fn check_open(e: &edition::Model, now: DateTime<Utc>, admin: bool) -> DomainResu
 struct Figures {
     confirmed: i64,
     last_position: i32,
-    already_registered: bool,
 }
 
 impl Figures {
-    async fn read(
-        db: &impl ConnectionTrait,
-        edition_id: Uuid,
-        person: Option<Uuid>,
-    ) -> DomainResult<Self> {
+    async fn read(db: &impl ConnectionTrait, edition_id: Uuid) -> DomainResult<Self> {
         use sea_orm::sea_query::Alias;
-        let mine = match person {
-            Some(p) => Expr::case(
-                registration::Column::UserId
-                    .eq(p)
-                    .and(registration::Column::Status.is_in(ACTIVE)),
-                1,
-            )
-            .finally(0)
-            .into(),
-            None => Expr::value(0),
-        };
         let stmt = Query::select()
             .expr_as(
                 Expr::case(
@@ -421,7 +592,6 @@ impl Figures {
                 Expr::col(registration::Column::WaitlistPosition).max(),
                 Alias::new("last_position"),
             )
-            .expr_as(Expr::expr(mine).sum(), Alias::new("mine"))
             .from(registration::Entity)
             .and_where(registration::Column::EditionId.eq(edition_id))
             .to_owned();
@@ -431,11 +601,9 @@ impl Figures {
             .ok_or_else(|| DomainError::Internal("an aggregate returned no row".into()))?;
         let confirmed: Option<i64> = row.try_get("", "confirmed")?;
         let last_position: Option<i32> = row.try_get("", "last_position")?;
-        let mine: Option<i64> = row.try_get("", "mine")?;
         Ok(Self {
             confirmed: confirmed.unwrap_or(0),
             last_position: last_position.unwrap_or(0),
-            already_registered: mine.unwrap_or(0) > 0,
         })
     }
 
@@ -475,14 +643,14 @@ pub const SYSTEM: ActorRef = ActorRef {
     id: None,
 };
 
-async fn record(
-    db: &impl ConnectionTrait,
+/// The history entry of a change.
+fn event(
     row: &registration::Model,
     from: Option<RegistrationStatus>,
     by: ActorRef,
     reason: Option<&str>,
     at: DateTime<Utc>,
-) -> DomainResult<()> {
+) -> registration_event::ActiveModel {
     registration_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         registration_id: Set(row.id),
@@ -493,8 +661,17 @@ async fn record(
         reason: Set(reason.map(str::to_owned)),
         at: Set(at),
     }
-    .insert(db)
-    .await?;
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    from: Option<RegistrationStatus>,
+    by: ActorRef,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> DomainResult<()> {
+    event(row, from, by, reason, at).insert(db).await?;
     Ok(())
 }
 
@@ -573,7 +750,7 @@ pub async fn fill_seats(
     if e.status != EditionStatus::Published {
         return Ok(Vec::new());
     }
-    let figures = Figures::read(db, e.id, None).await?;
+    let figures = Figures::read(db, e.id).await?;
     let free = i64::from(e.capacity) - figures.confirmed;
     if free <= 0 || figures.last_position == 0 {
         return Ok(Vec::new());
@@ -764,7 +941,7 @@ async fn decide_once(
                 .await?
             } else {
                 check_open(&e, now, true)?;
-                let figures = Figures::read(&txn, e.id, None).await?;
+                let figures = Figures::read(&txn, e.id).await?;
                 let (status, position) = figures.seat(&e)?;
                 change(
                     &txn,
@@ -970,7 +1147,7 @@ pub async fn check_edition_change(
     capacity: Option<i64>,
     waitlist_enabled: Option<bool>,
 ) -> DomainResult<()> {
-    let figures = Figures::read(db, e.id, None).await?;
+    let figures = Figures::read(db, e.id).await?;
     if let Some(c) = capacity
         && c < figures.confirmed
     {
