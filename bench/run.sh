@@ -299,6 +299,15 @@ stop_sampler() {
 # ---------------------------------------------------------------------------------------------
 # wrk
 
+# analyze_db DB: fresh planner statistics after bulk seeding, as PostgreSQL's autovacuum
+# (or SQLite's `PRAGMA optimize`) would have them on a database in use.
+analyze_db() {
+  if [[ "$1" == postgres ]]; then
+    psql -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -c 'ANALYZE' >/dev/null ||
+      fail "ANALYZE on $PG_DB failed"
+  fi
+}
+
 # run_wrk NAME URL [SCRIPT ARGS...]: one bounded wrk run, output kept in $OUT/wrk-NAME.txt.
 run_wrk() {
   local name="$1" url="$2" script="${3:-}" out="$OUT/wrk-$1.txt"
@@ -558,6 +567,7 @@ bench_db() {
     die "seeding the catalogue failed (see $OUT/seed-$db.txt and $OUT/server-$db.log)"
   R[$db.seed_s]="$(awk -v us=$(($(now_us) - t1)) 'BEGIN { printf "%.1f", us / 1e6 }')"
 
+  analyze_db "$db"
   # Load. Peak RSS over all wrk runs and the race, sampled every 100 ms.
   start_sampler "$OUT/rss-load-$db.kb"
   run_wrk "$db-health" "$BASE/health"
@@ -574,6 +584,7 @@ bench_db() {
   bench_register "$db" "$tokens"
   bench_race "$db" "$tokens"
   # QUALITY.md's signed-in read, after the registrations so that every person has some.
+  analyze_db "$db"
   run_wrk "$db-myreg" "$BASE/api/v1/me/registrations" bench/bearer.lua "$tokens"
   stop_sampler "$OUT/rss-load-$db.kb"
   R[$db.peak_mb]="$(kb_to_mb "$SAMPLED_KB")"

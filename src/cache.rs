@@ -27,11 +27,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-/// Longest time an entry is served.
-pub const MAX_AGE: Duration = Duration::from_secs(1);
+/// Longest time an entry is served: the bound on what a change made outside the service
+/// (which no request of this service announces) can leave behind.
+pub const MAX_AGE: Duration = Duration::from_secs(5);
 
-/// Bytes the cache may hold; when full it starts over.
-const MAX_BYTES: usize = 16 * 1024 * 1024;
+/// Bytes the cache may hold; when full, about a quarter of the entries make room.
+const MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// The PostgreSQL channel instances announce changes on.
 const CHANNEL: &str = "academy_catalog";
@@ -111,10 +112,23 @@ impl ResponseCache {
         if self.ticket().map(|t| t.0) != Some(ticket.0) {
             return;
         }
-        if entries.generation != ticket.0 || entries.bytes + body.len() > MAX_BYTES {
+        if entries.generation != ticket.0 {
             entries.generation = ticket.0;
             entries.bytes = 0;
             entries.map.clear();
+        }
+        if entries.bytes + body.len() > MAX_BYTES {
+            // Make room: drop entries (in the map's arbitrary order) down to 3/4.
+            let mut bytes = entries.bytes;
+            entries.map.retain(|_, (_, b)| {
+                if bytes + body.len() > MAX_BYTES / 4 * 3 {
+                    bytes -= b.len();
+                    false
+                } else {
+                    true
+                }
+            });
+            entries.bytes = bytes;
         }
         entries.bytes += body.len();
         if let Some((_, old)) = entries.map.insert(key, (Instant::now(), body)) {
@@ -258,11 +272,16 @@ mod tests {
         let cache = ResponseCache::new();
         let t = cache.ticket().expect("live");
         let body = Bytes::from(vec![b'x'; 1024 * 1024]);
-        for i in 0..40 {
+        for i in 0..80 {
             cache.put(t, format!("k{i}"), body.clone());
         }
+        assert!(cache.get("k79").is_some(), "the newest entry stays");
         let entries = cache.entries.read().expect("lock");
         assert!(entries.bytes <= MAX_BYTES);
-        assert!(cache.get("k39").is_some());
+        assert!(entries.map.len() > 16, "making room keeps most entries");
+        assert_eq!(
+            entries.bytes,
+            entries.map.values().map(|(_, b)| b.len()).sum::<usize>()
+        );
     }
 }

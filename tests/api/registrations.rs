@@ -971,3 +971,90 @@ impl Drop for ServiceProcess {
         let _ = self.child.wait();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_service_killed_mid_storm_loses_no_answered_registration() {
+    let app = TestApp::spawn().await;
+    let (admin, org) = org_of(&app).await;
+    let people = app.people(&admin, org, "k", 300).await;
+    let e = app
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 50, "waitlist_enabled": true}),
+        )
+        .await;
+    let mut service = ServiceProcess::start(&app).await;
+    let base = service.base.clone();
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = people
+        .iter()
+        .map(|p| {
+            let client = app.client.clone();
+            let url = format!("{base}/api/v1/editions/{e}/registrations");
+            let token = p.token.clone();
+            let answered = answered.clone();
+            tokio::spawn(async move {
+                let resp = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({}))
+                    .send()
+                    .await;
+                let out = match resp {
+                    Ok(r) if r.status() == StatusCode::CREATED => r.json::<Value>().await.ok(),
+                    _ => None,
+                };
+                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                out
+            })
+        })
+        .collect();
+    // Kill it hard once a third has been answered.
+    while answered.load(std::sync::atomic::Ordering::SeqCst) < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    service.child.kill().unwrap();
+    service.child.wait().unwrap();
+    let created: Vec<Value> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .filter_map(|r| r.unwrap())
+        .collect();
+    assert!(created.len() >= 100, "{} answered with 201", created.len());
+    assert!(
+        created.len() < 300,
+        "the kill came too late to mean anything"
+    );
+
+    // Everything that was answered 201 is there, as answered; the invariants hold.
+    let all = all_registrations(&app, &admin, e).await;
+    for c in &created {
+        let stored = all
+            .iter()
+            .find(|r| r["id"] == c["id"])
+            .unwrap_or_else(|| panic!("an answered registration was lost: {c}"));
+        assert_eq!(
+            (&stored["status"], &stored["waitlist_position"]),
+            (&c["status"], &c["waitlist_position"]),
+            "an answered registration changed"
+        );
+    }
+    let (confirmed, waiting) = assert_invariants(&all, 50);
+    assert_eq!(confirmed + waiting, all.len());
+    // And the service starts again on the same database and takes the rest.
+    let again = ServiceProcess::start(&app).await;
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/editions/{e}/registrations", again.base))
+        .bearer_auth(&people[0].token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        [StatusCode::CREATED, StatusCode::CONFLICT].contains(&resp.status()),
+        "{}",
+        resp.status()
+    );
+}
