@@ -189,6 +189,9 @@ pub struct Combiner {
 /// Most requests decided in one transaction.
 const MAX_BATCH: usize = 256;
 
+/// Most rows in one insert statement.
+const INSERT_CHUNK: usize = 32;
+
 struct Job {
     actor: Principal,
     person: Person,
@@ -212,7 +215,14 @@ async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid
     // The queue holds the jobs being decided too (so that arrivals meanwhile see a
     // drainer at work): take them out only when their batch is done.
     while let Some(batch) = combiner.peek(edition_id) {
+        let started = std::time::Instant::now();
         let results = decide_batch(&db, edition_id, &batch, render).await;
+        tracing::debug!(
+            edition = %edition_id,
+            requests = batch.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "registration batch decided"
+        );
         combiner.finish(edition_id, batch.len(), results);
     }
 }
@@ -449,21 +459,25 @@ async fn register_batch(
         rows.push(row.clone().into_active_model());
         out.push(Ok(Registered::Created(row)));
     }
-    if !rows.is_empty() {
-        registration::Entity::insert_many(rows)
-            .exec(&txn)
+    // In statements of a modest size: one huge statement costs far more to send (over
+    // TLS especially) than a few ordinary ones.
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        registration::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(&txn)
             .await
             .map_err(|e| match e.sql_err() {
                 Some(SqlErr::UniqueConstraintViolation(_)) => already_registered(),
                 _ => DomainError::Db(e),
             })?;
-        registration_event::Entity::insert_many(events)
-            .exec(&txn)
+    }
+    for chunk in events.chunks(INSERT_CHUNK) {
+        registration_event::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(&txn)
             .await?;
     }
-    if !keys.is_empty() {
-        idempotency_key::Entity::insert_many(keys)
-            .exec(&txn)
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        idempotency_key::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(&txn)
             .await
             .map_err(|e| match e.sql_err() {
                 // The same key, at the same moment, for another edition.
