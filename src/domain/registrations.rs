@@ -1112,27 +1112,35 @@ pub async fn mine(
         .await?;
     let (rows, next) = page.finish(rows, |(r, _)| r.id);
     let editions: Vec<Uuid> = rows.iter().map(|(r, _)| r.edition_id).collect();
-    let mut courses: HashMap<Uuid, course::Model> = HashMap::new();
+    let mut courses: HashMap<Uuid, (String, entity::CourseKind)> = HashMap::new();
     let mut sessions: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
     if !editions.is_empty() {
         let course_ids: Vec<Uuid> = rows
             .iter()
             .filter_map(|(_, e)| e.as_ref().map(|e| e.course_id))
             .collect();
-        for c in course::Entity::find()
-            .filter(course::Column::Id.is_in(course_ids))
-            .all(db)
-            .await?
-        {
-            courses.insert(c.id, c);
+        // Independent of each other: both at once.
+        let (found_courses, found_sessions) = futures_util::try_join!(
+            course::Entity::find()
+                .select_only()
+                .columns([
+                    course::Column::Id,
+                    course::Column::Title,
+                    course::Column::Kind
+                ])
+                .filter(course::Column::Id.is_in(course_ids))
+                .into_tuple::<(Uuid, String, entity::CourseKind)>()
+                .all(db),
+            session::Entity::find()
+                .filter(session::Column::EditionId.is_in(editions))
+                .order_by_asc(session::Column::StartsAt)
+                .order_by_asc(session::Column::Id)
+                .all(db),
+        )?;
+        for (id, title, kind) in found_courses {
+            courses.insert(id, (title, kind));
         }
-        for s in session::Entity::find()
-            .filter(session::Column::EditionId.is_in(editions))
-            .order_by_asc(session::Column::StartsAt)
-            .order_by_asc(session::Column::Id)
-            .all(db)
-            .await?
-        {
+        for s in found_sessions {
             sessions.entry(s.edition_id).or_default().push(s);
         }
     }
@@ -1140,11 +1148,11 @@ pub async fn mine(
         .into_iter()
         .filter_map(|(registration, edition)| {
             let edition = edition?;
-            let course = courses.get(&edition.course_id)?;
+            let (course_title, course_kind) = courses.get(&edition.course_id)?;
             Some(Mine {
                 sessions: sessions.get(&edition.id).cloned().unwrap_or_default(),
-                course_title: course.title.clone(),
-                course_kind: course.kind,
+                course_title: course_title.clone(),
+                course_kind: *course_kind,
                 registration,
                 edition,
             })

@@ -717,6 +717,22 @@ async fn my_registrations_carry_the_edition_course_and_sessions() {
         .get("/api/v1/me/registrations?status=cancelled", &p.token)
         .await;
     assert_eq!(cancelled["items"], json!([]));
+    // Cancelled and registered again: both show, each with the edition's sessions.
+    let (status, _) = act(&app, &p.token, &r1, "cancel").await;
+    assert_eq!(status, StatusCode::OK);
+    register_self(&app, &p, e).await;
+    let (_, page) = app.get("/api/v1/me/registrations", &p.token).await;
+    let of_e: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["edition"]["id"] == e.to_string())
+        .collect();
+    assert_eq!(of_e.len(), 2);
+    assert!(
+        of_e.iter()
+            .all(|i| i["sessions"].as_array().unwrap().len() == 1)
+    );
     // Someone else's list is their own.
     let q = app
         .person(&admin, org, &["professional"], "q@example.test")
