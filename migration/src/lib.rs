@@ -9,6 +9,7 @@ mod m20261123_000003_auth;
 mod m20261123_000004_catalog;
 mod m20261123_000005_registrations;
 mod m20261123_000006_registration_history;
+mod m20261123_000007_registration_list_indexes;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_catalog::Migration),
             Box::new(m20261123_000005_registrations::Migration),
             Box::new(m20261123_000006_registration_history::Migration),
+            Box::new(m20261123_000007_registration_list_indexes::Migration),
         ]
     }
 }
