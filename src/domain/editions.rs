@@ -745,16 +745,7 @@ pub async fn teaching(
     let q = edition::Entity::find().filter(taught_by(actor.id));
     let (rows, next) = page.fetch(db, q).await?;
     let ids: Vec<Uuid> = rows.iter().map(|v| v.edition.id).collect();
-    let mut sessions: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
-    for s in session::Entity::find()
-        .filter(session::Column::EditionId.is_in(ids))
-        .order_by_asc(session::Column::StartsAt)
-        .order_by_asc(session::Column::Id)
-        .all(db)
-        .await?
-    {
-        sessions.entry(s.edition_id).or_default().push(s);
-    }
+    let mut sessions = super::sessions::by_edition(db, ids).await?;
     Ok((
         rows.into_iter()
             .map(|v| {

@@ -1112,38 +1112,35 @@ pub async fn mine(
         .await?;
     let (rows, next) = page.finish(rows, |(r, _)| r.id);
     let editions: Vec<Uuid> = rows.iter().map(|(r, _)| r.edition_id).collect();
-    let mut courses: HashMap<Uuid, (String, entity::CourseKind)> = HashMap::new();
-    let mut sessions: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
-    if !editions.is_empty() {
-        let course_ids: Vec<Uuid> = rows
-            .iter()
-            .filter_map(|(_, e)| e.as_ref().map(|e| e.course_id))
-            .collect();
-        // Independent of each other: both at once.
-        let (found_courses, found_sessions) = futures_util::try_join!(
+    let course_ids: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|(_, e)| e.as_ref().map(|e| e.course_id))
+        .collect();
+    // Independent of each other: both at once.
+    let (courses, sessions) = futures_util::try_join!(
+        async {
+            if course_ids.is_empty() {
+                return Ok(Vec::new());
+            }
             course::Entity::find()
                 .select_only()
                 .columns([
                     course::Column::Id,
                     course::Column::Title,
-                    course::Column::Kind
+                    course::Column::Kind,
                 ])
                 .filter(course::Column::Id.is_in(course_ids))
                 .into_tuple::<(Uuid, String, entity::CourseKind)>()
-                .all(db),
-            session::Entity::find()
-                .filter(session::Column::EditionId.is_in(editions))
-                .order_by_asc(session::Column::StartsAt)
-                .order_by_asc(session::Column::Id)
-                .all(db),
-        )?;
-        for (id, title, kind) in found_courses {
-            courses.insert(id, (title, kind));
-        }
-        for s in found_sessions {
-            sessions.entry(s.edition_id).or_default().push(s);
-        }
-    }
+                .all(db)
+                .await
+                .map_err(DomainError::from)
+        },
+        super::sessions::by_edition(db, editions),
+    )?;
+    let courses: HashMap<Uuid, (String, entity::CourseKind)> = courses
+        .into_iter()
+        .map(|(id, title, kind)| (id, (title, kind)))
+        .collect();
     let items = rows
         .into_iter()
         .filter_map(|(registration, edition)| {

@@ -2,6 +2,8 @@
 //! revision (the calendar's SEQUENCE); once the edition is published a session is never
 //! deleted, only cancelled.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::{CourseKind, EditionStatus, SessionStatus, course, session};
 use sea_orm::{
@@ -48,6 +50,27 @@ pub async fn list(
         .order_by_asc(session::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The sessions of several editions, each edition's by start.
+pub async fn by_edition(
+    db: &impl ConnectionTrait,
+    edition_ids: Vec<Uuid>,
+) -> DomainResult<HashMap<Uuid, Vec<session::Model>>> {
+    let mut out: HashMap<Uuid, Vec<session::Model>> = HashMap::new();
+    if edition_ids.is_empty() {
+        return Ok(out);
+    }
+    for s in session::Entity::find()
+        .filter(session::Column::EditionId.is_in(edition_ids))
+        .order_by_asc(session::Column::StartsAt)
+        .order_by_asc(session::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.entry(s.edition_id).or_default().push(s);
+    }
+    Ok(out)
 }
 
 /// One session, if the actor may see its edition.
