@@ -9,7 +9,6 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::ApiTags;
@@ -19,6 +18,7 @@ use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, UserAuth};
 use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
 use crate::AppState;
+use crate::auth::secret::sha256_hex;
 use crate::domain::registrations::{self, Attendee, Decision, Idempotency, Mine, Registered};
 use crate::domain::values::optional_text;
 
@@ -351,17 +351,13 @@ impl RegistrationsApi {
         idempotency_key: Header<Option<String>>,
         body: Json<NewRegistration>,
     ) -> Result<RegistrationCreated, ApiError> {
-        let idempotency = idempotency_key.0.map(|key| {
-            let mut h = Sha256::new();
-            h.update(format!(
+        let idempotency = idempotency_key.0.map(|key| Idempotency {
+            key,
+            fingerprint: sha256_hex(&format!(
                 "POST /api/v1/editions/{}/registrations\n{}",
                 id.0,
                 body.0.user_id.map(|u| u.to_string()).unwrap_or_default()
-            ));
-            Idempotency {
-                key,
-                fingerprint: hex(&h.finalize()),
-            }
+            )),
         });
         let outcome = registrations::register(
             &state.db,
@@ -382,7 +378,7 @@ impl RegistrationsApi {
                     None,
                 )
             }
-            Registered::Replayed { body, .. } => {
+            Registered::Replayed(body) => {
                 let id = serde_json::from_str::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|v| v["id"].as_str().map(str::to_owned))
@@ -594,12 +590,4 @@ async fn decide(
         .map_err(|e| crate::error::DomainError::Validation(vec![e]))?;
     let row = registrations::decide(&state.db, actor, id, decision, reason.as_deref()).await?;
     Ok(RegistrationOne::Ok(Json(row.into())))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }

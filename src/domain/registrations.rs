@@ -58,13 +58,8 @@ pub struct Idempotency {
 pub enum Registered {
     /// A new registration.
     Created(registration::Model),
-    /// The remembered first response to the same idempotent request.
-    Replayed {
-        /// Its status.
-        status: u16,
-        /// Its body.
-        body: String,
-    },
+    /// The body of the remembered first response (a 201) to the same idempotent request.
+    Replayed(String),
 }
 
 /// A registration with the person it is for (lists for trainers, HR and admins).
@@ -393,7 +388,7 @@ async fn register_batch(
             };
             if let Some((fingerprint, body)) = earlier {
                 out.push(if fingerprint == idem.fingerprint {
-                    Ok(Registered::Replayed { status: 201, body })
+                    Ok(Registered::Replayed(body))
                 } else {
                     Err(key_reused())
                 });
