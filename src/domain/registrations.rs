@@ -22,7 +22,7 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use tokio::sync::oneshot;
@@ -99,13 +99,6 @@ enum Standing {
     None,
 }
 
-fn actor_kind(actor: &Principal) -> ActorKind {
-    match actor.kind {
-        SubjectKind::User => ActorKind::User,
-        SubjectKind::Client => ActorKind::Client,
-    }
-}
-
 /// Whether the actor manages people of this organisation (admins manage everyone).
 fn manages(actor: &Principal, org: Uuid) -> bool {
     actor.is_admin()
@@ -160,9 +153,11 @@ pub async fn register(
     let person = target(db, actor, user_id).await?;
     let (reply, answer) = oneshot::channel();
     let job = Job {
-        actor: actor.clone(),
-        person,
-        idempotency,
+        request: Request {
+            actor: actor.clone(),
+            person,
+            idempotency,
+        },
         reply,
     };
     if combiner.push(edition_id, job) {
@@ -188,9 +183,7 @@ const MAX_BATCH: usize = 256;
 const INSERT_CHUNK: usize = 32;
 
 struct Job {
-    actor: Principal,
-    person: Person,
-    idempotency: Option<Idempotency>,
+    request: Request,
     reply: oneshot::Sender<DomainResult<Registered>>,
 }
 
@@ -204,25 +197,7 @@ impl Combiner {
         queues.entry(edition_id).or_default().push(job);
         new
     }
-}
 
-async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid, render: Render) {
-    // The queue holds the jobs being decided too (so that arrivals meanwhile see a
-    // drainer at work): take them out only when their batch is done.
-    while let Some(batch) = combiner.peek(edition_id) {
-        let started = std::time::Instant::now();
-        let results = decide_batch(&db, edition_id, &batch, render).await;
-        tracing::debug!(
-            edition = %edition_id,
-            requests = batch.len(),
-            ms = started.elapsed().as_secs_f64() * 1000.0,
-            "registration batch decided"
-        );
-        combiner.finish(edition_id, batch.len(), results);
-    }
-}
-
-impl Combiner {
     /// The first requests of an edition's queue (up to [`MAX_BATCH`]), left in the queue.
     fn peek(&self, edition_id: Uuid) -> Option<Vec<Request>> {
         let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
@@ -235,11 +210,7 @@ impl Combiner {
             queue
                 .iter()
                 .take(MAX_BATCH)
-                .map(|j| Request {
-                    actor: j.actor.clone(),
-                    person: j.person,
-                    idempotency: j.idempotency.clone(),
-                })
+                .map(|j| j.request.clone())
                 .collect(),
         )
     }
@@ -256,6 +227,22 @@ impl Combiner {
         for (job, result) in done.into_iter().zip(results) {
             let _ = job.reply.send(result);
         }
+    }
+}
+
+async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid, render: Render) {
+    // The queue holds the jobs being decided too (so that arrivals meanwhile see a
+    // drainer at work): take them out only when their batch is done.
+    while let Some(batch) = combiner.peek(edition_id) {
+        let started = std::time::Instant::now();
+        let results = decide_batch(&db, edition_id, &batch, render).await;
+        tracing::debug!(
+            edition = %edition_id,
+            requests = batch.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "registration batch decided"
+        );
+        combiner.finish(edition_id, batch.len(), results);
     }
 }
 
@@ -641,7 +628,10 @@ pub struct ActorRef {
 /// The caller as history records them.
 pub fn actor_of(actor: &Principal) -> ActorRef {
     ActorRef {
-        kind: actor_kind(actor),
+        kind: match actor.kind {
+            SubjectKind::User => ActorKind::User,
+            SubjectKind::Client => ActorKind::Client,
+        },
         id: Some(actor.id),
     }
 }
@@ -823,16 +813,17 @@ pub async fn cancel_all(
         .exec(db)
         .await?;
     registration_event::Entity::insert_many(active.iter().map(|r| {
-        registration_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            registration_id: Set(r.id),
-            from_status: Set(Some(r.status)),
-            to_status: Set(RegistrationStatus::Cancelled),
-            actor_kind: Set(by.kind),
-            actor_id: Set(by.id),
-            reason: Set(Some("the edition was cancelled".to_owned())),
-            at: Set(now),
-        }
+        let cancelled = registration::Model {
+            status: RegistrationStatus::Cancelled,
+            ..r.clone()
+        };
+        event(
+            &cancelled,
+            Some(r.status),
+            by,
+            Some("the edition was cancelled"),
+            now,
+        )
     }))
     .exec(db)
     .await?;
@@ -869,11 +860,7 @@ async fn decide_once(
     reason: Option<&str>,
 ) -> DomainResult<registration::Model> {
     let txn = begin_write(db).await?;
-    let found = find(&txn, id).await?;
-    let person = user::Entity::find_by_id(found.user_id)
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound("registration"))?;
+    let (found, person) = with_person(&txn, id).await?;
     let standing = standing(&txn, actor, &person, found.edition_id).await?;
     let allowed = match decision {
         Decision::Cancel => matches!(standing, Standing::Own | Standing::Manager),
@@ -933,7 +920,7 @@ async fn decide_once(
                     "not_pending",
                     format!(
                         "only a pending registration is approved or declined; this one is {}",
-                        wire_status(current.status)
+                        current.status.to_value()
                     ),
                 ));
             }
@@ -974,20 +961,22 @@ fn not_active(status: RegistrationStatus) -> DomainError {
         "registration_not_active",
         format!(
             "the registration is {} already",
-            wire_status(status).replace('_', " ")
+            status.to_value().replace('_', " ")
         ),
     )
 }
 
-/// The wire name of a registration status.
-pub fn wire_status(s: RegistrationStatus) -> &'static str {
-    match s {
-        RegistrationStatus::PendingApproval => "pending_approval",
-        RegistrationStatus::Confirmed => "confirmed",
-        RegistrationStatus::Waitlisted => "waitlisted",
-        RegistrationStatus::Cancelled => "cancelled",
-        RegistrationStatus::Declined => "declined",
-    }
+/// A registration and the person it is for.
+async fn with_person(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> DomainResult<(registration::Model, user::Model)> {
+    let found = find(db, id).await?;
+    let person = user::Entity::find_by_id(found.user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("registration"))?;
+    Ok((found, person))
 }
 
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<registration::Model> {
@@ -1004,11 +993,7 @@ pub async fn get(
     actor: &Principal,
     id: Uuid,
 ) -> DomainResult<registration::Model> {
-    let found = find(db, id).await?;
-    let person = user::Entity::find_by_id(found.user_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("registration"))?;
+    let (found, person) = with_person(db, id).await?;
     if standing(db, actor, &person, found.edition_id).await? == Standing::None {
         return Err(DomainError::NotFound("registration"));
     }
