@@ -136,15 +136,25 @@ impl ResponseCache {
         }
     }
 
-    /// The stored response to a request (keyed by its path and query, and by the person
-    /// it was for when it is personal).
-    pub fn lookup(&self, req: &poem::Request, owner: Option<Uuid>) -> Option<Bytes> {
-        self.get(&request_key(req, owner))
-    }
-
-    /// Stores the response to a request read under `ticket`.
-    pub fn store(&self, ticket: Ticket, req: &poem::Request, owner: Option<Uuid>, body: Bytes) {
-        self.put(ticket, request_key(req, owner), body);
+    /// The response to a request (keyed by its path and query, and by the person it is
+    /// for when it is personal): the stored one while nothing changed, else `render`'s,
+    /// stored for the next asker. `render` runs only on a miss, after the ticket is taken.
+    pub async fn get_or_render<E>(
+        &self,
+        req: &poem::Request,
+        owner: Option<Uuid>,
+        render: impl Future<Output = Result<Bytes, E>>,
+    ) -> Result<Bytes, E> {
+        let key = request_key(req, owner);
+        if let Some(body) = self.get(&key) {
+            return Ok(body);
+        }
+        let ticket = self.ticket();
+        let body = render.await?;
+        if let Some(ticket) = ticket {
+            self.put(ticket, key, body.clone());
+        }
+        Ok(body)
     }
 
     /// Something may have changed here: start a new generation and tell other instances.

@@ -378,24 +378,27 @@ async fn catalogue_page(
     of_course: bool,
 ) -> Result<EditionList, ApiError> {
     let public = filter.status.is_none_or(|s| s == EditionStatus::Published);
-    if public && let Some(body) = state.cache.lookup(req, None) {
-        return Ok(EditionList::Ok(RenderedJson::from_bytes(body)));
-    }
-    let ticket = state.cache.ticket();
-    if let Some(course_id) = filter.course_id.filter(|_| of_course) {
-        // A missing course is a 404, not an empty list.
-        crate::domain::courses::get(&state.db, course_id).await?;
-    }
-    let (items, next_cursor) =
-        editions::list(&state.db, actor.as_ref(), &filter, limit, cursor.as_deref()).await?;
-    let page = RenderedJson::render(&EditionPage {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor,
-    });
-    if public && let Some(ticket) = ticket {
-        state.cache.store(ticket, req, None, page.bytes());
-    }
-    Ok(EditionList::Ok(page))
+    let render = async {
+        if let Some(course_id) = filter.course_id.filter(|_| of_course) {
+            // A missing course is a 404, not an empty list.
+            crate::domain::courses::get(&state.db, course_id).await?;
+        }
+        let (items, next_cursor) =
+            editions::list(&state.db, actor.as_ref(), &filter, limit, cursor.as_deref()).await?;
+        Ok::<_, ApiError>(
+            RenderedJson::render(&EditionPage {
+                items: items.into_iter().map(Into::into).collect(),
+                next_cursor,
+            })
+            .bytes(),
+        )
+    };
+    let body = if public {
+        state.cache.get_or_render(req, None, render).await?
+    } else {
+        render.await?
+    };
+    Ok(EditionList::Ok(RenderedJson::from_bytes(body)))
 }
 
 #[derive(ApiResponse)]

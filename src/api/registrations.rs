@@ -452,27 +452,28 @@ impl RegistrationsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<MyList, ApiError> {
-        let owner = Some(auth.0.id);
-        if let Some(body) = state.cache.lookup(req, owner) {
-            return Ok(MyList::Ok(RenderedJson::from_bytes(body)));
-        }
-        let ticket = state.cache.ticket();
-        let (items, next_cursor) = registrations::mine(
-            &state.db,
-            &auth.0,
-            status.0.map(Into::into),
-            limit.0,
-            cursor.0.as_deref(),
-        )
-        .await?;
-        let page = RenderedJson::render(&MyRegistrationPage {
-            items: items.into_iter().map(Into::into).collect(),
-            next_cursor,
-        });
-        if let Some(ticket) = ticket {
-            state.cache.store(ticket, req, owner, page.bytes());
-        }
-        Ok(MyList::Ok(page))
+        let render = async {
+            let (items, next_cursor) = registrations::mine(
+                &state.db,
+                &auth.0,
+                status.0.map(Into::into),
+                limit.0,
+                cursor.0.as_deref(),
+            )
+            .await?;
+            Ok::<_, ApiError>(
+                RenderedJson::render(&MyRegistrationPage {
+                    items: items.into_iter().map(Into::into).collect(),
+                    next_cursor,
+                })
+                .bytes(),
+            )
+        };
+        let body = state
+            .cache
+            .get_or_render(req, Some(auth.0.id), render)
+            .await?;
+        Ok(MyList::Ok(RenderedJson::from_bytes(body)))
     }
 
     /// Get a registration
