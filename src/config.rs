@@ -19,6 +19,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Public base URL (links in feeds and certificates; the token issuer).
     pub public_url: String,
+    /// The academy's name: the issuer on certificates and credentials, the calendars'
+    /// organiser.
+    pub academy_name: String,
     /// Directory for signing keys and other state.
     pub data_dir: PathBuf,
     /// An explicit Ed25519 signing key (PKCS#8 PEM file); else one is kept in the data dir.
@@ -49,6 +52,7 @@ impl Default for Config {
             database_max_connections: 16,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            academy_name: "Flevo Academie Jeugd".to_owned(),
             data_dir: PathBuf::from("./data"),
             signing_key_file: None,
             token_audience: "academy-api".to_owned(),
@@ -64,6 +68,7 @@ const KEYS: &[&str] = &[
     "database_max_connections",
     "listen",
     "public_url",
+    "academy_name",
     "data_dir",
     "signing_key_file",
     "token_audience",
@@ -124,6 +129,9 @@ impl Config {
         match get("public_url") {
             Some(v) => config.public_url = v.trim_end_matches('/').to_owned(),
             None => config.public_url = format!("http://{}", config.listen),
+        }
+        if let Some(v) = get("academy_name") {
+            config.academy_name = v.to_owned();
         }
         if let Some(v) = get("data_dir") {
             config.data_dir = PathBuf::from(v);

@@ -18,16 +18,19 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entity::{
-    ActorKind, CourseKind, OrganizationKind, Register, RegistrationStatus, Role, organization,
-    registration, registration_event, user,
+    ActorKind, AttendanceStatus, CourseKind, OrganizationKind, Register, RegistrationStatus, Role,
+    organization, registration, registration_event, session, user,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use crate::auth::password;
 use crate::auth::tokens::{Principal, SubjectKind};
 use crate::db::begin_write;
+use crate::domain::attendance::{self, Mark};
 use crate::domain::courses::{self, AccreditationInput, CourseInput};
 use crate::domain::editions::{self, EditionInput, Transition};
 use crate::domain::organizations;
@@ -109,14 +112,15 @@ impl DemoSummary {
 }
 
 /// Loads the demo data when the database is empty; `None` (and no change) otherwise.
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoSummary>> {
+/// `issuer` is the academy's name on the certificates of the closed editions.
+pub async fn load(db: &DatabaseConnection, issuer: &str) -> anyhow::Result<Option<DemoSummary>> {
     let started = Instant::now();
     let today = Utc::now().date_naive();
     let people = people(today);
     if !is_empty(db, &people).await? {
         return Ok(None);
     }
-    let summary = Loader::new(db, today)
+    let summary = Loader::new(db, today, issuer)
         .run(&people, started)
         .await
         .context("loading the demo data (what was loaded before the failure stays)")?;
@@ -961,6 +965,7 @@ fn pick(list: &[Uuid], start: usize, n: usize) -> Vec<Uuid> {
 struct Loader<'a> {
     db: &'a DatabaseConnection,
     today: NaiveDate,
+    issuer: &'a str,
     now: DateTime<Utc>,
 }
 
@@ -970,10 +975,11 @@ struct Created {
 }
 
 impl<'a> Loader<'a> {
-    fn new(db: &'a DatabaseConnection, today: NaiveDate) -> Self {
+    fn new(db: &'a DatabaseConnection, today: NaiveDate, issuer: &'a str) -> Self {
         Self {
             db,
             today,
+            issuer,
             now: crate::domain::now(),
         }
     }
@@ -1113,7 +1119,8 @@ impl<'a> Loader<'a> {
             }
             registrations += self.register(edition, &plan, &people).await?;
             if plan.outcome == Outcome::Closed {
-                editions::transition(db, &actor, edition, Transition::Close)
+                self.mark_attendance(&actor, edition).await?;
+                editions::transition(db, &actor, edition, Transition::Close, self.issuer)
                     .await
                     .step(|| "closing an edition".into())?;
             }
@@ -1222,11 +1229,48 @@ impl<'a> Loader<'a> {
             .step(|| format!("a session on {date}"))?;
         }
         if plan.outcome != Outcome::Draft {
-            editions::transition(db, actor, id, Transition::Publish)
+            editions::transition(db, actor, id, Transition::Publish, self.issuer)
                 .await
                 .step(what)?;
         }
         Ok(id)
+    }
+
+    /// Marks a finished edition's sessions: everyone present but every seventh person,
+    /// who misses one session in three (so some do not complete).
+    async fn mark_attendance(&self, actor: &Principal, edition_id: Uuid) -> anyhow::Result<()> {
+        let confirmed = registration::Entity::find()
+            .filter(registration::Column::EditionId.eq(edition_id))
+            .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
+            .order_by_asc(registration::Column::Id)
+            .all(self.db)
+            .await?;
+        let sessions = session::Entity::find()
+            .filter(session::Column::EditionId.eq(edition_id))
+            .order_by_asc(session::Column::StartsAt)
+            .all(self.db)
+            .await?;
+        for (k, s) in sessions.iter().enumerate() {
+            let marks: Vec<Mark> = confirmed
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Mark {
+                    registration_id: r.id,
+                    status: match (i % 7, k % 3) {
+                        (6, 0) => AttendanceStatus::Absent,
+                        (3, 1) => AttendanceStatus::Late,
+                        _ => AttendanceStatus::Present,
+                    },
+                    note: None,
+                })
+                .collect();
+            if !marks.is_empty() {
+                attendance::mark(self.db, actor, s.id, &marks)
+                    .await
+                    .step(|| "marking attendance".into())?;
+            }
+        }
+        Ok(())
     }
 
     /// Registers people in one transaction, on dates in the past: confirmed up to the

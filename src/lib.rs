@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod certificates;
 pub mod config;
 pub mod db;
 /// Demo data for `academy serve --demo`: the academy's real shape on an empty database.
@@ -46,6 +47,9 @@ pub struct AppState {
     pub cache: Arc<cache::ResponseCache>,
     /// Registration requests waiting for their edition's next transaction.
     pub registrations: Arc<domain::registrations::Combiner>,
+    /// Key of the rotating check-in codes, derived from the signing key so every
+    /// instance shows and accepts the same codes.
+    pub check_in_secret: [u8; 32],
 }
 
 impl AppState {
@@ -65,6 +69,7 @@ impl AppState {
         db: DatabaseConnection,
         keys: KeyRing,
     ) -> anyhow::Result<Arc<Self>> {
+        let check_in_secret = keys.signing().derive_secret("check-in codes");
         let tokens = TokenService::new(
             keys,
             config.public_url.clone(),
@@ -79,6 +84,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             cache,
             registrations: Arc::default(),
+            check_in_secret,
         });
         state.bootstrap_admin().await?;
         Ok(state)

@@ -105,7 +105,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve { demo } => {
             let state = AppState::init(config).await?;
             if demo {
-                match academy::demo::load(&state.db).await? {
+                match academy::demo::load(&state.db, &state.config.academy_name).await? {
                     Some(summary) => println!("{}", summary.describe(&state.config.public_url)),
                     None => println!(
                         "--demo: the database already holds data (organisations other than the \

@@ -148,3 +148,75 @@ pub enum ActorKind {
     #[sea_orm(string_value = "system")]
     System,
 }
+
+/// How a registration took part in one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")]
+pub enum AttendanceStatus {
+    /// There from the start.
+    #[sea_orm(string_value = "present")]
+    Present,
+    /// There, but late; counts as attended.
+    #[sea_orm(string_value = "late")]
+    Late,
+    /// Not there, with notice; does not count as attended.
+    #[sea_orm(string_value = "excused")]
+    Excused,
+    /// Not there.
+    #[sea_orm(string_value = "absent")]
+    Absent,
+}
+
+/// What changed an attendance record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(12))")]
+pub enum AttendanceAction {
+    /// A trainer or admin marked it.
+    #[sea_orm(string_value = "marked")]
+    Marked,
+    /// The participant checked in with the session's code.
+    #[sea_orm(string_value = "checked_in")]
+    CheckedIn,
+    /// The participant checked out (left an online session).
+    #[sea_orm(string_value = "checked_out")]
+    CheckedOut,
+}
+
+/// How a completion was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")]
+pub enum CompletionSource {
+    /// Computed from attendance when the edition was closed.
+    #[sea_orm(string_value = "attendance")]
+    Attendance,
+    /// Marked done by a trainer or admin (e-learning).
+    #[sea_orm(string_value = "marked")]
+    Marked,
+}
+
+/// Whether a certificate stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")]
+pub enum CertificateStatus {
+    /// Valid.
+    #[sea_orm(string_value = "valid")]
+    Valid,
+    /// Revoked, with a reason.
+    #[sea_orm(string_value = "revoked")]
+    Revoked,
+}
+
+/// What happened to a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(12))")]
+pub enum CertificateAction {
+    /// Issued.
+    #[sea_orm(string_value = "issued")]
+    Issued,
+    /// Revoked.
+    #[sea_orm(string_value = "revoked")]
+    Revoked,
+    /// Valid again after the completion was restored by a correction.
+    #[sea_orm(string_value = "reinstated")]
+    Reinstated,
+}

@@ -3,6 +3,12 @@
 
 pub mod accreditation;
 pub mod api_client;
+pub mod attendance;
+pub mod attendance_event;
+pub mod certificate;
+pub mod certificate_accreditation;
+pub mod certificate_event;
+pub mod completion;
 pub mod course;
 pub mod course_topic;
 pub mod edition;
@@ -11,6 +17,7 @@ pub mod enums;
 pub mod idempotency_key;
 pub mod login_failure;
 pub mod organization;
+pub mod rate_counter;
 pub mod refresh_token;
 pub mod register_membership;
 pub mod registration;
@@ -20,6 +27,7 @@ pub mod user;
 pub mod user_role;
 
 pub use enums::{
-    ActorKind, CourseKind, EditionStatus, OrganizationKind, Register, RegistrationStatus, Role,
-    SessionStatus,
+    ActorKind, AttendanceAction, AttendanceStatus, CertificateAction, CertificateStatus,
+    CompletionSource, CourseKind, EditionStatus, OrganizationKind, Register, RegistrationStatus,
+    Role, SessionStatus,
 };

@@ -16,6 +16,7 @@ use super::problem::ApiError;
 use super::security::{AdminAuth, UserAuth, optional_principal};
 use super::types::{RenderedJson, Timestamp, strict_opt_string};
 use crate::AppState;
+use crate::domain::completions::Outcome;
 use crate::domain::editions::{self, EditionFilter, EditionInput, EditionView, Transition};
 use crate::domain::sessions::{self, Removed, SessionInput};
 
@@ -408,6 +409,50 @@ enum EditionOne {
     Ok(Json<Edition>),
 }
 
+/// What closing an edition settled.
+#[derive(Debug, Object)]
+pub struct CompletionSummary {
+    /// Confirmed registrations that completed.
+    pub completed: u32,
+    /// Confirmed registrations that did not.
+    pub not_completed: u32,
+    /// Certificates issued.
+    pub certificates_issued: u32,
+    /// Withdrawn certificates valid again after a correction.
+    pub certificates_reinstated: u32,
+    /// Certificates revoked because a correction took the completion away.
+    pub certificates_withdrawn: u32,
+}
+
+impl From<Outcome> for CompletionSummary {
+    fn from(o: Outcome) -> Self {
+        Self {
+            completed: o.completed,
+            not_completed: o.not_completed,
+            certificates_issued: o.issued,
+            certificates_reinstated: o.reinstated,
+            certificates_withdrawn: o.withdrawn,
+        }
+    }
+}
+
+/// A closed edition and what closing it settled.
+#[derive(Debug, Object)]
+pub struct ClosedEdition {
+    /// The edition, now closed.
+    #[oai(flatten)]
+    pub edition: Edition,
+    /// Completions and certificates.
+    pub completions: CompletionSummary,
+}
+
+#[derive(ApiResponse)]
+enum EditionClosed {
+    /// The closed edition with what closing it settled.
+    #[oai(status = 200)]
+    Ok(Json<ClosedEdition>),
+}
+
 #[derive(ApiResponse)]
 enum EditionCreated {
     /// Created as a draft.
@@ -640,7 +685,14 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let v = editions::transition(&state.db, &auth.0, id.0, Transition::Publish).await?;
+        let (v, _) = editions::transition(
+            &state.db,
+            &auth.0,
+            id.0,
+            Transition::Publish,
+            &state.config.academy_name,
+        )
+        .await?;
         Ok(EditionOne::Ok(Json(v.into())))
     }
 
@@ -658,14 +710,26 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let v = editions::transition(&state.db, &auth.0, id.0, Transition::Cancel).await?;
+        let (v, _) = editions::transition(
+            &state.db,
+            &auth.0,
+            id.0,
+            Transition::Cancel,
+            &state.config.academy_name,
+        )
+        .await?;
         Ok(EditionOne::Ok(Json(v.into())))
     }
 
     /// Close an edition
     ///
-    /// published → closed, once every session is over. For admins and the edition's
-    /// trainers.
+    /// published → closed, once every session is over (409 `sessions_not_over`). For
+    /// admins and the edition's trainers. Computes each confirmed registration's
+    /// completion from attendance (present and late count, excused and absent do not,
+    /// cancelled sessions are left out of the total) and issues certificates. After a
+    /// re-opening, closing again settles only what changed: certificates of completions
+    /// that no longer hold are revoked (`completion_withdrawn`), new ones issued, none
+    /// duplicated.
     #[oai(
         path = "/editions/:id/close",
         method = "post",
@@ -676,8 +740,44 @@ impl EditionsApi {
         state: Data<&Arc<AppState>>,
         auth: UserAuth,
         id: Path<Uuid>,
+    ) -> Result<EditionClosed, ApiError> {
+        let (v, outcome) = editions::transition(
+            &state.db,
+            &auth.0,
+            id.0,
+            Transition::Close,
+            &state.config.academy_name,
+        )
+        .await?;
+        Ok(EditionClosed::Ok(Json(ClosedEdition {
+            edition: v.into(),
+            completions: outcome.unwrap_or_default().into(),
+        })))
+    }
+
+    /// Re-open a closed edition
+    ///
+    /// closed → published, for corrections of attendance (admins). Certificates stay as
+    /// they are until the edition is closed again.
+    #[oai(
+        path = "/editions/:id/reopen",
+        method = "post",
+        operation_id = "reopenEdition"
+    )]
+    async fn reopen(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let v = editions::transition(&state.db, &auth.0, id.0, Transition::Close).await?;
+        let (v, _) = editions::transition(
+            &state.db,
+            &auth.0,
+            id.0,
+            Transition::Reopen,
+            &state.config.academy_name,
+        )
+        .await?;
         Ok(EditionOne::Ok(Json(v.into())))
     }
 

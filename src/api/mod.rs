@@ -1,7 +1,9 @@
 //! The HTTP API: one module per resource, each an `#[OpenApi]` impl with its request and
 //! response types. Handlers parse, authorise, call the domain and map the result.
 
+pub mod attendance;
 pub mod auth;
+pub mod certificates;
 pub mod clients;
 pub mod courses;
 pub mod editions;
@@ -31,6 +33,10 @@ pub enum ApiTags {
     Catalog,
     /// Registrations, the waiting list and approvals.
     Registrations,
+    /// Attendance per session, self check-in and e-learning completion.
+    Attendance,
+    /// Certificates, their PDF and signed credential, and public verification.
+    Certificates,
     /// Liveness, readiness and metrics.
     Operations,
 }
@@ -44,6 +50,8 @@ pub type Api = (
     courses::CoursesApi,
     editions::EditionsApi,
     registrations::RegistrationsApi,
+    attendance::AttendanceApi,
+    certificates::CertificatesApi,
     system::SystemApi,
 );
 
@@ -57,6 +65,8 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         courses::CoursesApi,
         editions::EditionsApi,
         registrations::RegistrationsApi,
+        attendance::AttendanceApi,
+        certificates::CertificatesApi,
         system::SystemApi,
     );
     OpenApiService::new(api, "Academy API", env!("CARGO_PKG_VERSION"))

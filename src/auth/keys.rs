@@ -26,6 +26,9 @@ pub struct KeyPair {
     pub decoding: DecodingKey,
     /// The raw public key, base64url (the JWK `x`).
     pub x: String,
+    /// A secret derived from the private key for other keyed uses (check-in codes), so
+    /// every instance sharing the key derives the same one.
+    derived: [u8; 32],
 }
 
 impl KeyPair {
@@ -42,6 +45,11 @@ impl KeyPair {
             encoding: EncodingKey::from_ed_der(der.as_bytes()),
             decoding: DecodingKey::from_ed_components(&x).context("public key")?,
             x,
+            derived: Sha256::new()
+                .chain_update(b"academy derived secret v1")
+                .chain_update(key.to_bytes())
+                .finalize()
+                .into(),
         })
     }
 
@@ -52,6 +60,15 @@ impl KeyPair {
         let key = SigningKey::from_pkcs8_pem(&pem)
             .with_context(|| format!("{} is not an Ed25519 PKCS#8 PEM key", path.display()))?;
         Self::from_signing_key(&key)
+    }
+
+    /// A 32-byte secret for `purpose`, derived from the private key.
+    pub fn derive_secret(&self, purpose: &str) -> [u8; 32] {
+        Sha256::new()
+            .chain_update(self.derived)
+            .chain_update(purpose.as_bytes())
+            .finalize()
+            .into()
     }
 
     /// The JWK of the public key.

@@ -63,6 +63,9 @@ pub struct TokenService {
     verified: Mutex<HashMap<String, (Principal, i64)>>,
 }
 
+/// The `typ` of access tokens (RFC 9068).
+const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
 /// Verified tokens remembered at most; the memo is emptied when full.
 const VERIFIED_CAPACITY: usize = 20_000;
 
@@ -145,12 +148,22 @@ impl TokenService {
         self.sign(&claims)
     }
 
-    /// Signs arbitrary claims with the current key.
+    /// Signs access-token claims with the current key (`typ: at+jwt`).
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign_typed(claims, ACCESS_TOKEN_TYPE)
+    }
+
+    /// Signs other claims (a credential) with the current key and the given `typ`; such a
+    /// token is never accepted as an access token.
+    pub fn sign_typed<T: Serialize>(
+        &self,
+        claims: &T,
+        typ: &str,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let key = self.keys.signing();
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid.clone());
-        header.typ = Some("at+jwt".to_owned());
+        header.typ = Some(typ.to_owned());
         encode(&header, claims, &key.encoding)
     }
 
@@ -180,7 +193,7 @@ impl TokenService {
 
     fn verify_signature(&self, token: &str) -> Option<(Principal, i64)> {
         let header = decode_header(token).ok()?;
-        if header.alg != Algorithm::EdDSA {
+        if header.alg != Algorithm::EdDSA || header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
             return None;
         }
         let key = self.keys.find(header.kid.as_deref()?)?;

@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::completions::Outcome;
 use super::paging::check_limit;
 use super::values::{keep, optional_text, optional_url};
 use crate::auth::tokens::Principal;
@@ -524,18 +525,22 @@ pub enum Transition {
     Publish,
     /// draft or published → cancelled.
     Cancel,
-    /// published → closed.
+    /// published → closed: completions computed, certificates issued.
     Close,
+    /// closed → published, for corrections (admins); closing again settles what changed.
+    Reopen,
 }
 
 /// Moves an edition through its lifecycle, with the checks of each step. Cancelling
-/// cancels every registration in the same transaction.
+/// cancels every registration in the same transaction; closing settles completions and
+/// certificates in it (`issuer` names the academy on new certificates).
 pub async fn transition(
     db: &DatabaseConnection,
     actor: &Principal,
     id: Uuid,
     step: Transition,
-) -> DomainResult<EditionView> {
+    issuer: &str,
+) -> DomainResult<(EditionView, Option<Outcome>)> {
     let txn = begin_write(db).await?;
     let current = lock(&txn, id).await?;
     let allowed_actor =
@@ -558,6 +563,7 @@ pub async fn transition(
             EditionStatus::Cancelled
         }
         (Transition::Close, EditionStatus::Published) => EditionStatus::Closed,
+        (Transition::Reopen, EditionStatus::Closed) => EditionStatus::Published,
         _ => {
             return Err(DomainError::conflict(
                 "invalid_transition",
@@ -568,12 +574,14 @@ pub async fn transition(
                         Transition::Publish => "published",
                         Transition::Cancel => "cancelled",
                         Transition::Close => "closed",
+                        Transition::Reopen => "re-opened",
                     }
                 ),
             ));
         }
     };
     let now = super::now();
+    let mut outcome = None;
     let course = course::Entity::find_by_id(current.course_id)
         .one(&txn)
         .await?
@@ -600,18 +608,22 @@ pub async fn transition(
                     "an edition can be closed once all its sessions are over",
                 ));
             }
+            let by = super::registrations::actor_of(actor);
+            outcome =
+                Some(super::completions::settle(&txn, &current, &course, issuer, by, now).await?);
         }
         Transition::Cancel => {
             super::registrations::cancel_all(&txn, id, super::registrations::actor_of(actor), now)
                 .await?;
         }
+        Transition::Reopen => {}
     }
     let mut active: edition::ActiveModel = current.into();
     active.status = Set(to);
     active.updated_at = Set(now);
     let row = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(views(db, vec![row]).await?.remove(0))
+    Ok((views(db, vec![row]).await?.remove(0), outcome))
 }
 
 /// The wire name of a state.

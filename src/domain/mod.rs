@@ -1,9 +1,13 @@
 //! The rules, as functions over a connection or transaction. Nothing here knows HTTP.
 
+pub mod attendance;
 pub mod auth;
+pub mod certificates;
 pub mod clients;
+pub mod completions;
 pub mod courses;
 pub mod editions;
+pub mod limits;
 pub mod organizations;
 pub mod paging;
 pub mod registrations;

@@ -621,8 +621,10 @@ impl Figures {
 /// Who made a change, as history records it.
 #[derive(Debug, Clone, Copy)]
 pub struct ActorRef {
-    kind: ActorKind,
-    id: Option<Uuid>,
+    /// A person, a partner client or the service.
+    pub kind: ActorKind,
+    /// The person's or client's id.
+    pub id: Option<Uuid>,
 }
 
 /// The caller as history records them.

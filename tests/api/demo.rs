@@ -23,7 +23,7 @@ async fn counts(app: &TestApp) -> [u64; 6] {
 async fn demo_data_fills_an_empty_database_once() {
     let app = TestApp::spawn().await;
     // The bootstrap admin and the academy exist: the database still counts as empty.
-    let summary = academy::demo::load(&app.state.db)
+    let summary = academy::demo::load(&app.state.db, &app.state.config.academy_name)
         .await
         .unwrap()
         .expect("an empty database takes the demo data");
@@ -165,7 +165,12 @@ async fn demo_data_fills_an_empty_database_once() {
 
     // A second load finds data and changes nothing.
     let before = counts(&app).await;
-    assert!(academy::demo::load(&app.state.db).await.unwrap().is_none());
+    assert!(
+        academy::demo::load(&app.state.db, &app.state.config.academy_name)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(counts(&app).await, before);
 }
 
@@ -175,7 +180,12 @@ async fn demo_data_leaves_a_database_with_data_alone() {
     let admin = app.admin().await;
     app.create_org(&admin, "Eigen aanbieder", "provider").await;
     let before = counts(&app).await;
-    assert!(academy::demo::load(&app.state.db).await.unwrap().is_none());
+    assert!(
+        academy::demo::load(&app.state.db, &app.state.config.academy_name)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(counts(&app).await, before);
 }
 
@@ -189,7 +199,10 @@ async fn an_existing_admin_of_the_demo_address_keeps_its_password() {
     )
     .await
     .unwrap();
-    let summary = academy::demo::load(&app.state.db).await.unwrap().unwrap();
+    let summary = academy::demo::load(&app.state.db, &app.state.config.academy_name)
+        .await
+        .unwrap()
+        .unwrap();
     let admin = &summary.logins[0];
     assert_eq!(admin.role, "admin");
     assert_eq!(admin.password, None);

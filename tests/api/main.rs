@@ -11,6 +11,7 @@ mod access;
 mod access_catalog;
 mod access_registrations;
 mod catalog;
+mod certificates;
 mod demo;
 mod errors;
 mod helpers;

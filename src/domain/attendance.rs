@@ -1,0 +1,673 @@
+//! Attendance: trainers mark a whole session at once, participants check in (and out)
+//! with a rotating code, and every change is kept in an audit trail.
+//!
+//! Every write locks the edition first (as registrations do), so marking, checking in and
+//! closing the edition are serialised per edition.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    AttendanceAction, AttendanceStatus, EditionStatus, RegistrationStatus, Role, SessionStatus,
+    attendance, attendance_event, edition, registration, session, user,
+};
+use hmac::{Hmac, Mac};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::limits::{self, Limit};
+use super::paging::PageRequest;
+use super::registrations::{ActorRef, actor_of};
+use super::{editions, values};
+use crate::auth::secret::constant_time_eq;
+use crate::auth::tokens::{Principal, SubjectKind};
+use crate::db::{begin_write, retrying};
+use crate::error::{DomainError, DomainResult, FieldError};
+
+/// Records in one marking request at most.
+pub const MAX_RECORDS: usize = 1_000;
+/// Check-in opens this long before a session starts.
+pub const CHECK_IN_OPENS: Duration = Duration::minutes(30);
+/// Arriving later than this after the start is recorded as late.
+pub const LATE_AFTER: Duration = Duration::minutes(15);
+/// A check-in code is shown for this long; the previous one is still accepted.
+pub const CODE_PERIOD_SECONDS: i64 = 60;
+
+const WRONG_CODES: Limit = Limit {
+    max: 5,
+    window: Duration::minutes(10),
+    code: "too_many_attempts",
+    detail: "too many wrong check-in codes; try again later",
+};
+
+/// One entry of a marking request.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    /// The registration.
+    pub registration_id: Uuid,
+    /// Its attendance.
+    pub status: AttendanceStatus,
+    /// An optional note.
+    pub note: Option<String>,
+}
+
+/// One line of a session's list: a registration, its person and attendance (none when
+/// not yet marked).
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// The registration.
+    pub registration: registration::Model,
+    /// Its person.
+    pub user: user::Model,
+    /// The attendance record, if marked.
+    pub attendance: Option<attendance::Model>,
+}
+
+/// A session with its edition.
+struct Context {
+    session: session::Model,
+    edition: edition::Model,
+}
+
+async fn context(db: &impl ConnectionTrait, session_id: Uuid) -> DomainResult<Context> {
+    let session = session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?;
+    let edition = editions::lock(db, session.edition_id).await?;
+    Ok(Context { session, edition })
+}
+
+/// Admins and the edition's trainers; anyone else learns only what the catalogue shows.
+async fn require_teacher(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    e: &edition::Model,
+) -> DomainResult<()> {
+    if actor.is_admin() || editions::is_trainer_of(db, actor, e.id).await? {
+        return Ok(());
+    }
+    Err(hidden_or_forbidden(
+        e,
+        "this is for admins and the edition's trainers",
+    ))
+}
+
+fn hidden_or_forbidden(e: &edition::Model, detail: &str) -> DomainError {
+    if e.status == EditionStatus::Draft {
+        DomainError::NotFound("session")
+    } else {
+        DomainError::forbidden(detail)
+    }
+}
+
+fn require_open(e: &edition::Model, s: &session::Model) -> DomainResult<()> {
+    match e.status {
+        EditionStatus::Closed => Err(DomainError::conflict(
+            "edition_closed",
+            "the edition is closed; an admin re-opens it to correct attendance",
+        )),
+        EditionStatus::Cancelled => Err(DomainError::conflict(
+            "edition_cancelled",
+            "the edition is cancelled",
+        )),
+        _ if s.status == SessionStatus::Cancelled => Err(DomainError::conflict(
+            "session_cancelled",
+            "the session is cancelled",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the shape of a marking request before anything is read; blank notes are none.
+fn check_marks(marks: &[Mark]) -> DomainResult<Vec<Mark>> {
+    let mut errors = Vec::new();
+    let mut clean = Vec::with_capacity(marks.len());
+    if marks.is_empty() {
+        errors.push(FieldError::new("records", "at least one record is needed"));
+    }
+    if marks.len() > MAX_RECORDS {
+        errors.push(FieldError::new(
+            "records",
+            format!("at most {MAX_RECORDS} records per request"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, m) in marks.iter().enumerate() {
+        if !seen.insert(m.registration_id) {
+            errors.push(FieldError::new(
+                format!("records[{i}].registration_id"),
+                "appears more than once",
+            ));
+        }
+        let note = values::keep(
+            &mut errors,
+            values::optional_text(&format!("records[{i}].note"), m.note.as_deref(), 500),
+        );
+        clean.push(Mark {
+            note: note.flatten(),
+            ..m.clone()
+        });
+    }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(DomainError::Validation(errors))
+    }
+}
+
+/// Marks many registrations of one session at once: all or nothing. Re-marking replaces;
+/// unchanged entries write nothing. Only confirmed registrations of the session's edition;
+/// any other id fails the whole request with each offending entry named.
+pub async fn mark(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    session_id: Uuid,
+    marks: &[Mark],
+) -> DomainResult<Vec<Line>> {
+    let marks = &check_marks(marks)?;
+    let by = actor_of(actor);
+    retrying(|| async {
+        let now = super::now();
+        let txn = begin_write(db).await?;
+        let cx = context(&txn, session_id).await?;
+        require_teacher(&txn, actor, &cx.edition).await?;
+        require_open(&cx.edition, &cx.session)?;
+        let early = marks.iter().any(|m| m.status != AttendanceStatus::Excused)
+            && now < cx.session.starts_at - CHECK_IN_OPENS;
+        if early {
+            return Err(DomainError::conflict(
+                "session_not_started",
+                "before a session only 'excused' can be marked",
+            ));
+        }
+        let ids: Vec<Uuid> = marks.iter().map(|m| m.registration_id).collect();
+        let found: HashMap<Uuid, registration::Model> = registration::Entity::find()
+            .filter(registration::Column::Id.is_in(ids.clone()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let mut errors = Vec::new();
+        for (i, m) in marks.iter().enumerate() {
+            let field = format!("records[{i}].registration_id");
+            match found.get(&m.registration_id) {
+                Some(r) if r.edition_id == cx.edition.id => {
+                    if r.status != RegistrationStatus::Confirmed {
+                        errors.push(FieldError::new(
+                            field,
+                            "the registration is not confirmed; only confirmed registrations are marked",
+                        ));
+                    }
+                }
+                _ => errors.push(FieldError::new(
+                    field,
+                    "no registration of this session's edition has this id",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(DomainError::Validation(errors));
+        }
+        let existing: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
+            .filter(attendance::Column::SessionId.eq(session_id))
+            .filter(attendance::Column::RegistrationId.is_in(ids.clone()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|a| (a.registration_id, a))
+            .collect();
+        let mut inserts = Vec::new();
+        let mut events = Vec::new();
+        for m in marks {
+            let before = existing.get(&m.registration_id);
+            if before.is_some_and(|b| b.status == m.status && b.note == m.note) {
+                continue;
+            }
+            events.push(event(
+                m.registration_id,
+                session_id,
+                AttendanceAction::Marked,
+                before,
+                m.status,
+                m.note.clone(),
+                by,
+                now,
+            ));
+            match before {
+                Some(b) => {
+                    let mut active: attendance::ActiveModel = b.clone().into();
+                    active.status = Set(m.status);
+                    active.note = Set(m.note.clone());
+                    active.marked_by_kind = Set(by.kind);
+                    active.marked_by_id = Set(by.id);
+                    active.marked_at = Set(now);
+                    active.update(&txn).await?;
+                }
+                None => inserts.push(attendance::ActiveModel {
+                    registration_id: Set(m.registration_id),
+                    session_id: Set(session_id),
+                    status: Set(m.status),
+                    note: Set(m.note.clone()),
+                    marked_by_kind: Set(by.kind),
+                    marked_by_id: Set(by.id),
+                    marked_at: Set(now),
+                    checked_in_at: Set(None),
+                    checked_out_at: Set(None),
+                }),
+            }
+        }
+        for chunk in inserts.chunks(100) {
+            attendance::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for chunk in events.chunks(100) {
+            attendance_event::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    })
+    .await?;
+    let (lines, _) = list_lines(db, session_id, None, None, Scope::Only(ids_of(marks))).await?;
+    Ok(lines)
+}
+
+fn ids_of(marks: &[Mark]) -> Vec<Uuid> {
+    marks.iter().map(|m| m.registration_id).collect()
+}
+
+#[expect(clippy::too_many_arguments, reason = "one audit row's fields")]
+fn event(
+    registration_id: Uuid,
+    session_id: Uuid,
+    action: AttendanceAction,
+    before: Option<&attendance::Model>,
+    to: AttendanceStatus,
+    note: Option<String>,
+    by: ActorRef,
+    at: DateTime<Utc>,
+) -> attendance_event::ActiveModel {
+    attendance_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        registration_id: Set(registration_id),
+        session_id: Set(session_id),
+        action: Set(action),
+        from_status: Set(before.map(|b| b.status)),
+        to_status: Set(to),
+        from_note: Set(before.and_then(|b| b.note.clone())),
+        to_note: Set(note),
+        actor_kind: Set(by.kind),
+        actor_id: Set(by.id),
+        at: Set(at),
+    }
+}
+
+/// A session's list: every confirmed registration of its edition and anyone else with a
+/// record for it, with their attendance. Admins and trainers see everyone; HR their own
+/// organisation's people.
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    session_id: Uuid,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<Line>, Option<String>)> {
+    let cx = context(db, session_id).await?;
+    let everyone = actor.is_admin() || editions::is_trainer_of(db, actor, cx.edition.id).await?;
+    let own_org = if everyone {
+        None
+    } else if actor.has_role(Role::Hr) && actor.org.is_some() {
+        actor.org
+    } else {
+        return Err(hidden_or_forbidden(
+            &cx.edition,
+            "attendance is for admins, the edition's trainers and HR",
+        ));
+    };
+    list_lines(db, session_id, limit, cursor, Scope::Organization(own_org)).await
+}
+
+/// Which lines of a session a list holds.
+enum Scope {
+    /// Everyone, or one organisation's people.
+    Organization(Option<Uuid>),
+    /// These registrations (the answer to a marking request).
+    Only(Vec<Uuid>),
+}
+
+async fn list_lines(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+    scope: Scope,
+) -> DomainResult<(Vec<Line>, Option<String>)> {
+    let page = PageRequest::parse(limit, cursor)?;
+    let whole = matches!(scope, Scope::Only(_));
+    let session = session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?;
+    let marked = Query::select()
+        .column(attendance::Column::RegistrationId)
+        .from(attendance::Entity)
+        .and_where(attendance::Column::SessionId.eq(session_id))
+        .to_owned();
+    let mut q = registration::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(registration::Column::EditionId.eq(session.edition_id))
+        .filter(
+            Condition::any()
+                .add(registration::Column::Status.eq(RegistrationStatus::Confirmed))
+                .add(registration::Column::Id.in_subquery(marked)),
+        );
+    match scope {
+        Scope::Only(ids) => q = q.filter(registration::Column::Id.is_in(ids)),
+        Scope::Organization(org) => {
+            if let Some(org) = org {
+                q = q.filter(user::Column::OrganizationId.eq(org));
+            }
+            if let Some(after) = page.after {
+                q = q.filter(registration::Column::Id.gt(after));
+            }
+            q = q.limit(page.fetch());
+        }
+    }
+    let rows = q.order_by_asc(registration::Column::Id).all(db).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
+    let mut records: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
+        .filter(attendance::Column::SessionId.eq(session_id))
+        .filter(attendance::Column::RegistrationId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.registration_id, a))
+        .collect();
+    let lines = rows
+        .into_iter()
+        .filter_map(|(registration, user)| {
+            let attendance = records.remove(&registration.id);
+            user.map(|user| Line {
+                registration,
+                user,
+                attendance,
+            })
+        })
+        .collect();
+    if whole {
+        return Ok((lines, None));
+    }
+    Ok(page.finish(lines, |l| l.registration.id))
+}
+
+/// A session's attendance changes, oldest first (admins).
+pub async fn history(
+    db: &DatabaseConnection,
+    session_id: Uuid,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<attendance_event::Model>, Option<String>)> {
+    let page = PageRequest::parse(limit, cursor)?;
+    session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))?;
+    let mut q =
+        attendance_event::Entity::find().filter(attendance_event::Column::SessionId.eq(session_id));
+    if let Some(after) = page.after {
+        q = q.filter(attendance_event::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(attendance_event::Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    Ok(page.finish(rows, |e| e.id))
+}
+
+/// A session's current check-in code.
+#[derive(Debug, Clone)]
+pub struct CheckInCode {
+    /// Six digits.
+    pub code: String,
+    /// When the next code replaces it on screen.
+    pub rotates_at: DateTime<Utc>,
+    /// When it stops being accepted (one period after it rotates).
+    pub expires_at: DateTime<Utc>,
+}
+
+fn code_for(secret: &[u8; 32], session_id: Uuid, period: i64) -> String {
+    // HOTP-style (RFC 4226) dynamic truncation of an HMAC over the session and period.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        unreachable!("HMAC takes keys of any length")
+    };
+    mac.update(session_id.as_bytes());
+    mac.update(&period.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = usize::from(digest[digest.len() - 1] & 0x0f);
+    let word = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
+    format!("{:06}", word % 1_000_000)
+}
+
+fn period_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(CODE_PERIOD_SECONDS)
+}
+
+/// The code a trainer shows for a session now (admins and the edition's trainers).
+pub async fn current_code(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    secret: &[u8; 32],
+    session_id: Uuid,
+) -> DomainResult<CheckInCode> {
+    let cx = context(db, session_id).await?;
+    require_teacher(db, actor, &cx.edition).await?;
+    require_open(&cx.edition, &cx.session)?;
+    let now = super::now();
+    let period = period_of(now);
+    let rotates_at = DateTime::from_timestamp((period + 1) * CODE_PERIOD_SECONDS, 0)
+        .ok_or_else(|| DomainError::Internal("time out of range".into()))?;
+    Ok(CheckInCode {
+        code: code_for(secret, session_id, period),
+        rotates_at,
+        expires_at: rotates_at + Duration::seconds(CODE_PERIOD_SECONDS),
+    })
+}
+
+/// Check-in or check-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Arriving (joining an online session).
+    In,
+    /// Leaving (an online session).
+    Out,
+}
+
+/// A participant checks in (or out) with the code shown in the session. Within the
+/// session's time (from 30 minutes before the start to its end); late after 15 minutes.
+/// Wrong or expired codes are refused and counted; after five in ten minutes the person
+/// must wait.
+pub async fn check(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    secret: &[u8; 32],
+    session_id: Uuid,
+    code: &str,
+    presence: Presence,
+) -> DomainResult<attendance::Model> {
+    if actor.kind != SubjectKind::User {
+        return Err(DomainError::forbidden("participants check in themselves"));
+    }
+    let key = format!("check-in:{}:{}", actor.id, session_id);
+    let now = super::now();
+    limits::check(db, &key, WRONG_CODES, now).await?;
+    let cx = context(db, session_id).await?;
+    let own = registration::Entity::find()
+        .filter(registration::Column::EditionId.eq(cx.edition.id))
+        .filter(registration::Column::UserId.eq(actor.id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
+        .one(db)
+        .await?;
+    let Some(own) = own else {
+        return Err(hidden_or_forbidden(
+            &cx.edition,
+            "only people with a confirmed registration check in",
+        ));
+    };
+    require_open(&cx.edition, &cx.session)?;
+    if now < cx.session.starts_at - CHECK_IN_OPENS || now > cx.session.ends_at {
+        return Err(DomainError::conflict(
+            "check_in_closed",
+            "checking in is possible from 30 minutes before the session until its end",
+        ));
+    }
+    let period = period_of(now);
+    let typed = code.trim();
+    let matches = [period, period - 1]
+        .into_iter()
+        .any(|p| constant_time_eq(code_for(secret, session_id, p).as_bytes(), typed.as_bytes()));
+    if !matches {
+        limits::hit(db, &key, WRONG_CODES, now).await?;
+        return Err(DomainError::invalid(
+            "code",
+            "wrong or expired check-in code",
+        ));
+    }
+    let by = actor_of(actor);
+    let status = if now > cx.session.starts_at + LATE_AFTER {
+        AttendanceStatus::Late
+    } else {
+        AttendanceStatus::Present
+    };
+    retrying(|| async {
+        let txn = begin_write(db).await?;
+        let cx = context(&txn, session_id).await?;
+        require_open(&cx.edition, &cx.session)?;
+        let before = attendance::Entity::find_by_id((own.id, session_id))
+            .one(&txn)
+            .await?;
+        let row = match (presence, before) {
+            (Presence::In, None) => {
+                let row = attendance::ActiveModel {
+                    registration_id: Set(own.id),
+                    session_id: Set(session_id),
+                    status: Set(status),
+                    note: Set(None),
+                    marked_by_kind: Set(by.kind),
+                    marked_by_id: Set(by.id),
+                    marked_at: Set(now),
+                    checked_in_at: Set(Some(now)),
+                    checked_out_at: Set(None),
+                }
+                .insert(&txn)
+                .await?;
+                event(
+                    own.id,
+                    session_id,
+                    AttendanceAction::CheckedIn,
+                    None,
+                    status,
+                    None,
+                    by,
+                    now,
+                )
+                .insert(&txn)
+                .await?;
+                row
+            }
+            (Presence::In, Some(b)) => {
+                let attended =
+                    matches!(b.status, AttendanceStatus::Present | AttendanceStatus::Late);
+                if attended && b.checked_in_at.is_some() {
+                    // Checking in again (a rejoin) changes nothing.
+                    b
+                } else {
+                    let to = if attended { b.status } else { status };
+                    let mut active: attendance::ActiveModel = b.clone().into();
+                    active.status = Set(to);
+                    active.checked_in_at = Set(Some(b.checked_in_at.unwrap_or(now)));
+                    if !attended {
+                        active.marked_by_kind = Set(by.kind);
+                        active.marked_by_id = Set(by.id);
+                        active.marked_at = Set(now);
+                    }
+                    let row = active.update(&txn).await?;
+                    event(
+                        own.id,
+                        session_id,
+                        AttendanceAction::CheckedIn,
+                        Some(&b),
+                        to,
+                        b.note.clone(),
+                        by,
+                        now,
+                    )
+                    .insert(&txn)
+                    .await?;
+                    row
+                }
+            }
+            (Presence::Out, Some(b)) if b.checked_in_at.is_some() => {
+                let mut active: attendance::ActiveModel = b.clone().into();
+                active.checked_out_at = Set(Some(now));
+                let row = active.update(&txn).await?;
+                event(
+                    own.id,
+                    session_id,
+                    AttendanceAction::CheckedOut,
+                    Some(&b),
+                    b.status,
+                    b.note.clone(),
+                    by,
+                    now,
+                )
+                .insert(&txn)
+                .await?;
+                row
+            }
+            (Presence::Out, _) => {
+                return Err(DomainError::conflict(
+                    "not_checked_in",
+                    "check in before checking out",
+                ));
+            }
+        };
+        txn.commit().await?;
+        Ok(row)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_rotate() {
+        let secret = [7u8; 32];
+        let s = Uuid::now_v7();
+        let a = code_for(&secret, s, 1_000);
+        assert_eq!(a.len(), 6);
+        assert!(a.chars().all(|c| c.is_ascii_digit()));
+        assert_eq!(a, code_for(&secret, s, 1_000));
+        let differing = (1_001..1_011)
+            .filter(|p| code_for(&secret, s, *p) != a)
+            .count();
+        assert!(differing >= 9);
+        assert_ne!(code_for(&[8u8; 32], s, 1_000), a);
+    }
+}

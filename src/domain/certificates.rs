@@ -1,0 +1,458 @@
+//! Certificates: issued when a registration completes, a snapshot of what was completed
+//! (holder, course, dates, hours, points per register with the holder's numbers), with an
+//! unguessable verification code. At most one per registration: a correction that takes
+//! a completion away revokes it, one that gives it back reinstates the same certificate.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::Amsterdam;
+use entity::{
+    CertificateAction, CertificateStatus, Role, accreditation, certificate,
+    certificate_accreditation, certificate_event, course, edition, register_membership,
+    registration, user,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::limits::{self, Limit};
+use super::paging::PageRequest;
+use super::registrations::{ActorRef, actor_of};
+use super::values;
+use crate::auth::tokens::{Principal, SubjectKind};
+use crate::certificates::code;
+use crate::db::{begin_write, retrying};
+use crate::error::{DomainError, DomainResult};
+
+/// The reason recorded when a correction takes a completion away.
+pub const WITHDRAWN: &str = "completion_withdrawn";
+
+const VERIFICATIONS: Limit = Limit {
+    max: 60,
+    window: chrono::Duration::minutes(1),
+    code: "rate_limited",
+    detail: "too many verification requests; try again shortly",
+};
+
+/// A certificate with its accreditations.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    /// The certificate.
+    pub row: certificate::Model,
+    /// Points per register.
+    pub accreditations: Vec<certificate_accreditation::Model>,
+}
+
+/// What settling one registration did to its certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// A new certificate.
+    Issued,
+    /// A withdrawn certificate is valid again.
+    Reinstated,
+    /// Already valid (its completion date refreshed if it moved).
+    Unchanged,
+    /// Revoked by an admin; a correction does not bring it back.
+    StaysRevoked,
+}
+
+/// The Europe/Amsterdam day of an instant.
+pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Amsterdam).date_naive()
+}
+
+async fn accreditations_on(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+    user_id: Uuid,
+    certificate_id: Uuid,
+    day: NaiveDate,
+) -> DomainResult<Vec<certificate_accreditation::ActiveModel>> {
+    let numbers: HashMap<_, _> = register_membership::Entity::find()
+        .filter(register_membership::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.register, m.number))
+        .collect();
+    Ok(accreditation::Entity::find()
+        .filter(accreditation::Column::CourseId.eq(course_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| a.valid_from.is_none_or(|f| f <= day) && a.valid_until.is_none_or(|u| day <= u))
+        .map(|a| certificate_accreditation::ActiveModel {
+            certificate_id: Set(certificate_id),
+            register: Set(a.register),
+            accreditation_number: Set(a.number),
+            points: Set(a.points),
+            holder_number: Set(numbers.get(&a.register).cloned()),
+        })
+        .collect())
+}
+
+async fn replace_accreditations(
+    db: &impl ConnectionTrait,
+    row: &certificate::Model,
+) -> DomainResult<()> {
+    certificate_accreditation::Entity::delete_many()
+        .filter(certificate_accreditation::Column::CertificateId.eq(row.id))
+        .exec(db)
+        .await?;
+    let rows = accreditations_on(db, row.course_id, row.user_id, row.id, row.completed_on).await?;
+    if !rows.is_empty() {
+        certificate_accreditation::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn history(
+    certificate_id: Uuid,
+    action: CertificateAction,
+    reason: Option<&str>,
+    by: ActorRef,
+    at: DateTime<Utc>,
+) -> certificate_event::ActiveModel {
+    certificate_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        certificate_id: Set(certificate_id),
+        action: Set(action),
+        reason: Set(reason.map(str::to_owned)),
+        actor_kind: Set(by.kind),
+        actor_id: Set(by.id),
+        at: Set(at),
+    }
+}
+
+/// Makes sure a completed registration holds a valid certificate, inside the caller's
+/// transaction: issues one, reinstates a withdrawn one, or leaves a valid one (moving
+/// its completion date when a correction moved it).
+pub async fn settle_completed(
+    db: &impl ConnectionTrait,
+    reg: &registration::Model,
+    completed_on: NaiveDate,
+    issuer: &str,
+    by: ActorRef,
+    now: DateTime<Utc>,
+) -> DomainResult<Settled> {
+    let existing = certificate::Entity::find()
+        .filter(certificate::Column::RegistrationId.eq(reg.id))
+        .one(db)
+        .await?;
+    if let Some(found) = existing {
+        let withdrawn = found.status == CertificateStatus::Revoked
+            && found.revoked_reason.as_deref() == Some(WITHDRAWN);
+        if found.status == CertificateStatus::Revoked && !withdrawn {
+            return Ok(Settled::StaysRevoked);
+        }
+        let moved = found.completed_on != completed_on;
+        if !withdrawn && !moved {
+            return Ok(Settled::Unchanged);
+        }
+        let mut active: certificate::ActiveModel = found.clone().into();
+        active.completed_on = Set(completed_on);
+        if withdrawn {
+            active.status = Set(CertificateStatus::Valid);
+            active.revoked_at = Set(None);
+            active.revoked_reason = Set(None);
+        }
+        let row = active.update(db).await?;
+        if moved {
+            replace_accreditations(db, &row).await?;
+        }
+        if withdrawn {
+            history(row.id, CertificateAction::Reinstated, None, by, now)
+                .insert(db)
+                .await?;
+            return Ok(Settled::Reinstated);
+        }
+        return Ok(Settled::Unchanged);
+    }
+    let holder = user::Entity::find_by_id(reg.user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("user"))?;
+    let e = edition::Entity::find_by_id(reg.edition_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("edition"))?;
+    let c = course::Entity::find_by_id(e.course_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("course"))?;
+    let id = Uuid::now_v7();
+    let row = certificate::ActiveModel {
+        id: Set(id),
+        code: Set(unused_code(db).await?),
+        registration_id: Set(reg.id),
+        user_id: Set(holder.id),
+        edition_id: Set(e.id),
+        course_id: Set(c.id),
+        holder_name: Set(holder.name),
+        course_title: Set(c.title),
+        course_kind: Set(c.kind),
+        hours: Set(c.hours),
+        first_day: Set(e.first_session_at.map(local_day)),
+        last_day: Set(e.last_session_at.map(local_day)),
+        completed_on: Set(completed_on),
+        issuer: Set(issuer.to_owned()),
+        issued_at: Set(now),
+        status: Set(CertificateStatus::Valid),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+    }
+    .insert(db)
+    .await?;
+    replace_accreditations(db, &row).await?;
+    history(id, CertificateAction::Issued, None, by, now)
+        .insert(db)
+        .await?;
+    Ok(Settled::Issued)
+}
+
+async fn unused_code(db: &impl ConnectionTrait) -> DomainResult<String> {
+    // 75 random bits: a repeat is practically impossible, but cheap to rule out.
+    loop {
+        let candidate = code::generate();
+        let taken = certificate::Entity::find()
+            .filter(certificate::Column::Code.eq(candidate.as_str()))
+            .one(db)
+            .await?
+            .is_some();
+        if !taken {
+            return Ok(candidate);
+        }
+    }
+}
+
+/// Revokes a registration's valid certificate because its completion was taken away
+/// (inside the caller's transaction). Returns whether one was revoked.
+pub async fn withdraw(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+    by: ActorRef,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let found = certificate::Entity::find()
+        .filter(certificate::Column::RegistrationId.eq(registration_id))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .one(db)
+        .await?;
+    let Some(found) = found else {
+        return Ok(false);
+    };
+    revoke_row(db, found, WITHDRAWN, by, now).await?;
+    Ok(true)
+}
+
+async fn revoke_row(
+    db: &impl ConnectionTrait,
+    found: certificate::Model,
+    reason: &str,
+    by: ActorRef,
+    now: DateTime<Utc>,
+) -> DomainResult<certificate::Model> {
+    let id = found.id;
+    let mut active: certificate::ActiveModel = found.into();
+    active.status = Set(CertificateStatus::Revoked);
+    active.revoked_at = Set(Some(now));
+    active.revoked_reason = Set(Some(reason.to_owned()));
+    let row = active.update(db).await?;
+    history(id, CertificateAction::Revoked, Some(reason), by, now)
+        .insert(db)
+        .await?;
+    Ok(row)
+}
+
+/// Revokes a certificate (admins), with a reason; verification shows it at once.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+    reason: &str,
+) -> DomainResult<Certificate> {
+    let reason =
+        values::text("reason", reason, 500).map_err(|e| DomainError::Validation(vec![e]))?;
+    if reason == WITHDRAWN {
+        return Err(DomainError::invalid(
+            "reason",
+            "is reserved for corrections of completions",
+        ));
+    }
+    let by = actor_of(actor);
+    retrying(|| async {
+        let txn = begin_write(db).await?;
+        let found = certificate::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(DomainError::NotFound("certificate"))?;
+        if found.status == CertificateStatus::Revoked {
+            return Err(DomainError::conflict(
+                "certificate_revoked",
+                "the certificate is already revoked",
+            ));
+        }
+        revoke_row(&txn, found, &reason, by, super::now()).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await?;
+    load(db, id).await
+}
+
+/// A certificate by id, without access checks.
+async fn load(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Certificate> {
+    let row = certificate::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("certificate"))?;
+    Ok(with_accreditations(db, vec![row]).await?.remove(0))
+}
+
+async fn with_accreditations(
+    db: &impl ConnectionTrait,
+    rows: Vec<certificate::Model>,
+) -> DomainResult<Vec<Certificate>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut by_certificate: HashMap<Uuid, Vec<certificate_accreditation::Model>> = HashMap::new();
+    for a in certificate_accreditation::Entity::find()
+        .filter(certificate_accreditation::Column::CertificateId.is_in(ids))
+        .order_by_asc(certificate_accreditation::Column::Register)
+        .all(db)
+        .await?
+    {
+        by_certificate.entry(a.certificate_id).or_default().push(a);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Certificate {
+            accreditations: by_certificate.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// One certificate, for its holder, the holder's HR and admins.
+pub async fn get(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+) -> DomainResult<Certificate> {
+    let found = load(db, id).await?;
+    if actor.is_admin() || (actor.kind == SubjectKind::User && actor.id == found.row.user_id) {
+        return Ok(found);
+    }
+    if actor.has_role(Role::Hr) {
+        let holder = user::Entity::find_by_id(found.row.user_id).one(db).await?;
+        if holder.is_some_and(|h| Some(h.organization_id) == actor.org) {
+            return Ok(found);
+        }
+    }
+    Err(DomainError::NotFound("certificate"))
+}
+
+/// Filters of a certificate list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Of people of this organisation (HR: always their own).
+    pub organization_id: Option<Uuid>,
+    /// Of this person.
+    pub user_id: Option<Uuid>,
+    /// Of this edition.
+    pub edition_id: Option<Uuid>,
+    /// Valid or revoked.
+    pub status: Option<CertificateStatus>,
+}
+
+/// Certificates, newest first: admins any, HR their organisation's people, a person their
+/// own (`mine`).
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    mut filter: Filter,
+    mine: bool,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<Certificate>, Option<String>)> {
+    let page = PageRequest::parse(limit, cursor)?;
+    if mine {
+        if actor.kind != SubjectKind::User {
+            return Err(DomainError::forbidden("certificates belong to people"));
+        }
+        filter.user_id = Some(actor.id);
+    } else if !actor.is_admin() {
+        match (actor.has_role(Role::Hr), actor.org) {
+            (true, Some(org)) => {
+                if filter.organization_id.is_some_and(|o| o != org) {
+                    return Err(DomainError::forbidden(
+                        "HR sees their own organisation's certificates",
+                    ));
+                }
+                filter.organization_id = Some(org);
+            }
+            _ => {
+                return Err(DomainError::forbidden(
+                    "certificate lists are for admins and HR",
+                ));
+            }
+        }
+    }
+    let mut q = certificate::Entity::find();
+    if let Some(org) = filter.organization_id {
+        q = q
+            .inner_join(user::Entity)
+            .filter(user::Column::OrganizationId.eq(org));
+    }
+    if let Some(u) = filter.user_id {
+        q = q.filter(certificate::Column::UserId.eq(u));
+    }
+    if let Some(e) = filter.edition_id {
+        q = q.filter(certificate::Column::EditionId.eq(e));
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(certificate::Column::Status.eq(s));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(certificate::Column::Id.lt(after));
+    }
+    let rows = q
+        .order_by_desc(certificate::Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    let (rows, next) = page.finish(rows, |r| r.id);
+    Ok((with_accreditations(db, rows).await?, next))
+}
+
+/// A certificate by its code, for anyone: rate-limited per caller address.
+pub async fn verify(
+    db: &DatabaseConnection,
+    typed: &str,
+    caller: &str,
+) -> DomainResult<Certificate> {
+    let now = super::now();
+    limits::hit(db, &format!("verify:{caller}"), VERIFICATIONS, now).await?;
+    let stored = code::parse(typed).ok_or(DomainError::NotFound("certificate"))?;
+    let row = certificate::Entity::find()
+        .filter(certificate::Column::Code.eq(stored))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("certificate"))?;
+    Ok(with_accreditations(db, vec![row]).await?.remove(0))
+}
+
+/// The holder's e-mail address, for the credential's hashed identifier.
+pub async fn holder_email(
+    db: &DatabaseConnection,
+    c: &Certificate,
+) -> DomainResult<Option<String>> {
+    Ok(user::Entity::find_by_id(c.row.user_id)
+        .one(db)
+        .await?
+        .and_then(|u| u.email))
+}
