@@ -10,6 +10,7 @@
 mod access;
 mod access_catalog;
 mod access_registrations;
+mod attendance;
 mod catalog;
 mod certificates;
 mod demo;
