@@ -240,6 +240,11 @@ async fn housekeeping(state: Arc<AppState>) {
             Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
             Err(e) => tracing::warn!(error = ?e, "forgetting expired idempotency keys"),
         }
+        match domain::limits::forget_old(&state.db, domain::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(counters = n, "forgot old rate-limit counters"),
+            Err(e) => tracing::warn!(error = ?e, "forgetting old rate-limit counters"),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
-use super::security::{AdminAuth, Auth, UserAuth};
+use super::security::{AdminAuth, Auth, UserAuth, optional_principal};
 use super::types::{Timestamp, strict_string};
 use super::users::RegisterName;
 use crate::AppState;
@@ -437,6 +437,8 @@ impl CertificatesApi {
         req: &Request,
         #[oai(validator(max_length = 64))] code: Path<String>,
     ) -> Result<Verified, ApiError> {
+        // Public, but a token that is sent must be valid, as everywhere.
+        optional_principal(req, &state)?;
         let caller = req
             .remote_addr()
             .as_socket_addr()

@@ -325,7 +325,10 @@ pub async fn list(
     let everyone = actor.is_admin() || editions::is_trainer_of(db, actor, cx.edition.id).await?;
     let own_org = if everyone {
         None
-    } else if actor.has_role(Role::Hr) && actor.org.is_some() {
+    } else if actor.has_role(Role::Hr)
+        && actor.org.is_some()
+        && cx.edition.status != EditionStatus::Draft
+    {
         actor.org
     } else {
         return Err(hidden_or_forbidden(

@@ -379,6 +379,11 @@ async fn a_certificate_is_issued_verified_printed_signed_and_revoked() {
         .call(Method::GET, "/api/v1/verify/00000-00000-00000", None, None)
         .await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+    // Public, but a token that is sent must be valid.
+    let (status, body) = app
+        .get(&format!("/api/v1/verify/{code}"), "not-a-jwt")
+        .await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "invalid_token");
 
     // The PDF: A4 landscape, real text with holder, course and code, fonts embedded.
     let resp = app

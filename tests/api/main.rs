@@ -8,6 +8,7 @@
 )]
 
 mod access;
+mod access_attendance;
 mod access_catalog;
 mod access_registrations;
 mod attendance;
