@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod calendar;
 pub mod certificates;
 pub mod config;
 pub mod db;
@@ -50,6 +51,8 @@ pub struct AppState {
     /// Key of the rotating check-in codes, derived from the signing key so every
     /// instance shows and accepts the same codes.
     pub check_in_secret: [u8; 32],
+    /// Key of the personal calendar feed tokens, derived the same way.
+    pub calendar_secret: [u8; 32],
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
         keys: KeyRing,
     ) -> anyhow::Result<Arc<Self>> {
         let check_in_secret = keys.signing().derive_secret("check-in codes");
+        let calendar_secret = keys.signing().derive_secret("calendar feeds");
         let tokens = TokenService::new(
             keys,
             config.public_url.clone(),
@@ -85,6 +89,7 @@ impl AppState {
             cache,
             registrations: Arc::default(),
             check_in_secret,
+            calendar_secret,
         });
         state.bootstrap_admin().await?;
         Ok(state)

@@ -5,6 +5,7 @@ pub mod accreditation;
 pub mod api_client;
 pub mod attendance;
 pub mod attendance_event;
+pub mod calendar_feed;
 pub mod certificate;
 pub mod certificate_accreditation;
 pub mod certificate_event;

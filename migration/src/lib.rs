@@ -11,6 +11,7 @@ mod m20261123_000005_registrations;
 mod m20261123_000006_registration_history;
 mod m20261123_000007_registration_list_indexes;
 mod m20261123_000008_attendance_certificates;
+mod m20261123_000009_calendar_feeds;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_registration_history::Migration),
             Box::new(m20261123_000007_registration_list_indexes::Migration),
             Box::new(m20261123_000008_attendance_certificates::Migration),
+            Box::new(m20261123_000009_calendar_feeds::Migration),
         ]
     }
 }

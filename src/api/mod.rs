@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod calendar;
 pub mod certificates;
 pub mod clients;
 pub mod courses;
@@ -37,6 +38,8 @@ pub enum ApiTags {
     Attendance,
     /// Certificates, their PDF and signed credential, and public verification.
     Certificates,
+    /// iCalendar feeds: an edition, the catalogue, and each person's own.
+    Calendar,
     /// Liveness, readiness and metrics.
     Operations,
 }
@@ -52,6 +55,7 @@ pub type Api = (
     registrations::RegistrationsApi,
     attendance::AttendanceApi,
     certificates::CertificatesApi,
+    calendar::CalendarApi,
     system::SystemApi,
 );
 
@@ -67,6 +71,7 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         registrations::RegistrationsApi,
         attendance::AttendanceApi,
         certificates::CertificatesApi,
+        calendar::CalendarApi,
         system::SystemApi,
     );
     OpenApiService::new(api, "Academy API", env!("CARGO_PKG_VERSION"))

@@ -112,7 +112,6 @@ pub fn png(data: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -185,6 +185,17 @@ pub async fn list(
             }
         }
     }
+    q = narrow(q, filter);
+    let (rows, next) = page.fetch(db, q).await?;
+    Ok((rows, next))
+}
+
+/// The catalogue filters (course, kind, topic, dates, trainer, free seats) on a query of
+/// editions: the catalogue and its calendar feed share them.
+pub fn narrow(
+    mut q: sea_orm::Select<edition::Entity>,
+    filter: &EditionFilter,
+) -> sea_orm::Select<edition::Entity> {
     if let Some(course_id) = filter.course_id {
         q = q.filter(edition::Column::CourseId.eq(course_id));
     }
@@ -234,8 +245,7 @@ pub async fn list(
         };
         q = q.filter(cond);
     }
-    let (rows, next) = page.fetch(db, q).await?;
-    Ok((rows, next))
+    q
 }
 
 /// Editions taught by a user.

@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod calendar;
 pub mod certificates;
 pub mod clients;
 pub mod completions;

@@ -12,6 +12,7 @@ mod access_attendance;
 mod access_catalog;
 mod access_registrations;
 mod attendance;
+mod calendar;
 mod catalog;
 mod certificates;
 mod demo;
