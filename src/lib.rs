@@ -16,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod reports;
 pub mod telemetry;
 
 use std::sync::Arc;

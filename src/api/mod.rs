@@ -12,6 +12,7 @@ pub mod organizations;
 pub mod paging;
 pub mod problem;
 pub mod registrations;
+pub mod reports;
 pub mod security;
 pub mod system;
 pub mod types;
@@ -40,6 +41,8 @@ pub enum ApiTags {
     Certificates,
     /// iCalendar feeds: an edition, the catalogue, and each person's own.
     Calendar,
+    /// Completions, register points and the register export for HR and the academy.
+    Reports,
     /// Liveness, readiness and metrics.
     Operations,
 }
@@ -56,6 +59,7 @@ pub type Api = (
     attendance::AttendanceApi,
     certificates::CertificatesApi,
     calendar::CalendarApi,
+    reports::ReportsApi,
     system::SystemApi,
 );
 
@@ -72,6 +76,7 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         attendance::AttendanceApi,
         certificates::CertificatesApi,
         calendar::CalendarApi,
+        reports::ReportsApi,
         system::SystemApi,
     );
     OpenApiService::new(api, "Academy API", env!("CARGO_PKG_VERSION"))

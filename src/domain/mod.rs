@@ -12,6 +12,7 @@ pub mod limits;
 pub mod organizations;
 pub mod paging;
 pub mod registrations;
+pub mod reports;
 pub mod sessions;
 pub mod users;
 pub mod values;

@@ -22,6 +22,7 @@ mod matrix;
 mod migrations;
 mod openapi;
 mod registrations;
+mod reports;
 mod system;
 mod tokens;
 mod users;

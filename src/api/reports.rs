@@ -1,0 +1,762 @@
+//! `/api/v1/reports/…` (completions, points per professional, the register export) and
+//! `/api/v1/me/points`. HR see their own organisation, partner clients with
+//! `reports:read` the organisation they are bound to, admins everyone (or the
+//! organisation they ask for). Completions and the register export come as JSON or, with
+//! `Accept: text/csv` (or `?format=csv`), as CSV; the completions CSV is streamed page by
+//! page, so memory stays flat however many rows there are.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use entity::{CertificateStatus, Register};
+use futures_util::StreamExt;
+use poem::web::Data;
+use poem::{Body, Request};
+use poem_openapi::param::Query;
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
+use sea_orm::{ActiveEnum, DatabaseConnection};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::certificates::Status as CertificateState;
+use super::problem::ApiError;
+use super::security::{Auth, UserAuth};
+use super::users::RegisterName;
+use crate::AppState;
+use crate::certificates::code;
+use crate::domain::paging::{PageRequest, encode_cursor};
+use crate::domain::reports::{
+    self, BATCH, CompletionFilter, CompletionLine, PointsLine, RegisterRecord, Scope,
+};
+use crate::error::DomainError;
+use crate::reports::csv::{Sheet, Style, safe};
+
+/// A register and a number in it.
+#[derive(Debug, Object)]
+pub struct RegisterNumber {
+    /// The register.
+    pub register: RegisterName,
+    /// The number.
+    pub number: String,
+}
+
+/// Points in one register.
+#[derive(Debug, Object)]
+pub struct RegisterPoints {
+    /// The register.
+    pub register: RegisterName,
+    /// Points.
+    pub points: f64,
+}
+
+/// A certificate as a report names it.
+#[derive(Debug, Object)]
+pub struct ReportCertificate {
+    /// Identifier.
+    pub id: Uuid,
+    /// Verification code.
+    pub code: String,
+    /// Valid or revoked.
+    pub status: CertificateState,
+}
+
+/// One completed registration.
+#[derive(Debug, Object)]
+pub struct CompletionRow {
+    /// The registration.
+    pub registration_id: Uuid,
+    /// The person.
+    pub user_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// Their e-mail address.
+    #[oai(nullable)]
+    pub email: Option<String>,
+    /// Their organisation.
+    pub organization_id: Uuid,
+    /// Their register numbers now.
+    pub registers: Vec<RegisterNumber>,
+    /// The course.
+    pub course_id: Uuid,
+    /// The course's title.
+    pub course_title: String,
+    /// The edition.
+    pub edition_id: Uuid,
+    /// The edition's first day (Europe/Amsterdam).
+    #[oai(nullable)]
+    pub first_day: Option<NaiveDate>,
+    /// The edition's last day.
+    #[oai(nullable)]
+    pub last_day: Option<NaiveDate>,
+    /// The day it was completed.
+    pub completed_on: NaiveDate,
+    /// Study load in hours.
+    #[oai(nullable)]
+    pub hours: Option<f64>,
+    /// Points per register on the certificate.
+    pub points: Vec<RegisterPoints>,
+    /// The certificate, if issued.
+    #[oai(nullable)]
+    pub certificate: Option<ReportCertificate>,
+}
+
+impl From<CompletionLine> for CompletionRow {
+    fn from(l: CompletionLine) -> Self {
+        Self {
+            registration_id: l.completion.registration_id,
+            user_id: l.completion.user_id,
+            name: l.name,
+            email: l.email,
+            organization_id: l.organization_id,
+            registers: l
+                .registers
+                .into_iter()
+                .map(|(register, number)| RegisterNumber {
+                    register: register.into(),
+                    number,
+                })
+                .collect(),
+            course_id: l.course_id,
+            course_title: l.course_title,
+            edition_id: l.completion.edition_id,
+            first_day: l.first_day,
+            last_day: l.last_day,
+            completed_on: l.completion.completed_on,
+            hours: l.hours,
+            points: l
+                .points
+                .into_iter()
+                .map(|(register, points)| RegisterPoints {
+                    register: register.into(),
+                    points,
+                })
+                .collect(),
+            certificate: l.certificate.map(|(id, c, status)| ReportCertificate {
+                id,
+                code: code::display(&c),
+                status: status.into(),
+            }),
+        }
+    }
+}
+
+crate::page_type!(CompletionPage, CompletionRow, "A page of completions.");
+
+/// A professional's standing in a register's current five-year period.
+#[derive(Debug, Object)]
+pub struct PointsRow {
+    /// The person.
+    pub user_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// Their organisation.
+    pub organization_id: Uuid,
+    /// The register.
+    pub register: RegisterName,
+    /// Their number in it.
+    pub number: String,
+    /// First day of the current period.
+    pub period_start: NaiveDate,
+    /// Last day of the current period.
+    pub period_end: NaiveDate,
+    /// Points of valid certificates completed inside the period (only activities
+    /// finished inside it count).
+    pub points: f64,
+    /// The register's norm per period (SKJ: 60); `null` where none is known.
+    #[oai(nullable)]
+    pub norm: Option<f64>,
+    /// Points still needed; 0 when the norm is met.
+    #[oai(nullable)]
+    pub shortfall: Option<f64>,
+    /// Days until the period ends.
+    pub days_left: i64,
+}
+
+impl From<PointsLine> for PointsRow {
+    fn from(l: PointsLine) -> Self {
+        Self {
+            user_id: l.user_id,
+            name: l.name,
+            organization_id: l.organization_id,
+            register: l.register.into(),
+            number: l.number,
+            period_start: l.period_start,
+            period_end: l.period_end,
+            points: l.points,
+            norm: l.norm,
+            shortfall: l.shortfall,
+            days_left: l.days_left,
+        }
+    }
+}
+
+crate::page_type!(PointsPage, PointsRow, "A page of professionals' points.");
+
+/// The order of the points report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "PointsOrder", rename_all = "snake_case")]
+pub enum PointsOrder {
+    /// Largest shortfall first, then the period ending soonest.
+    Shortfall,
+    /// By name.
+    Name,
+}
+
+/// One attendance record for a register's upload.
+#[derive(Debug, Object)]
+pub struct RegisterRecordRow {
+    /// External person id: the person's number in the register.
+    pub external_person_id: String,
+    /// The course's accreditation number at the register.
+    pub accreditation_number: String,
+    /// The course.
+    pub course_id: Uuid,
+    /// The edition.
+    pub edition_id: Uuid,
+    /// The meeting (session); `null` for e-learning.
+    #[oai(nullable)]
+    pub meeting_id: Option<Uuid>,
+    /// The meeting's day (the completion day for e-learning).
+    pub date: NaiveDate,
+    /// Points of the completed activity in this register.
+    pub points: f64,
+}
+
+impl From<&RegisterRecord> for RegisterRecordRow {
+    fn from(r: &RegisterRecord) -> Self {
+        Self {
+            external_person_id: r.number.clone(),
+            accreditation_number: r.accreditation_number.clone(),
+            course_id: r.course_id,
+            edition_id: r.edition_id,
+            meeting_id: r.session_id,
+            date: r.date,
+            points: r.points,
+        }
+    }
+}
+
+/// Someone left out of the export for lack of a number in the register.
+#[derive(Debug, Object)]
+pub struct MissingNumberRow {
+    /// The person.
+    pub user_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// Their organisation.
+    pub organization_id: Uuid,
+    /// Completed activities with points in this register.
+    pub activities: u32,
+}
+
+/// One batch of the register export.
+#[derive(Debug, Object)]
+pub struct RegisterExport {
+    /// The register.
+    pub register: RegisterName,
+    /// This batch (1-based).
+    pub batch: u32,
+    /// Batches in all (at most 1,000 records each).
+    pub batches: u32,
+    /// Records in all batches.
+    pub total_records: u32,
+    /// This batch's records.
+    pub records: Vec<RegisterRecordRow>,
+    /// People with completed activities but no number in this register: not exported.
+    pub without_number: Vec<MissingNumberRow>,
+}
+
+/// The CSV separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "CsvSeparator", rename_all = "snake_case")]
+pub enum Separator {
+    /// `,` with decimal points.
+    Comma,
+    /// `;` with decimal commas (Dutch spreadsheets).
+    Semicolon,
+}
+
+/// The response format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "ReportFormat", rename_all = "snake_case")]
+pub enum Format {
+    /// JSON (the default).
+    Json,
+    /// CSV (as `Accept: text/csv`).
+    Csv,
+}
+
+#[derive(ResponseContent)]
+enum CompletionsBody {
+    Json(Json<CompletionPage>),
+    /// The whole result as CSV with a header row, streamed.
+    #[oai(content_type = "text/csv; charset=utf-8")]
+    Csv(Binary<Body>),
+}
+
+#[derive(ApiResponse)]
+enum CompletionsReport {
+    /// A page of completions (JSON), or all of them (CSV).
+    #[oai(status = 200)]
+    Ok(
+        CompletionsBody,
+        /// For CSV: a file name.
+        #[oai(header = "Content-Disposition")]
+        Option<String>,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum PointsReport {
+    /// A page of professionals.
+    #[oai(status = 200)]
+    Ok(Json<PointsPage>),
+}
+
+#[derive(ApiResponse)]
+enum MyPoints {
+    /// The caller's standing in each register they are a member of.
+    #[oai(status = 200)]
+    Ok(Json<Vec<PointsRow>>),
+}
+
+#[derive(ResponseContent)]
+enum ExportBody {
+    Json(Json<RegisterExport>),
+    /// The batch's records as CSV with a header row.
+    #[oai(content_type = "text/csv; charset=utf-8")]
+    Csv(Binary<Vec<u8>>),
+}
+
+#[derive(ApiResponse)]
+enum ExportReport {
+    /// One batch of records.
+    #[oai(status = 200)]
+    Ok(
+        ExportBody,
+        /// For CSV: a file name.
+        #[oai(header = "Content-Disposition")]
+        Option<String>,
+        /// Batches in all.
+        #[oai(header = "X-Batches")]
+        u32,
+    ),
+}
+
+fn wants_csv(req: &Request, format: Option<Format>) -> bool {
+    match format {
+        Some(f) => f == Format::Csv,
+        None => req
+            .headers()
+            .get(poem::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv")),
+    }
+}
+
+fn style(separator: Option<Separator>, bom: Option<bool>) -> Style {
+    Style {
+        separator: match separator {
+            Some(Separator::Semicolon) => b';',
+            _ => b',',
+        },
+        bom: bom.unwrap_or(false),
+    }
+}
+
+fn joined<T>(items: &[(Register, T)], show: impl Fn(&T) -> String) -> String {
+    items
+        .iter()
+        .map(|(r, v)| format!("{} {}", r.to_value(), show(v)))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+const COMPLETION_HEADER: [&str; 16] = [
+    "registration_id",
+    "user_id",
+    "name",
+    "email",
+    "organization_id",
+    "register_numbers",
+    "course_id",
+    "course_title",
+    "edition_id",
+    "first_day",
+    "last_day",
+    "completed_on",
+    "hours",
+    "points",
+    "certificate_code",
+    "certificate_status",
+];
+
+fn completion_cells(style: Style, l: &CompletionLine) -> Vec<String> {
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    vec![
+        l.completion.registration_id.to_string(),
+        l.completion.user_id.to_string(),
+        safe(&l.name).into_owned(),
+        safe(l.email.as_deref().unwrap_or_default()).into_owned(),
+        l.organization_id.to_string(),
+        safe(&joined(&l.registers, |n| n.clone())).into_owned(),
+        l.course_id.to_string(),
+        safe(&l.course_title).into_owned(),
+        l.completion.edition_id.to_string(),
+        day(l.first_day),
+        day(l.last_day),
+        l.completion.completed_on.to_string(),
+        l.hours.map(|h| style.number(h)).unwrap_or_default(),
+        joined(&l.points, |p| style.number(*p)),
+        l.certificate
+            .as_ref()
+            .map(|(_, c, _)| code::display(c))
+            .unwrap_or_default(),
+        l.certificate
+            .as_ref()
+            .map(|(_, _, s)| match s {
+                CertificateStatus::Valid => "valid",
+                CertificateStatus::Revoked => "revoked",
+            })
+            .unwrap_or_default()
+            .to_owned(),
+    ]
+}
+
+/// Rows per database round trip while streaming a CSV.
+const CSV_PAGE: u32 = 200;
+
+/// The whole completions report as a CSV stream: header first, then page after page.
+fn completions_csv(
+    db: DatabaseConnection,
+    scope: Scope,
+    filter: CompletionFilter,
+    style: Style,
+) -> Result<Body, DomainError> {
+    let sheet = Sheet::new(style, &COMPLETION_HEADER)
+        .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
+    let start = (sheet, Some(None::<Uuid>), true);
+    let stream = futures_util::stream::unfold(start, move |(mut sheet, after, first)| {
+        let db = db.clone();
+        let filter = filter.clone();
+        async move {
+            let after = after?;
+            let page = PageRequest {
+                after,
+                limit: CSV_PAGE,
+            };
+            let chunk = async {
+                let (lines, next) = reports::completions(&db, scope, &filter, &page).await?;
+                for l in &lines {
+                    sheet
+                        .row(completion_cells(style, l))
+                        .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
+                }
+                let bytes = sheet
+                    .take()
+                    .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
+                let more = next.map(|_| lines.last().map(|l| l.completion.registration_id));
+                Ok::<_, DomainError>((bytes, more))
+            }
+            .await;
+            match chunk {
+                Ok((bytes, more)) => Some((Ok(bytes), (sheet, more, false))),
+                Err(e) => {
+                    tracing::error!(error = %e, first, "streaming a CSV report");
+                    Some((
+                        Err(std::io::Error::other(e.to_string())),
+                        (sheet, None, false),
+                    ))
+                }
+            }
+        }
+    });
+    Ok(Body::from_bytes_stream(
+        stream.map(|r| r.map(bytes::Bytes::from)),
+    ))
+}
+
+/// Report endpoints.
+pub struct ReportsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reports")]
+impl ReportsApi {
+    /// Completions report
+    ///
+    /// One row per completed registration: person, register numbers, course, edition,
+    /// dates, hours, points per register and certificate (code and status). JSON is
+    /// paged; `Accept: text/csv` (or `format=csv`) gives the whole result as CSV, streamed,
+    /// with a header row; `bom=true` starts it with a UTF-8 byte order mark for Excel,
+    /// `separator=semicolon` uses `;` and decimal commas. Cells that would run as a
+    /// spreadsheet formula are neutralised. HR: own organisation; partner clients with
+    /// `reports:read`: their organisation; admins: all or `organization_id`.
+    #[oai(
+        path = "/reports/completions",
+        method = "get",
+        operation_id = "reportCompletions"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one parameter per query option")]
+    async fn completions(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        auth: Auth,
+        /// People of this organisation (HR and clients: their own).
+        organization_id: Query<Option<Uuid>>,
+        /// Completed on or after this day.
+        from: Query<Option<NaiveDate>>,
+        /// Completed on or before this day.
+        to: Query<Option<NaiveDate>>,
+        /// Of this course.
+        course_id: Query<Option<Uuid>>,
+        /// Of courses with this topic.
+        #[oai(validator(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f]*$"))]
+        topic: Query<Option<String>>,
+        /// `json` or `csv` (overrides `Accept`).
+        format: Query<Option<Format>>,
+        /// CSV: `comma` (default) or `semicolon`.
+        separator: Query<Option<Separator>>,
+        /// CSV: start with a UTF-8 byte order mark.
+        bom: Query<Option<bool>>,
+        /// Page size, 1–200 (default 50; JSON only).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page (JSON only).
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<CompletionsReport, ApiError> {
+        let scope = reports::scope(&auth.0, organization_id.0)?;
+        let filter = CompletionFilter {
+            from: from.0,
+            to: to.0,
+            course_id: course_id.0,
+            topic: topic.0,
+        };
+        if wants_csv(req, format.0) {
+            let body = completions_csv(state.db.clone(), scope, filter, style(separator.0, bom.0))?;
+            return Ok(CompletionsReport::Ok(
+                CompletionsBody::Csv(Binary(body)),
+                Some("attachment; filename=\"completions.csv\"".to_owned()),
+            ));
+        }
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (lines, next_cursor) = reports::completions(&state.db, scope, &filter, &page).await?;
+        Ok(CompletionsReport::Ok(
+            CompletionsBody::Json(Json(CompletionPage {
+                items: lines.into_iter().map(Into::into).collect(),
+                next_cursor,
+            })),
+            None,
+        ))
+    }
+
+    /// Points report
+    ///
+    /// Per professional with a number in the register (default SKJ): the current
+    /// five-year period, points of valid certificates completed inside it (only
+    /// activities finished inside the period count), the norm (SKJ: 60), the shortfall
+    /// and the days left. Sorted by shortfall (default) or name. Scope as the completions
+    /// report.
+    #[oai(
+        path = "/reports/points",
+        method = "get",
+        operation_id = "reportPoints"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one parameter per query option")]
+    async fn points(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// People of this organisation (HR and clients: their own).
+        organization_id: Query<Option<Uuid>>,
+        /// The register (default `SKJ`).
+        register: Query<Option<RegisterName>>,
+        /// The order (default `shortfall`).
+        sort: Query<Option<PointsOrder>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<PointsReport, ApiError> {
+        let scope = reports::scope(&auth.0, organization_id.0)?;
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let register = register.0.map_or(Register::Skj, Into::into);
+        let today = crate::domain::certificates::local_day(crate::domain::now());
+        let mut lines = reports::points(&state.db, scope, register, None, today).await?;
+        match sort.0.unwrap_or(PointsOrder::Shortfall) {
+            PointsOrder::Shortfall => lines.sort_by(|a, b| {
+                b.shortfall
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.shortfall.unwrap_or(0.0))
+                    .then(a.days_left.cmp(&b.days_left))
+                    .then(a.name.cmp(&b.name))
+                    .then(a.user_id.cmp(&b.user_id))
+            }),
+            PointsOrder::Name => {
+                lines.sort_by(|a, b| a.name.cmp(&b.name).then(a.user_id.cmp(&b.user_id)));
+            }
+        }
+        let start = match page.after {
+            Some(after) => lines
+                .iter()
+                .position(|l| l.user_id == after)
+                .map_or(lines.len(), |p| p + 1),
+            None => 0,
+        };
+        let end = (start + page.limit as usize).min(lines.len());
+        let next_cursor = (end < lines.len())
+            .then(|| {
+                lines
+                    .get(end.saturating_sub(1))
+                    .map(|l| encode_cursor(l.user_id))
+            })
+            .flatten();
+        let items = lines.drain(start.min(end)..end).map(Into::into).collect();
+        Ok(PointsReport::Ok(Json(PointsPage { items, next_cursor })))
+    }
+
+    /// The register export
+    ///
+    /// Attendance records shaped for upload to a register's continuing-education system
+    /// (PE-online style): external person id = the register number, the course's
+    /// accreditation number, edition id, meeting id, date and points, for every meeting
+    /// attended (present or late) of a completed registration with a valid certificate
+    /// that carries points in the register (e-learning: one record on the completion
+    /// day). At most 1,000 records per batch (`batch`, 1-based; `X-Batches` tells how
+    /// many). People without a number for the register are listed separately in JSON,
+    /// never dropped silently. JSON or CSV like the completions report.
+    #[oai(
+        path = "/reports/register-export",
+        method = "get",
+        operation_id = "reportRegisterExport"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "one parameter per query option")]
+    async fn register_export(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        auth: Auth,
+        /// The register (default `SKJ`).
+        register: Query<Option<RegisterName>>,
+        /// People of this organisation (HR and clients: their own).
+        organization_id: Query<Option<Uuid>>,
+        /// Meetings on or after this day.
+        from: Query<Option<NaiveDate>>,
+        /// Meetings on or before this day.
+        to: Query<Option<NaiveDate>>,
+        /// The batch, 1-based (default 1).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+        batch: Query<Option<u32>>,
+        /// `json` or `csv` (overrides `Accept`).
+        format: Query<Option<Format>>,
+        /// CSV: `comma` (default) or `semicolon`.
+        separator: Query<Option<Separator>>,
+        /// CSV: start with a UTF-8 byte order mark.
+        bom: Query<Option<bool>>,
+    ) -> Result<ExportReport, ApiError> {
+        let scope = reports::scope(&auth.0, organization_id.0)?;
+        let register = register.0.map_or(Register::Skj, Into::into);
+        let (records, missing) =
+            reports::register_export(&state.db, scope, register, from.0, to.0).await?;
+        let batches = u32::try_from(records.len().div_ceil(BATCH))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let n = batch.0.unwrap_or(1);
+        if n > batches {
+            return Err(
+                DomainError::invalid("batch", format!("there are {batches} batches")).into(),
+            );
+        }
+        let skip = (n as usize - 1) * BATCH;
+        let this: Vec<&RegisterRecord> = records.iter().skip(skip).take(BATCH).collect();
+        if wants_csv(req, format.0) {
+            let style = style(separator.0, bom.0);
+            let mut sheet = Sheet::new(
+                style,
+                &[
+                    "external_person_id",
+                    "accreditation_number",
+                    "course_id",
+                    "edition_id",
+                    "meeting_id",
+                    "date",
+                    "points",
+                ],
+            )
+            .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
+            for r in &this {
+                sheet
+                    .row([
+                        safe(&r.number).into_owned(),
+                        safe(&r.accreditation_number).into_owned(),
+                        r.course_id.to_string(),
+                        r.edition_id.to_string(),
+                        r.session_id.map(|s| s.to_string()).unwrap_or_default(),
+                        r.date.to_string(),
+                        style.number(r.points),
+                    ])
+                    .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
+            }
+            let bytes = sheet
+                .take()
+                .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
+            return Ok(ExportReport::Ok(
+                ExportBody::Csv(Binary(bytes)),
+                Some(format!(
+                    "attachment; filename=\"{}-export-{n}-of-{batches}.csv\"",
+                    register.to_value().to_lowercase()
+                )),
+                batches,
+            ));
+        }
+        Ok(ExportReport::Ok(
+            ExportBody::Json(Json(RegisterExport {
+                register: register.into(),
+                batch: n,
+                batches,
+                total_records: u32::try_from(records.len()).unwrap_or(u32::MAX),
+                records: this.into_iter().map(Into::into).collect(),
+                without_number: missing
+                    .into_iter()
+                    .map(|m| MissingNumberRow {
+                        user_id: m.user_id,
+                        name: m.name,
+                        organization_id: m.organization_id,
+                        activities: m.activities,
+                    })
+                    .collect(),
+            })),
+            None,
+            batches,
+        ))
+    }
+
+    /// The caller's points
+    ///
+    /// For each register the caller is a member of: the current five-year period, points
+    /// earned inside it, the norm, shortfall and days left.
+    #[oai(path = "/me/points", method = "get", operation_id = "getMyPoints")]
+    async fn my_points(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: UserAuth,
+    ) -> Result<MyPoints, ApiError> {
+        let today = crate::domain::certificates::local_day(crate::domain::now());
+        let mut out = Vec::new();
+        for register in [
+            Register::Skj,
+            Register::Big,
+            Register::Nip,
+            Register::Nvo,
+            Register::Other,
+        ] {
+            let lines =
+                reports::points(&state.db, Scope::All, register, Some(auth.0.id), today).await?;
+            out.extend(lines.into_iter().map(PointsRow::from));
+        }
+        Ok(MyPoints::Ok(Json(out)))
+    }
+}
