@@ -817,6 +817,10 @@ for db in "${DATABASES[@]}"; do
 done
 
 write_results
+if [[ "${SKIP_CRITERION:-0}" != 1 ]]; then
+  log "criterion micro-benchmarks"
+  bash bench/criterion.sh
+fi
 log "wrote $RESULTS"
 cat "$RESULTS"
 if [[ ${#FAILURES[@]} -gt 0 ]]; then

@@ -15,6 +15,8 @@ pub mod course_topic;
 pub mod edition;
 pub mod edition_trainer;
 pub mod enums;
+pub mod erasure;
+pub mod evaluation;
 pub mod idempotency_key;
 pub mod login_failure;
 pub mod organization;

@@ -12,6 +12,8 @@ mod m20261123_000006_registration_history;
 mod m20261123_000007_registration_list_indexes;
 mod m20261123_000008_attendance_certificates;
 mod m20261123_000009_calendar_feeds;
+mod m20261123_000010_evaluations;
+mod m20261123_000011_erasures;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_registration_list_indexes::Migration),
             Box::new(m20261123_000008_attendance_certificates::Migration),
             Box::new(m20261123_000009_calendar_feeds::Migration),
+            Box::new(m20261123_000010_evaluations::Migration),
+            Box::new(m20261123_000011_erasures::Migration),
         ]
     }
 }

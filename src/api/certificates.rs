@@ -134,7 +134,8 @@ fn verify_url(state: &AppState, stored_code: &str) -> String {
     )
 }
 
-fn view(state: &AppState, c: Held) -> Certificate {
+/// The API view of a certificate.
+pub fn view(state: &AppState, c: Held) -> Certificate {
     let r = c.row;
     Certificate {
         verify_url: verify_url(state, &r.code),

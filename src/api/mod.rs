@@ -8,8 +8,10 @@ pub mod certificates;
 pub mod clients;
 pub mod courses;
 pub mod editions;
+pub mod evaluations;
 pub mod organizations;
 pub mod paging;
+pub mod privacy;
 pub mod problem;
 pub mod registrations;
 pub mod reports;
@@ -39,6 +41,9 @@ pub enum ApiTags {
     Attendance,
     /// Certificates, their PDF and signed credential, and public verification.
     Certificates,
+    /// Participants' scores and comments on editions, and their summary for admins and
+    /// trainers.
+    Evaluations,
     /// iCalendar feeds: an edition, the catalogue, and each person's own.
     Calendar,
     /// Completions, register points and the register export for HR and the academy.
@@ -58,8 +63,10 @@ pub type Api = (
     registrations::RegistrationsApi,
     attendance::AttendanceApi,
     certificates::CertificatesApi,
+    evaluations::EvaluationsApi,
     calendar::CalendarApi,
     reports::ReportsApi,
+    privacy::PrivacyApi,
     system::SystemApi,
 );
 
@@ -75,8 +82,10 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         registrations::RegistrationsApi,
         attendance::AttendanceApi,
         certificates::CertificatesApi,
+        evaluations::EvaluationsApi,
         calendar::CalendarApi,
         reports::ReportsApi,
+        privacy::PrivacyApi,
         system::SystemApi,
     );
     OpenApiService::new(api, "Academy API", env!("CARGO_PKG_VERSION"))

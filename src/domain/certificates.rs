@@ -246,11 +246,12 @@ pub async fn withdraw(
     let Some(found) = found else {
         return Ok(false);
     };
-    revoke_row(db, found, WITHDRAWN, by, now).await?;
+    revoke_as(db, found, WITHDRAWN, by, now).await?;
     Ok(true)
 }
 
-async fn revoke_row(
+/// Revokes a certificate inside the caller's transaction, with its history entry.
+pub async fn revoke_as(
     db: &impl ConnectionTrait,
     found: certificate::Model,
     reason: &str,
@@ -297,7 +298,7 @@ pub async fn revoke(
                 "the certificate is already revoked",
             ));
         }
-        revoke_row(&txn, found, &reason, by, super::now()).await?;
+        revoke_as(&txn, found, &reason, by, super::now()).await?;
         txn.commit().await?;
         Ok(())
     })

@@ -395,8 +395,7 @@ pub async fn points(
                 .into_iter()
                 .flatten()
                 .filter(|(day, _)| *day >= period_start && *day <= period_end)
-                .map(|(_, p)| p)
-                .sum();
+                .fold(0.0, |sum, (_, p)| sum + p);
             PointsLine {
                 user_id: u.id,
                 name: u.name,
