@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use entity::{CertificateStatus, Register};
 use futures_util::StreamExt;
 use poem::web::Data;
@@ -21,7 +21,8 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::certificates::Status as CertificateState;
 use super::problem::ApiError;
-use super::security::{Auth, UserAuth};
+use super::security::{AdminAuth, Auth, UserAuth};
+use super::types::Timestamp;
 use super::users::RegisterName;
 use crate::AppState;
 use crate::certificates::code;
@@ -29,6 +30,7 @@ use crate::domain::paging::{PageRequest, encode_cursor};
 use crate::domain::reports::{
     self, BATCH, CompletionFilter, CompletionLine, PointsLine, RegisterRecord, Scope,
 };
+use crate::domain::statistics::{self, EditionFigures, Grouping};
 use crate::error::DomainError;
 use crate::reports::csv::{Sheet, Style, safe};
 
@@ -477,6 +479,137 @@ fn completions_csv(
     ))
 }
 
+/// Attendance at one session.
+#[derive(Debug, Object)]
+pub struct SessionAttendanceFigures {
+    /// The session.
+    pub session_id: Uuid,
+    /// Its start (UTC).
+    pub starts_at: Timestamp,
+    /// Whether it was cancelled.
+    pub cancelled: bool,
+    /// Present.
+    pub present: u32,
+    /// Late.
+    pub late: u32,
+    /// Excused.
+    pub excused: u32,
+    /// Absent.
+    pub absent: u32,
+    /// Confirmed participants not marked.
+    pub unmarked: u32,
+}
+
+/// The figures of one edition.
+#[derive(Debug, Object)]
+pub struct EditionStatistics {
+    /// Seats.
+    pub capacity: i32,
+    /// Confirmed registrations now.
+    pub confirmed: u32,
+    /// Confirmed ÷ capacity (0–1, three decimals).
+    pub fill_rate: f64,
+    /// Waiting now.
+    pub waitlist_length: u32,
+    /// The longest the waiting list has been.
+    pub waitlist_peak: u32,
+    /// Cancellations.
+    pub cancellations: u32,
+    /// Cancellations after the cancellation deadline.
+    pub late_cancellations: u32,
+    /// Attendance per session.
+    pub sessions: Vec<SessionAttendanceFigures>,
+    /// Absent ÷ marked records of sessions that took place; `null` before any.
+    #[oai(nullable)]
+    pub no_show_rate: Option<f64>,
+    /// Completed ÷ confirmed, once the edition is closed.
+    #[oai(nullable)]
+    pub completion_rate: Option<f64>,
+    /// Evaluations given.
+    pub evaluations: u32,
+    /// Their mean score (1–10).
+    #[oai(nullable)]
+    pub evaluation_mean: Option<f64>,
+}
+
+impl From<EditionFigures> for EditionStatistics {
+    fn from(f: EditionFigures) -> Self {
+        Self {
+            capacity: f.capacity,
+            confirmed: f.confirmed,
+            fill_rate: f.fill_rate,
+            waitlist_length: f.waitlist_length,
+            waitlist_peak: f.waitlist_peak,
+            cancellations: f.cancellations,
+            late_cancellations: f.late_cancellations,
+            sessions: f
+                .sessions
+                .into_iter()
+                .map(|s| SessionAttendanceFigures {
+                    session_id: s.session_id,
+                    starts_at: s.starts_at.into(),
+                    cancelled: s.cancelled,
+                    present: s.present,
+                    late: s.late,
+                    excused: s.excused,
+                    absent: s.absent,
+                    unmarked: s.unmarked,
+                })
+                .collect(),
+            no_show_rate: f.no_show_rate,
+            completion_rate: f.completion_rate,
+            evaluations: f.evaluations,
+            evaluation_mean: f.evaluation_mean,
+        }
+    }
+}
+
+/// How the overview groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "OverviewGrouping", rename_all = "snake_case")]
+pub enum Group {
+    /// Per calendar month.
+    Month,
+    /// Per course.
+    Course,
+    /// Per organisation of the people.
+    Organization,
+}
+
+/// One row of the academy overview.
+#[derive(Debug, Object)]
+pub struct OverviewLine {
+    /// The month (`2026-09`), course id or organisation id.
+    pub key: String,
+    /// The month, the course's title or the organisation's name.
+    pub label: String,
+    /// Registrations made in the period (any outcome).
+    pub registrations: u32,
+    /// Completions in the period.
+    pub completions: u32,
+    /// Points of valid certificates completed in the period, per register.
+    pub points: Vec<RegisterPoints>,
+    /// Evaluations given in the period.
+    pub evaluations: u32,
+    /// Their mean score.
+    #[oai(nullable)]
+    pub evaluation_mean: Option<f64>,
+}
+
+#[derive(ApiResponse)]
+enum Statistics {
+    /// The edition's figures.
+    #[oai(status = 200)]
+    Ok(Json<EditionStatistics>),
+}
+
+#[derive(ApiResponse)]
+enum Overview {
+    /// One row per group, in key order.
+    #[oai(status = 200)]
+    Ok(Json<Vec<OverviewLine>>),
+}
+
 /// Report endpoints.
 pub struct ReportsApi;
 
@@ -732,6 +865,87 @@ impl ReportsApi {
             None,
             batches,
         ))
+    }
+
+    /// Edition statistics
+    ///
+    /// For admins and the edition's trainers: fill rate, the waiting list now and at its
+    /// peak, cancellations (late ones apart), attendance per session, the no-show rate,
+    /// the completion rate once closed, and the evaluation count and mean.
+    #[oai(
+        path = "/editions/:id/statistics",
+        method = "get",
+        operation_id = "getEditionStatistics"
+    )]
+    async fn statistics(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: poem_openapi::param::Path<Uuid>,
+    ) -> Result<Statistics, ApiError> {
+        let f = statistics::edition(&state.db, &auth.0, id.0).await?;
+        Ok(Statistics::Ok(Json(f.into())))
+    }
+
+    /// Academy overview
+    ///
+    /// For admins: per month (default), course or organisation, from `from` to `to`
+    /// (default: this year so far): registrations, completions, points awarded per
+    /// register and the evaluation mean.
+    #[oai(
+        path = "/reports/overview",
+        method = "get",
+        operation_id = "reportOverview"
+    )]
+    async fn overview(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: AdminAuth,
+        /// First day (default: 1 January of this year).
+        from: Query<Option<NaiveDate>>,
+        /// Last day (default: today).
+        to: Query<Option<NaiveDate>>,
+        /// `month` (default), `course` or `organization`.
+        group: Query<Option<Group>>,
+    ) -> Result<Overview, ApiError> {
+        let today = crate::domain::certificates::local_day(crate::domain::now());
+        let from = from
+            .0
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
+        let to = to.0.unwrap_or(today);
+        if from > to {
+            return Err(DomainError::invalid("to", "must not be before from").into());
+        }
+        let grouping = match group.0.unwrap_or(Group::Month) {
+            Group::Month => Grouping::Month,
+            Group::Course => Grouping::Course,
+            Group::Organization => Grouping::Organization,
+        };
+        let rows = statistics::overview(&state.db, from, to, grouping).await?;
+        Ok(Overview::Ok(Json(
+            rows.into_iter()
+                .map(|r| OverviewLine {
+                    key: r.key,
+                    label: r.label,
+                    registrations: r.registrations,
+                    completions: r.completions,
+                    points: r
+                        .points
+                        .into_iter()
+                        .filter_map(|(register, points)| {
+                            Register::try_from_value(&register)
+                                .ok()
+                                .map(|r| RegisterPoints {
+                                    register: r.into(),
+                                    points,
+                                })
+                        })
+                        .collect(),
+                    evaluations: r.evaluations,
+                    evaluation_mean: r.evaluation_mean,
+                })
+                .collect(),
+        )))
     }
 
     /// The caller's points

@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod registrations;
 pub mod reports;
 pub mod sessions;
+pub mod statistics;
 pub mod users;
 pub mod values;
 

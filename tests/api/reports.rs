@@ -407,4 +407,109 @@ async fn completions_points_and_export_match_the_hand_computed_fixture() {
         "validation_failed",
     );
     let _ = p3;
+    overview_checks(&app, &admin, &hr_a).await;
+}
+
+async fn overview_checks(app: &TestApp, admin: &Actor, hr_a: &Actor) {
+    // The academy overview (admins), per course and per organisation, for 2026.
+    let (status, body) = app.get("/api/v1/reports/overview", &hr_a.token).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, rows) = app
+        .get(
+            "/api/v1/reports/overview?from=2026-01-01&group=course",
+            &admin.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let by_label = |rows: &Value, label: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["label"] == label)
+            .cloned()
+            .unwrap_or_else(|| panic!("{label} in {rows}"))
+    };
+    let counts = |r: &Value| (r["registrations"].as_u64(), r["completions"].as_u64());
+    let x = by_label(&rows, "X");
+    assert_eq!(counts(&x), (Some(3), Some(3)));
+    assert_eq!(x["points"], json!([{"register": "SKJ", "points": 72.0}]));
+    let y = by_label(&rows, "Y");
+    assert_eq!(counts(&y), (Some(1), Some(1)));
+    assert_eq!(y["points"], json!([]), "revoked");
+    let z = by_label(&rows, "Z");
+    assert_eq!(counts(&z), (Some(1), Some(0)), "completed in 2023");
+    let (_, rows) = app
+        .get(
+            "/api/v1/reports/overview?from=2026-01-01&group=organization",
+            &admin.token,
+        )
+        .await;
+    let a = by_label(&rows, "Jeugdhulp A");
+    assert_eq!(counts(&a), (Some(4), Some(3)));
+    assert_eq!(a["points"], json!([{"register": "SKJ", "points": 48.0}]));
+    let b = by_label(&rows, "Gemeente B");
+    assert_eq!(b["points"], json!([{"register": "SKJ", "points": 24.0}]));
+}
+
+#[tokio::test]
+async fn edition_statistics_count_the_waiting_list_peak_and_attendance() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Triade", "provider").await;
+    let trainer = app
+        .person(&admin, org, &["trainer"], "trainer@example.test")
+        .await;
+    let people = app.people(&admin, org, "stat", 3).await;
+    let edition = app
+        .open_edition(
+            &admin,
+            3,
+            json!({"capacity": 1, "waitlist_enabled": true, "trainer_ids": [trainer.id]}),
+        )
+        .await;
+    let mut regs = Vec::new();
+    for p in &people {
+        let (status, r) = app
+            .post(
+                &format!("/api/v1/editions/{edition}/registrations"),
+                &p.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+        regs.push(id_of(&r));
+    }
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/registrations/{}/cancel", regs[2]),
+            &people[2].token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, f) = app
+        .get(
+            &format!("/api/v1/editions/{edition}/statistics"),
+            &trainer.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    assert_eq!(f["capacity"], 1);
+    assert_eq!(f["confirmed"], 1);
+    assert_eq!(f["fill_rate"], 1.0);
+    assert_eq!(f["waitlist_length"], 1);
+    assert_eq!(f["waitlist_peak"], 2);
+    assert_eq!(f["cancellations"], 1);
+    assert_eq!(f["late_cancellations"], 0);
+    assert_eq!(f["sessions"][0]["unmarked"], 1);
+    assert_eq!(f["no_show_rate"], Value::Null);
+    assert_eq!(f["completion_rate"], Value::Null);
+    assert_eq!(f["evaluations"], 0);
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/editions/{edition}/statistics"),
+            &people[0].token,
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
 }
