@@ -544,16 +544,7 @@ impl AttendanceApi {
         id: Path<Uuid>,
         body: Json<CheckIn>,
     ) -> Result<Checked, ApiError> {
-        let row = attendance::check(
-            &state.db,
-            &auth.0,
-            &state.check_in_secret,
-            id.0,
-            &body.0.code,
-            Presence::In,
-        )
-        .await?;
-        Ok(Checked::Ok(Json(row.into())))
+        presence(&state, &auth, id.0, &body.0, Presence::In).await
     }
 
     /// Check out
@@ -573,16 +564,7 @@ impl AttendanceApi {
         id: Path<Uuid>,
         body: Json<CheckIn>,
     ) -> Result<Checked, ApiError> {
-        let row = attendance::check(
-            &state.db,
-            &auth.0,
-            &state.check_in_secret,
-            id.0,
-            &body.0.code,
-            Presence::Out,
-        )
-        .await?;
-        Ok(Checked::Ok(Json(row.into())))
+        presence(&state, &auth, id.0, &body.0, Presence::Out).await
     }
 
     /// Mark an e-learning module done
@@ -650,4 +632,23 @@ async fn current_code(
         expires_at: c.expires_at.into(),
         url,
     })
+}
+
+async fn presence(
+    state: &AppState,
+    auth: &UserAuth,
+    session: Uuid,
+    body: &CheckIn,
+    presence: Presence,
+) -> Result<Checked, ApiError> {
+    let row = attendance::check(
+        &state.db,
+        &auth.0,
+        &state.check_in_secret,
+        session,
+        &body.code,
+        presence,
+    )
+    .await?;
+    Ok(Checked::Ok(Json(row.into())))
 }

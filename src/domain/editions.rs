@@ -114,6 +114,28 @@ pub async fn sees_in_full(
     is_trainer_of(db, actor, edition_id).await
 }
 
+/// The edition, if the actor sees it in full (admins and its trainers); anyone else is
+/// refused with `refusal`, and learns nothing of a draft.
+pub async fn for_staff(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    edition_id: Uuid,
+    refusal: &str,
+) -> DomainResult<edition::Model> {
+    let e = edition::Entity::find_by_id(edition_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("edition"))?;
+    if sees_in_full(db, Some(actor), edition_id).await? {
+        return Ok(e);
+    }
+    Err(if e.status == EditionStatus::Draft {
+        DomainError::NotFound("edition")
+    } else {
+        DomainError::forbidden(refusal)
+    })
+}
+
 /// Whether the actor teaches this edition.
 pub async fn is_trainer_of(
     db: &impl ConnectionTrait,

@@ -341,17 +341,13 @@ pub async fn summary(
     actor: &Principal,
     edition_id: Uuid,
 ) -> DomainResult<Summary> {
-    let e = edition::Entity::find_by_id(edition_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("edition"))?;
-    if !editions::sees_in_full(db, Some(actor), edition_id).await? {
-        return Err(if e.status == EditionStatus::Draft {
-            DomainError::NotFound("edition")
-        } else {
-            DomainError::forbidden("evaluations are for admins and the edition's trainers")
-        });
-    }
+    editions::for_staff(
+        db,
+        actor,
+        edition_id,
+        "evaluations are for admins and the edition's trainers",
+    )
+    .await?;
     let named = actor.is_admin();
     let rows = evaluation::Entity::find()
         .find_also_related(user::Entity)

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::certificates::local_day;
 use super::editions;
 use crate::auth::tokens::Principal;
-use crate::error::{DomainError, DomainResult};
+use crate::error::DomainResult;
 
 /// Attendance at one session.
 #[derive(Debug, Clone, Default)]
@@ -82,17 +82,13 @@ pub async fn edition(
     actor: &Principal,
     edition_id: Uuid,
 ) -> DomainResult<EditionFigures> {
-    let e = edition::Entity::find_by_id(edition_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("edition"))?;
-    if !editions::sees_in_full(db, Some(actor), edition_id).await? {
-        return Err(if e.status == EditionStatus::Draft {
-            DomainError::NotFound("edition")
-        } else {
-            DomainError::forbidden("edition figures are for admins and the edition's trainers")
-        });
-    }
+    let e = editions::for_staff(
+        db,
+        actor,
+        edition_id,
+        "edition figures are for admins and the edition's trainers",
+    )
+    .await?;
     let regs = registration::Entity::find()
         .filter(registration::Column::EditionId.eq(edition_id))
         .all(db)
