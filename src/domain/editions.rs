@@ -20,7 +20,7 @@ use super::completions::Outcome;
 use super::paging::check_limit;
 use super::values::{keep, optional_text, optional_url};
 use crate::auth::tokens::Principal;
-use crate::db::begin_write;
+use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult, FieldError};
 
 /// Sort key of editions without sessions: after every dated one.
@@ -423,6 +423,14 @@ pub async fn update(
     id: Uuid,
     input: EditionInput,
 ) -> DomainResult<EditionView> {
+    retrying(|| update_once(db, id, input.clone())).await
+}
+
+async fn update_once(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: EditionInput,
+) -> DomainResult<EditionView> {
     let txn = begin_write(db).await?;
     let current = lock(&txn, id).await?;
     if matches!(
@@ -567,6 +575,16 @@ pub enum Transition {
 /// cancels every registration in the same transaction; closing settles completions and
 /// certificates in it (`issuer` names the academy on new certificates).
 pub async fn transition(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+    step: Transition,
+    issuer: &str,
+) -> DomainResult<(EditionView, Option<Outcome>)> {
+    retrying(|| transition_once(db, actor, id, step, issuer)).await
+}
+
+async fn transition_once(
     db: &DatabaseConnection,
     actor: &Principal,
     id: Uuid,
