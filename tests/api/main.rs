@@ -11,6 +11,7 @@ mod access;
 mod access_attendance;
 mod access_catalog;
 mod access_registrations;
+mod access_reports;
 mod attendance;
 mod calendar;
 mod catalog;
