@@ -28,7 +28,7 @@ use crate::AppState;
 use crate::certificates::code;
 use crate::domain::paging::{PageRequest, encode_cursor};
 use crate::domain::reports::{
-    self, BATCH, CompletionFilter, CompletionLine, PointsLine, RegisterRecord, Scope,
+    self, BATCH, CompletionFilter, CompletionLine, PointsLine, Position, RegisterRecord, Scope,
 };
 use crate::domain::statistics::{self, EditionFigures, Grouping};
 use crate::error::DomainError;
@@ -438,18 +438,15 @@ fn completions_csv(
 ) -> Result<Body, DomainError> {
     let sheet = Sheet::new(style, &COMPLETION_HEADER)
         .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-    let start = (sheet, Some(None::<Uuid>), true);
+    let start = (sheet, Some(None::<Position>), true);
     let stream = futures_util::stream::unfold(start, move |(mut sheet, after, first)| {
         let db = db.clone();
         let filter = filter.clone();
         async move {
             let after = after?;
-            let page = PageRequest {
-                after,
-                limit: CSV_PAGE,
-            };
             let chunk = async {
-                let (lines, next) = reports::completions(&db, scope, &filter, &page).await?;
+                let (lines, next) =
+                    reports::completions(&db, scope, &filter, after, CSV_PAGE).await?;
                 for l in &lines {
                     sheet
                         .row(completion_cells(style, l))
@@ -458,7 +455,7 @@ fn completions_csv(
                 let bytes = sheet
                     .take()
                     .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-                let more = next.map(|_| lines.last().map(|l| l.completion.registration_id));
+                let more = next.map(Some);
                 Ok::<_, DomainError>((bytes, more))
             }
             .await;
@@ -656,7 +653,7 @@ impl ReportsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// Cursor from the previous page (JSON only).
-        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{43}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<CompletionsReport, ApiError> {
         let scope = reports::scope(&auth.0, organization_id.0)?;
@@ -673,8 +670,10 @@ impl ReportsApi {
                 Some("attachment; filename=\"completions.csv\"".to_owned()),
             ));
         }
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
-        let (lines, next_cursor) = reports::completions(&state.db, scope, &filter, &page).await?;
+        let limit = crate::domain::paging::check_limit(limit.0)?;
+        let after = cursor.0.as_deref().map(Position::decode).transpose()?;
+        let (lines, next) = reports::completions(&state.db, scope, &filter, after, limit).await?;
+        let next_cursor = next.map(|p| p.encode());
         Ok(CompletionsReport::Ok(
             CompletionsBody::Json(Json(CompletionPage {
                 items: lines.into_iter().map(Into::into).collect(),

@@ -21,7 +21,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::certificates::local_day;
-use super::paging::PageRequest;
 use crate::auth::tokens::Principal;
 use crate::error::{DomainError, DomainResult};
 
@@ -117,14 +116,52 @@ fn courses_with_topic(topic: &str) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-/// A page of completions in the caller's scope, in a stable order (`limit: None` with
-/// `whole` for the CSV, which reads page after page).
+/// Where a page of the completions report starts: after this person's registration. The
+/// report runs in (person, registration) order, which the indexes deliver without sorting
+/// the organisation's rows, so every page costs the same however deep it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The person of the last row.
+    pub user_id: Uuid,
+    /// Their registration of the last row.
+    pub registration_id: Uuid,
+}
+
+impl Position {
+    /// The cursor text.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let mut bytes = self.user_id.as_bytes().to_vec();
+        bytes.extend_from_slice(self.registration_id.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Reads a cursor this service returned.
+    pub fn decode(cursor: &str) -> DomainResult<Self> {
+        use base64::Engine;
+        let bad = || DomainError::invalid("cursor", "is not a cursor this service returned");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor)
+            .map_err(|_| bad())?;
+        if bytes.len() != 32 {
+            return Err(bad());
+        }
+        Ok(Self {
+            user_id: Uuid::from_slice(&bytes[..16]).map_err(|_| bad())?,
+            registration_id: Uuid::from_slice(&bytes[16..]).map_err(|_| bad())?,
+        })
+    }
+}
+
+/// A page of completions in the caller's scope, in (person, registration) order, after
+/// `after`; the position of the last row when another page follows.
 pub async fn completions(
     db: &impl ConnectionTrait,
     scope: Scope,
     filter: &CompletionFilter,
-    page: &PageRequest,
-) -> DomainResult<(Vec<CompletionLine>, Option<String>)> {
+    after: Option<Position>,
+    limit: u32,
+) -> DomainResult<(Vec<CompletionLine>, Option<Position>)> {
     let mut q = completion::Entity::find();
     if let Some(from) = filter.from {
         q = q.filter(completion::Column::CompletedOn.gte(from));
@@ -132,12 +169,24 @@ pub async fn completions(
     if let Some(to) = filter.to {
         q = q.filter(completion::Column::CompletedOn.lte(to));
     }
-    if let Some(after) = page.after {
-        q = q.filter(completion::Column::RegistrationId.gt(after));
+    // The person column the planner walks in order: the organisation's people through
+    // their index, or every completion through its own.
+    let person = match scope {
+        Scope::Organization(_) => Expr::col((user::Entity, user::Column::Id)),
+        Scope::All => Expr::col((completion::Entity, completion::Column::UserId)),
+    };
+    if let Some(p) = after {
+        // `>=` gives the index a place to start; the rest skips what that page showed.
+        q = q.filter(person.clone().gte(p.user_id)).filter(
+            sea_orm::Condition::any()
+                .add(person.clone().gt(p.user_id))
+                .add(completion::Column::RegistrationId.gt(p.registration_id)),
+        );
     }
     let mut stmt = q
+        .order_by(person, sea_orm::Order::Asc)
         .order_by_asc(completion::Column::RegistrationId)
-        .limit(page.fetch())
+        .limit(u64::from(limit) + 1)
         .into_query();
     stmt.expr_as(
         Expr::col((user::Entity, user::Column::Name)),
@@ -239,7 +288,16 @@ pub async fn completions(
             points: Vec::new(),
         });
     }
-    let (mut lines, next) = page.finish(lines, |l| l.completion.registration_id);
+    let more = lines.len() > limit as usize;
+    lines.truncate(limit as usize);
+    let next = if more {
+        lines.last().map(|l| Position {
+            user_id: l.completion.user_id,
+            registration_id: l.completion.registration_id,
+        })
+    } else {
+        None
+    };
     attach_registers_and_points(db, &mut lines).await?;
     Ok((lines, next))
 }
