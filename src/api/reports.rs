@@ -685,8 +685,8 @@ impl ReportsApi {
 
     /// Points report
     ///
-    /// Per professional with a number in the register (default SKJ): the current
-    /// five-year period, points of valid certificates completed inside it (only
+    /// Per professional with a number in the register (default SKJ): their current
+    /// five-year period (or the five years from `cycle_start`), points of valid certificates completed inside it (only
     /// activities finished inside the period count), the norm (SKJ: 60), the shortfall
     /// and the days left. Sorted by shortfall (default) or name. Scope as the completions
     /// report.
@@ -704,6 +704,9 @@ impl ReportsApi {
         organization_id: Query<Option<Uuid>>,
         /// The register (default `SKJ`).
         register: Query<Option<RegisterName>>,
+        /// Count the five years from this day for everyone, instead of each person's own
+        /// current period.
+        cycle_start: Query<Option<NaiveDate>>,
         /// The order (default `shortfall`).
         sort: Query<Option<PointsOrder>>,
         /// Page size, 1–200 (default 50).
@@ -717,7 +720,8 @@ impl ReportsApi {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
         let register = register.0.map_or(Register::Skj, Into::into);
         let today = crate::domain::certificates::local_day(crate::domain::now());
-        let mut lines = reports::points(&state.db, scope, register, None, today).await?;
+        let mut lines =
+            reports::points(&state.db, scope, register, None, cycle_start.0, today).await?;
         match sort.0.unwrap_or(PointsOrder::Shortfall) {
             PointsOrder::Shortfall => lines.sort_by(|a, b| {
                 b.shortfall
@@ -966,8 +970,15 @@ impl ReportsApi {
             Register::Nvo,
             Register::Other,
         ] {
-            let lines =
-                reports::points(&state.db, Scope::All, register, Some(auth.0.id), today).await?;
+            let lines = reports::points(
+                &state.db,
+                Scope::All,
+                register,
+                Some(auth.0.id),
+                None,
+                today,
+            )
+            .await?;
             out.extend(lines.into_iter().map(PointsRow::from));
         }
         Ok(MyPoints::Ok(Json(out)))

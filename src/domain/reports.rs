@@ -397,12 +397,14 @@ pub struct PointsLine {
     pub days_left: i64,
 }
 
-/// Register standing of the members of a register in scope (or of one person).
+/// Register standing of the members of a register in scope (or of one person): in each
+/// member's current period, or in the five years from `cycle_start` when given.
 pub async fn points(
     db: &impl ConnectionTrait,
     scope: Scope,
     register: Register,
     only_user: Option<Uuid>,
+    cycle_start: Option<NaiveDate>,
     today: NaiveDate,
 ) -> DomainResult<Vec<PointsLine>> {
     let mut q = register_membership::Entity::find()
@@ -447,7 +449,13 @@ pub async fn points(
     Ok(members
         .into_iter()
         .map(|(m, u)| {
-            let (period_start, period_end) = current_period(m.period_start, today);
+            let (period_start, period_end) = match cycle_start {
+                Some(start) => (
+                    start,
+                    add_years(start, PERIOD_YEARS).pred_opt().unwrap_or(start),
+                ),
+                None => current_period(m.period_start, today),
+            };
             let points: f64 = earned
                 .get(&m.user_id)
                 .into_iter()

@@ -349,6 +349,12 @@ async fn completions_points_and_export_match_the_hand_computed_fixture() {
     let (_, mine) = app.get("/api/v1/me/points", &p1.token).await;
     assert_eq!(mine[0]["points"], 24.0);
     assert_eq!(mine[0]["register"], "SKJ");
+    // A fixed cycle: from 2019, Z (2023) counts and X (2026) does not.
+    let (_, cycle) = app
+        .get("/api/v1/reports/points?cycle_start=2019-01-01", &hr_a.token)
+        .await;
+    assert_eq!(cycle["items"][0]["period_end"], "2023-12-31", "{cycle}");
+    assert_eq!(cycle["items"][0]["points"], 10.0, "{cycle}");
     let (_, all) = app
         .get("/api/v1/reports/points?sort=name", &admin.token)
         .await;
