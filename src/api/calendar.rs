@@ -135,12 +135,7 @@ fn respond(
 
 /// The organiser's address: `agenda@` the public host.
 fn organizer_email(public_url: &str) -> String {
-    let site = Site {
-        public_url,
-        academy_name: "",
-        organizer_email: "",
-    };
-    format!("agenda@{}", site.host())
+    format!("agenda@{}", feeds::host_of(public_url))
 }
 
 /// Calendar endpoints.

@@ -126,19 +126,11 @@ fn accreditation(a: certificate_accreditation::Model) -> CertificateAccreditatio
     }
 }
 
-fn verify_url(state: &AppState, stored_code: &str) -> String {
-    format!(
-        "{}/api/v1/verify/{}",
-        state.config.public_url,
-        code::display(stored_code)
-    )
-}
-
 /// The API view of a certificate.
 pub fn view(state: &AppState, c: Held) -> Certificate {
     let r = c.row;
     Certificate {
-        verify_url: verify_url(state, &r.code),
+        verify_url: code::verify_url(&state.config.public_url, &r.code),
         id: r.id,
         code: code::display(&r.code),
         user_id: r.user_id,
@@ -498,7 +490,7 @@ pub fn render_pdf(state: &AppState, c: &Held) -> Result<Vec<u8>, ApiError> {
         })
         .collect();
     let shown_code = code::display(&r.code);
-    let url = verify_url(state, &r.code);
+    let url = code::verify_url(&state.config.public_url, &r.code);
     let doc = CertificateDocument {
         issuer: &r.issuer,
         holder_name: &r.holder_name,

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use crate::auth::secret::sha256_hex;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Amsterdam;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::ics::{self, Event, EventStatus, Feed, IcsError};
@@ -59,12 +59,14 @@ pub struct Site<'a> {
 impl Site<'_> {
     /// The host part of the public URL, for UIDs.
     pub fn host(&self) -> &str {
-        let rest = self
-            .public_url
-            .split_once("://")
-            .map_or(self.public_url, |(_, r)| r);
-        rest.split(['/', ':']).next().unwrap_or(rest)
+        host_of(self.public_url)
     }
+}
+
+/// The host part of a URL (`https://academie.example.nl:8443/x` → `academie.example.nl`).
+pub fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', ':']).next().unwrap_or(rest)
 }
 
 /// A rendered feed with its validators.
@@ -158,14 +160,7 @@ pub fn render(
         events: &events,
     };
     let body = ics::render(&feed)?;
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = format!(
-        "\"{}\"",
-        digest[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
     let last_modified = items
         .iter()
         .map(|i| i.updated_at)

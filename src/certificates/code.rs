@@ -35,6 +35,11 @@ pub fn display(stored: &str) -> String {
         .join("-")
 }
 
+/// Where anyone verifies the certificate with this (stored) code.
+pub fn verify_url(public_url: &str, stored: &str) -> String {
+    format!("{public_url}/api/v1/verify/{}", display(stored))
+}
+
 /// Reads a code as a person might type it; `None` when it cannot be one.
 pub fn parse(typed: &str) -> Option<String> {
     let mut out = String::with_capacity(LENGTH);

@@ -26,7 +26,7 @@ fn day(d: NaiveDate) -> String {
 /// The credential's JSON (what the JWT payload carries).
 pub fn document(c: &Certificate, public_url: &str, holder_email: Option<&str>) -> Value {
     let row = &c.row;
-    let verify_url = format!("{public_url}/api/v1/verify/{}", code::display(&row.code));
+    let verify_url = code::verify_url(public_url, &row.code);
     let mut identifiers = vec![json!({
         "type": "IdentityObject",
         "identityType": "name",

@@ -11,20 +11,18 @@ use entity::{
     AttendanceAction, AttendanceStatus, EditionStatus, RegistrationStatus, Role, SessionStatus,
     attendance, attendance_event, edition, registration, session, user,
 };
-use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use sha2::Sha256;
 use uuid::Uuid;
 
 use super::limits::{self, Limit};
 use super::paging::PageRequest;
 use super::registrations::{ActorRef, actor_of};
 use super::{editions, values};
-use crate::auth::secret::constant_time_eq;
+use crate::auth::secret::{constant_time_eq, hmac_sha256};
 use crate::auth::tokens::{Principal, SubjectKind};
 use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -172,7 +170,7 @@ pub async fn mark(
 ) -> DomainResult<Vec<Line>> {
     let marks = &check_marks(marks)?;
     let by = actor_of(actor);
-    retrying(|| async {
+    let edition_id = retrying(|| async {
         let now = super::now();
         let txn = begin_write(db).await?;
         let cx = context(&txn, session_id).await?;
@@ -274,10 +272,18 @@ pub async fn mark(
                 .await?;
         }
         txn.commit().await?;
-        Ok(())
+        Ok(cx.edition.id)
     })
     .await?;
-    let (lines, _) = list_lines(db, session_id, None, None, Scope::Only(ids_of(marks))).await?;
+    let (lines, _) = list_lines(
+        db,
+        session_id,
+        edition_id,
+        None,
+        None,
+        Scope::Only(ids_of(marks)),
+    )
+    .await?;
     Ok(lines)
 }
 
@@ -336,7 +342,15 @@ pub async fn list(
             "attendance is for admins, the edition's trainers and HR",
         ));
     };
-    list_lines(db, session_id, limit, cursor, Scope::Organization(own_org)).await
+    list_lines(
+        db,
+        session_id,
+        cx.edition.id,
+        limit,
+        cursor,
+        Scope::Organization(own_org),
+    )
+    .await
 }
 
 /// Which lines of a session a list holds.
@@ -350,16 +364,13 @@ enum Scope {
 async fn list_lines(
     db: &impl ConnectionTrait,
     session_id: Uuid,
+    edition_id: Uuid,
     limit: Option<u32>,
     cursor: Option<&str>,
     scope: Scope,
 ) -> DomainResult<(Vec<Line>, Option<String>)> {
     let page = PageRequest::parse(limit, cursor)?;
     let whole = matches!(scope, Scope::Only(_));
-    let session = session::Entity::find_by_id(session_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("session"))?;
     let marked = Query::select()
         .column(attendance::Column::RegistrationId)
         .from(attendance::Entity)
@@ -367,7 +378,7 @@ async fn list_lines(
         .to_owned();
     let mut q = registration::Entity::find()
         .find_also_related(user::Entity)
-        .filter(registration::Column::EditionId.eq(session.edition_id))
+        .filter(registration::Column::EditionId.eq(edition_id))
         .filter(
             Condition::any()
                 .add(registration::Column::Status.eq(RegistrationStatus::Confirmed))
@@ -450,12 +461,7 @@ pub struct CheckInCode {
 
 fn code_for(secret: &[u8; 32], session_id: Uuid, period: i64) -> String {
     // HOTP-style (RFC 4226) dynamic truncation of an HMAC over the session and period.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-        unreachable!("HMAC takes keys of any length")
-    };
-    mac.update(session_id.as_bytes());
-    mac.update(&period.to_be_bytes());
-    let digest = mac.finalize().into_bytes();
+    let digest = hmac_sha256(secret, &[session_id.as_bytes(), &period.to_be_bytes()]);
     let offset = usize::from(digest[digest.len() - 1] & 0x0f);
     let word = u32::from_be_bytes([
         digest[offset] & 0x7f,

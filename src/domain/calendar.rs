@@ -17,16 +17,14 @@ use entity::{
     EditionStatus, RegistrationStatus, SessionStatus, calendar_feed, course, edition,
     edition_trainer, registration, session, user,
 };
-use hmac::{Hmac, Mac};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use sha2::Sha256;
 use uuid::Uuid;
 
 use super::editions::{self, EditionFilter};
-use crate::auth::secret::sha256_hex;
+use crate::auth::secret::{hmac_sha256, sha256_hex};
 use crate::auth::tokens::Principal;
 use crate::calendar::feeds::Item;
 use crate::calendar::ics::EventStatus;
@@ -297,12 +295,10 @@ pub async fn personal_feed(
 }
 
 fn derive_token(secret: &[u8; 32], user_id: Uuid, generation: i32) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-        unreachable!("HMAC takes keys of any length")
-    };
-    mac.update(user_id.as_bytes());
-    mac.update(&generation.to_be_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    URL_SAFE_NO_PAD.encode(hmac_sha256(
+        secret,
+        &[user_id.as_bytes(), &generation.to_be_bytes()],
+    ))
 }
 
 async fn generation_of(db: &impl ConnectionTrait, user_id: Uuid) -> DomainResult<Option<i32>> {

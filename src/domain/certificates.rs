@@ -357,6 +357,16 @@ pub async fn get(
     Err(DomainError::NotFound("certificate"))
 }
 
+/// Every certificate of one person, newest first (for their own export).
+pub async fn of_holder(db: &impl ConnectionTrait, user_id: Uuid) -> DomainResult<Vec<Certificate>> {
+    let rows = certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(user_id))
+        .order_by_desc(certificate::Column::Id)
+        .all(db)
+        .await?;
+    with_accreditations(db, rows).await
+}
+
 /// Filters of a certificate list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -16,6 +16,15 @@ use super::values::{keep, text};
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
 
+/// The ids of the courses carrying a topic (topics are stored lower-cased): the catalogue,
+/// its feed and the reports filter by it.
+pub fn with_topic(topic: &str) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(course_topic::Column::CourseId)
+        .from(course_topic::Entity)
+        .and_where(course_topic::Column::Topic.eq(topic.trim().to_lowercase()))
+        .to_owned()
+}
 /// An accreditation as given by a client.
 #[derive(Debug, Clone)]
 pub struct AccreditationInput {
@@ -88,15 +97,7 @@ pub async fn list(
         q = q.filter(course::Column::Kind.eq(kind));
     }
     if let Some(topic) = &filter.topic {
-        q = q.filter(
-            course::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(course_topic::Column::CourseId)
-                    .from(course_topic::Entity)
-                    .and_where(course_topic::Column::Topic.eq(topic.trim().to_lowercase()))
-                    .to_owned(),
-            ),
-        );
+        q = q.filter(course::Column::Id.in_subquery(with_topic(topic)));
     }
     if !filter.include_archived {
         q = q.filter(course::Column::ArchivedAt.is_null());

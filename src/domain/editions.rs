@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::{
-    CourseKind, EditionStatus, RegistrationStatus, Role, SessionStatus, course, course_topic,
-    edition, edition_trainer, registration, session, user_role,
+    CourseKind, EditionStatus, RegistrationStatus, Role, SessionStatus, course, edition,
+    edition_trainer, registration, session, user_role,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -228,15 +228,7 @@ pub fn narrow(
             courses.and_where(course::Column::Kind.eq(kind));
         }
         if let Some(topic) = &filter.topic {
-            courses.and_where(
-                course::Column::Id.in_subquery(
-                    Query::select()
-                        .column(course_topic::Column::CourseId)
-                        .from(course_topic::Entity)
-                        .and_where(course_topic::Column::Topic.eq(topic.trim().to_lowercase()))
-                        .to_owned(),
-                ),
-            );
+            courses.and_where(course::Column::Id.in_subquery(super::courses::with_topic(topic)));
         }
         q = q.filter(edition::Column::CourseId.in_subquery(courses.to_owned()));
     }

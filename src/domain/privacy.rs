@@ -113,36 +113,7 @@ pub async fn export(db: &DatabaseConnection, actor: &Principal) -> DomainResult<
         .order_by_asc(completion::Column::CompletedOn)
         .all(db)
         .await?;
-    let (certificates, _) = certificates::list(
-        db,
-        actor,
-        certificates::Filter::default(),
-        true,
-        Some(super::paging::MAX_LIMIT),
-        None,
-    )
-    .await?;
-    let mut all_certificates = certificates;
-    // A person rarely holds more than a page; read on when they do.
-    while all_certificates.len() % super::paging::MAX_LIMIT as usize == 0
-        && !all_certificates.is_empty()
-    {
-        let last = all_certificates.last().map(|c| c.row.id);
-        let cursor = last.map(super::paging::encode_cursor);
-        let (more, _) = certificates::list(
-            db,
-            actor,
-            certificates::Filter::default(),
-            true,
-            Some(super::paging::MAX_LIMIT),
-            cursor.as_deref(),
-        )
-        .await?;
-        if more.is_empty() {
-            break;
-        }
-        all_certificates.extend(more);
-    }
+    let certificates = certificates::of_holder(db, actor.id).await?;
     let evaluations = evaluation::Entity::find()
         .filter(evaluation::Column::UserId.eq(actor.id))
         .order_by_asc(evaluation::Column::CreatedAt)
@@ -158,7 +129,7 @@ pub async fn export(db: &DatabaseConnection, actor: &Principal) -> DomainResult<
         registrations,
         attendance,
         completions,
-        certificates: all_certificates,
+        certificates,
         evaluations,
         calendar_feed,
         generated_at: super::now(),

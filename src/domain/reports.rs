@@ -10,10 +10,9 @@ use std::collections::HashMap;
 use chrono::{Datelike, Months, NaiveDate};
 use entity::{
     AttendanceStatus, CertificateStatus, Register, Role, attendance, certificate,
-    certificate_accreditation, completion, course, course_topic, edition, register_membership,
-    session, user,
+    certificate_accreditation, completion, course, edition, register_membership, session, user,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
@@ -106,14 +105,6 @@ pub struct CompletionLine {
     pub certificate: Option<(Uuid, String, CertificateStatus)>,
     /// Points per register on the certificate.
     pub points: Vec<(Register, f64)>,
-}
-
-fn courses_with_topic(topic: &str) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(course_topic::Column::CourseId)
-        .from(course_topic::Entity)
-        .and_where(course_topic::Column::Topic.eq(topic.trim().to_lowercase()))
-        .to_owned()
 }
 
 /// Where a page of the completions report starts: after this person's registration. The
@@ -260,7 +251,8 @@ pub async fn completions(
     }
     if let Some(topic) = &filter.topic {
         stmt.and_where(
-            Expr::col((course::Entity, course::Column::Id)).in_subquery(courses_with_topic(topic)),
+            Expr::col((course::Entity, course::Column::Id))
+                .in_subquery(super::courses::with_topic(topic)),
         );
     }
     let rows = db.query_all(&stmt).await?;
