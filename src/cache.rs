@@ -4,9 +4,10 @@
 //! editions (with seat counts from the database) costs about a millisecond. The cache keeps
 //! the rendered JSON of public pages under a *generation*:
 //!
-//! - every request that may write (any method but GET, HEAD and OPTIONS) starts a new
-//!   generation when it finishes, before its response leaves, so whoever changed something
-//!   reads their own change;
+//! - every successful write to what the pages show (courses, editions, sessions,
+//!   registrations: [`changes_cached`]) starts a new generation when it finishes, before
+//!   its response leaves, so whoever changed something reads their own change; refused,
+//!   unmatched and unrelated requests leave the cache as it is, so nobody can keep it cold;
 //! - on PostgreSQL, instances tell each other (`NOTIFY academy_catalog`, sent after the
 //!   write committed and coalesced, never inside the writing transaction, where it would
 //!   serialise commits); an instance that lost its listening connection stops using the
@@ -42,7 +43,7 @@ const CHANNEL: &str = "academy_catalog";
 const ANNOUNCE_INTERVAL: Duration = Duration::from_millis(2);
 
 /// The generation a reader started in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket(u64);
 
 struct Entries {
@@ -186,6 +187,49 @@ impl ResponseCache {
     }
 }
 
+/// Operations (method and route template) whose success changes what cached pages show:
+/// the catalogue (courses, editions, their sessions and seat counts) and people's own
+/// registration lists.
+const CHANGES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/courses"),
+    ("PATCH", "/api/v1/courses/{id}"),
+    ("DELETE", "/api/v1/courses/{id}"),
+    ("POST", "/api/v1/courses/{id}/archive"),
+    ("POST", "/api/v1/courses/{id}/unarchive"),
+    ("POST", "/api/v1/courses/{id}/editions"),
+    ("PATCH", "/api/v1/editions/{id}"),
+    ("POST", "/api/v1/editions/{id}/publish"),
+    ("POST", "/api/v1/editions/{id}/cancel"),
+    ("POST", "/api/v1/editions/{id}/close"),
+    ("POST", "/api/v1/editions/{id}/reopen"),
+    ("POST", "/api/v1/editions/{id}/sessions"),
+    ("POST", "/api/v1/editions/{id}/registrations"),
+    ("PATCH", "/api/v1/sessions/{id}"),
+    ("DELETE", "/api/v1/sessions/{id}"),
+    ("POST", "/api/v1/registrations/{id}/cancel"),
+    ("POST", "/api/v1/registrations/{id}/approve"),
+    ("POST", "/api/v1/registrations/{id}/decline"),
+];
+
+/// Whether a successful request to this operation (its method and matched route
+/// pattern, whose parameters poem writes `:param0`, …) changes what the cache holds.
+pub fn changes_cached(method: &poem::http::Method, route: &str) -> bool {
+    CHANGES.iter().any(|(m, template)| {
+        *m == method.as_str() && {
+            let mut wanted = template.split('/');
+            let mut got = route.split('/');
+            loop {
+                match (wanted.next(), got.next()) {
+                    (None, None) => break true,
+                    (Some("{id}"), Some(g)) if g.starts_with(':') => {}
+                    (Some(w), Some(g)) if w == g => {}
+                    _ => break false,
+                }
+            }
+        }
+    })
+}
+
 fn request_key(req: &poem::Request, owner: Option<Uuid>) -> String {
     let uri = req.uri();
     let owner = owner.map(|o| o.simple().to_string()).unwrap_or_default();
@@ -275,6 +319,29 @@ mod tests {
             cache.get("a").is_none(),
             "coming back starts a new generation"
         );
+    }
+
+    #[test]
+    fn every_listed_change_is_an_operation_of_the_api() {
+        let spec: serde_json::Value =
+            serde_json::from_str(&crate::openapi_json()).expect("the document is JSON");
+        for (method, route) in CHANGES {
+            assert!(
+                spec["paths"][route][method.to_lowercase()].is_object(),
+                "{method} {route} is not an operation"
+            );
+        }
+        let post = poem::http::Method::POST;
+        assert!(changes_cached(
+            &post,
+            "/api/v1/editions/:param0/registrations"
+        ));
+        assert!(!changes_cached(
+            &post,
+            "/api/v1/editions/:param0/evaluations"
+        ));
+        assert!(!changes_cached(&post, "/api/v1/editions/:param0"));
+        assert!(!changes_cached(&poem::http::Method::GET, "/api/v1/courses"));
     }
 
     #[test]

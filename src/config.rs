@@ -26,6 +26,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// An explicit Ed25519 signing key (PKCS#8 PEM file); else one is kept in the data dir.
     pub signing_key_file: Option<PathBuf>,
+    /// Key material of check-in codes and feed tokens (at least 32 bytes); else
+    /// `secret.key` in the data dir, created on first start.
+    pub secret_key_file: Option<PathBuf>,
     /// Expected `aud` of access tokens.
     pub token_audience: String,
     /// First admin's e-mail, created when no admin exists.
@@ -34,6 +37,9 @@ pub struct Config {
     pub bootstrap_admin_password: Option<String>,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
+    /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For`
+    /// headers name the client; from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// How log lines are written.
@@ -55,10 +61,12 @@ impl Default for Config {
             academy_name: "Flevo Academie Jeugd".to_owned(),
             data_dir: PathBuf::from("./data"),
             signing_key_file: None,
+            secret_key_file: None,
             token_audience: "academy-api".to_owned(),
             bootstrap_admin_email: None,
             bootstrap_admin_password: None,
             log_format: LogFormat::Text,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -71,10 +79,12 @@ const KEYS: &[&str] = &[
     "academy_name",
     "data_dir",
     "signing_key_file",
+    "secret_key_file",
     "token_audience",
     "bootstrap_admin_email",
     "bootstrap_admin_password",
     "log_format",
+    "trusted_proxies",
 ];
 
 impl Config {
@@ -137,6 +147,7 @@ impl Config {
             config.data_dir = PathBuf::from(v);
         }
         config.signing_key_file = get("signing_key_file").map(PathBuf::from);
+        config.secret_key_file = get("secret_key_file").map(PathBuf::from);
         if let Some(v) = get("token_audience") {
             config.token_audience = v.to_owned();
         }
@@ -152,6 +163,9 @@ impl Config {
                 other => bail!("ACADEMY_LOG_FORMAT `{other}` must be `text` or `json`"),
             };
         }
+        if let Some(v) = get("trusted_proxies") {
+            config.trusted_proxies = parse_networks(v)?;
+        }
         Ok(config)
     }
 
@@ -159,6 +173,24 @@ impl Config {
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
     }
+}
+
+/// Addresses and CIDR ranges, separated by commas or spaces; an address is a network of
+/// one.
+fn parse_networks(list: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "ACADEMY_TRUSTED_PROXIES: `{item}` is not an address or CIDR range"
+                    )
+                })
+        })
+        .collect()
 }
 
 /// SQLite URLs create the file when missing unless a mode is given.
@@ -205,5 +237,20 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Json);
         assert!(Config::from_map(&map(&[("listen", "nowhere")])).is_err());
         assert!(Config::from_map(&map(&[("log_format", "xml")])).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let c = Config::from_map(&map(&[(
+            "trusted_proxies",
+            "10.0.0.7, 192.168.1.0/24 ::1 fd00::/8",
+        )]))
+        .unwrap();
+        let nets: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            nets,
+            ["10.0.0.7/32", "192.168.1.0/24", "::1/128", "fd00::/8"]
+        );
+        assert!(Config::from_map(&map(&[("trusted_proxies", "proxy.local")])).is_err());
     }
 }

@@ -1015,6 +1015,7 @@ impl<'a> Loader<'a> {
             roles: vec![Role::Admin],
             org: Some(academy.id),
             scopes: Vec::new(),
+            version: 0,
         };
         let admin_name = if admin_password.is_some() {
             let name = "Coördinatie Flevo Academie Jeugd";

@@ -27,7 +27,7 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route, Server};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::keys::KeyRing;
+use crate::auth::keys::{KeyRing, SecretKey};
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::telemetry::Metrics;
@@ -47,9 +47,11 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Rendered public catalogue pages.
     pub cache: Arc<cache::ResponseCache>,
+    /// People's token versions, to refuse access tokens ended early.
+    pub access: Arc<auth::access::AccessVersions>,
     /// Registration requests waiting for their edition's next transaction.
     pub registrations: Arc<domain::registrations::Combiner>,
-    /// Key of the rotating check-in codes, derived from the signing key so every
+    /// Key of the rotating check-in codes, derived from the secret key so every
     /// instance shows and accepts the same codes.
     pub check_in_secret: [u8; 32],
     /// Key of the personal calendar feed tokens, derived the same way.
@@ -73,8 +75,9 @@ impl AppState {
         db: DatabaseConnection,
         keys: KeyRing,
     ) -> anyhow::Result<Arc<Self>> {
-        let check_in_secret = keys.signing().derive_secret("check-in codes");
-        let calendar_secret = keys.signing().derive_secret("calendar feeds");
+        let secret = SecretKey::load(&config.data_dir, config.secret_key_file.as_deref())?;
+        let check_in_secret = secret.derive("check-in codes");
+        let calendar_secret = secret.derive("calendar feeds");
         let tokens = TokenService::new(
             keys,
             config.public_url.clone(),
@@ -82,18 +85,27 @@ impl AppState {
         );
         let cache = Arc::new(cache::ResponseCache::new());
         cache.spawn_sync(&db, &config.database_url);
+        let access = Arc::new(auth::access::AccessVersions::new());
+        access.spawn_sync(&db, &config.database_url);
         let state = Arc::new(Self {
             config,
             db,
             tokens,
             metrics: Arc::new(Metrics::new()),
             cache,
+            access,
             registrations: Arc::default(),
             check_in_secret,
             calendar_secret,
         });
         state.bootstrap_admin().await?;
         Ok(state)
+    }
+
+    /// The key per-address limits (sign-in, certificate verification, check-in) count
+    /// the request's client under; see [`http::client_ip`].
+    pub fn client_key(&self, req: &poem::Request) -> String {
+        http::limit_key(http::client_ip(req, &self.config.trusted_proxies))
     }
 
     async fn bootstrap_admin(&self) -> anyhow::Result<()> {
@@ -185,20 +197,19 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
             move |ep, req| {
                 let cache = cache.clone();
                 async move {
-                    // Whatever a request other than a read did, it is done (committed or
-                    // not) before its response leaves: later reads must not see cached
-                    // pages from before it.
-                    let writes = !matches!(
-                        *req.method(),
-                        poem::http::Method::GET
-                            | poem::http::Method::HEAD
-                            | poem::http::Method::OPTIONS
-                    );
-                    let resp = ep.call(req).await;
-                    if writes {
+                    // A change the cache holds is committed before its response leaves:
+                    // later reads must not see cached pages from before it. Refused and
+                    // unmatched requests changed nothing and keep the cache warm.
+                    let method = req.method().clone();
+                    let resp = ep.call(req).await?;
+                    if resp.status().is_success()
+                        && resp
+                            .data::<poem::PathPattern>()
+                            .is_some_and(|p| cache::changes_cached(&method, &p.0))
+                    {
                         cache.invalidate();
                     }
-                    resp
+                    Ok::<_, poem::Error>(resp)
                 }
             }
         })
@@ -247,8 +258,9 @@ fn release_startup_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_startup_memory() {}
 
-/// Periodic clean-up: idempotency keys past their 24 hours. Safe on any number of
-/// instances (a delete by age).
+/// Periodic clean-up: idempotency keys past their 24 hours, expired and revoked refresh
+/// tokens, failed sign-ins past their window, old rate-limit counters. Safe on any number
+/// of instances (deletes by age).
 async fn housekeeping(state: Arc<AppState>) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -257,6 +269,19 @@ async fn housekeeping(state: Arc<AppState>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
             Err(e) => tracing::warn!(error = ?e, "forgetting expired idempotency keys"),
+        }
+        match domain::auth::forget_old(&state.db, domain::now()).await {
+            Ok((0, 0)) => {}
+            Ok((tokens, failures)) => {
+                tracing::info!(
+                    tokens,
+                    failures,
+                    "forgot old refresh tokens and failed sign-ins"
+                )
+            }
+            Err(e) => {
+                tracing::warn!(error = ?e, "forgetting old refresh tokens and failed sign-ins")
+            }
         }
         match domain::limits::forget_old(&state.db, domain::now()).await {
             Ok(0) => {}

@@ -1,6 +1,11 @@
 //! Logs and metrics: one middleware gives every request an id, a span with method and
-//! path, a log line with status and latency, and counts it in the Prometheus registry
-//! by route pattern (bounded cardinality) and status.
+//! path, a log line with status and latency, and counts it in the Prometheus registry.
+//!
+//! Every label comes from a fixed set, whatever a client sends: the method is one of the
+//! known ones or `OTHER`, the route is the matched route template or `unmatched`, the
+//! status a number. Secret path segments (personal feed tokens, verification codes) never
+//! reach a log line: the logged path has them replaced by `[redacted]`, and the query
+//! string is not logged at all.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -33,9 +38,42 @@ pub fn init_logging(format: LogFormat) {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
+}
+
+/// The route label of a request that matched no route.
+pub const UNMATCHED: &str = "unmatched";
+
+/// The method label: one of the methods the service knows, else `OTHER`.
+pub fn method_label(method: &poem::http::Method) -> &'static str {
+    use poem::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Path prefixes whose next segment is a secret (a capability URL), as the service
+/// serves them.
+const SECRET_SEGMENT_AFTER: &[&str] = &["/api/v1/calendar/feeds/", "/api/v1/verify/"];
+
+/// The path as it may be logged: the secret segment of a capability URL replaced.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in SECRET_SEGMENT_AFTER {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}[redacted]{tail}").into();
+        }
+    }
+    path.into()
 }
 
 /// The service's metrics.
@@ -94,9 +132,9 @@ impl Metrics {
         }
     }
 
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    fn observe(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         let labels = RequestLabels {
-            method: method.to_owned(),
+            method,
             route: route.to_owned(),
             status,
         };
@@ -151,9 +189,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_graphic()))
             .map(str::to_owned)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let method = req.method().to_string();
-        let path = req.uri().path().to_owned();
-        let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+        let method = method_label(req.method());
+        let span = tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method,
+            path = %loggable_path(req.uri().path()),
+        );
         let start = Instant::now();
         let result = self.inner.call(req).instrument(span.clone()).await;
         let mut resp = match result {
@@ -165,9 +207,10 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let route = resp
             .data::<PathPattern>()
             .map(|p| p.0.to_string())
-            .unwrap_or_else(|| "unmatched".to_owned());
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| UNMATCHED.to_owned());
         self.metrics
-            .observe(&method, &route, status, elapsed.as_secs_f64());
+            .observe(method, &route, status, elapsed.as_secs_f64());
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             resp.headers_mut().insert("x-request-id", v);
         }
@@ -180,5 +223,34 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             }
         });
         Ok(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_segments_are_not_logged() {
+        assert_eq!(
+            loggable_path("/api/v1/calendar/feeds/abcDEF123.ics"),
+            "/api/v1/calendar/feeds/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/verify/ABCDE-FGHIJ-KLMNP"),
+            "/api/v1/verify/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/verify/x/y"),
+            "/api/v1/verify/[redacted]/y"
+        );
+        assert_eq!(loggable_path("/api/v1/editions"), "/api/v1/editions");
+    }
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        let m = poem::http::Method::from_bytes(b"BREW").expect("a token");
+        assert_eq!(method_label(&m), "OTHER");
+        assert_eq!(method_label(&poem::http::Method::PATCH), "PATCH");
     }
 }

@@ -1,4 +1,5 @@
-//! A failed password sign-in, kept for the brute-force window.
+//! A failed password sign-in, kept for the brute-force window (and deleted by the hourly
+//! clean-up after it).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,8 +10,11 @@ pub struct Model {
     /// Identifier.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// The account name tried (lower-cased e-mail), known or not.
-    pub email: String,
+    /// SHA-256 (hex) of the account name tried (the lower-cased e-mail address), known
+    /// or not: what was typed is never stored.
+    pub account_hash: String,
+    /// The client address the attempt came from.
+    pub client_addr: String,
     /// When it failed (UTC).
     pub failed_at: DateTimeUtc,
 }

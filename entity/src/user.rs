@@ -19,6 +19,9 @@ pub struct Model {
     pub password_hash: Option<String>,
     /// Set when the account is disabled; such users cannot sign in.
     pub disabled_at: Option<DateTimeUtc>,
+    /// Carried by every access token; bumped to end all of them (disabling, erasure,
+    /// a change of roles, organisation or password).
+    pub token_version: i32,
     /// Creation time (UTC).
     pub created_at: DateTimeUtc,
     /// Last change (UTC).

@@ -14,6 +14,7 @@ mod m20261123_000008_attendance_certificates;
 mod m20261123_000009_calendar_feeds;
 mod m20261123_000010_evaluations;
 mod m20261123_000011_erasures;
+mod m20261201_000012_access;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_calendar_feeds::Migration),
             Box::new(m20261123_000010_evaluations::Migration),
             Box::new(m20261123_000011_erasures::Migration),
+            Box::new(m20261201_000012_access::Migration),
         ]
     }
 }

@@ -206,7 +206,9 @@ impl AuthApi {
     /// RFC 6749: `grant_type=password` (people), `client_credentials` (partner clients,
     /// credentials in the form or with HTTP Basic), `refresh_token` (rotates the refresh
     /// token; a reused one revokes the whole sign-in). After 5 wrong passwords for one
-    /// account within 15 minutes, further attempts get 429 until the window passes.
+    /// account from one client address within 15 minutes, or 30 for any accounts from
+    /// one address, further attempts from that address get 429 until the window passes;
+    /// other addresses are not affected.
     #[oai(
         path = "/api/v1/auth/token",
         method = "post",
@@ -221,7 +223,10 @@ impl AuthApi {
         let body = body.0;
         let result = match body.grant_type.as_deref() {
             Some("password") => match (body.username.as_deref(), body.password.as_deref()) {
-                (Some(u), Some(p)) => grants::password_grant(&state.db, &state.tokens, u, p).await,
+                (Some(u), Some(p)) => {
+                    let client = state.client_key(req);
+                    grants::password_grant(&state.db, &state.tokens, u, p, &client).await
+                }
                 _ => return invalid_request("`username` and `password` are required"),
             },
             Some("client_credentials") => {
@@ -269,7 +274,7 @@ impl AuthApi {
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
                     format!(
-                        "too many failed sign-ins for this account; try again in {retry_after} seconds"
+                        "too many failed sign-ins from this address; try again in {retry_after} seconds"
                     ),
                 )),
                 retry_after,

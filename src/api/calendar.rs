@@ -160,7 +160,7 @@ impl CalendarApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> Result<CalendarFile, ApiError> {
-        let actor = optional_principal(req, &state)?;
+        let actor = optional_principal(req, &state).await?;
         let (_, items) = calendar::edition_feed(&state.db, actor.as_ref(), id.0).await?;
         let name = items.first().map_or_else(
             || state.config.academy_name.clone(),
@@ -198,7 +198,7 @@ impl CalendarApi {
         /// Taught by this trainer.
         trainer_id: Query<Option<Uuid>>,
     ) -> Result<CalendarFile, ApiError> {
-        optional_principal(req, &state)?;
+        optional_principal(req, &state).await?;
         let filter = EditionFilter {
             course_id: course_id.0,
             kind: kind.0.map(Into::into),

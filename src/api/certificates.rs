@@ -431,12 +431,8 @@ impl CertificatesApi {
         #[oai(validator(max_length = 64))] code: Path<String>,
     ) -> Result<Verified, ApiError> {
         // Public, but a token that is sent must be valid, as everywhere.
-        optional_principal(req, &state)?;
-        let caller = req
-            .remote_addr()
-            .as_socket_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
+        optional_principal(req, &state).await?;
+        let caller = state.client_key(req);
         let c = certificates::verify(&state.db, &code.0, &caller).await?;
         let r = c.row;
         Ok(Verified::Ok(Json(Verification {

@@ -327,7 +327,7 @@ impl CoursesApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<CourseList, ApiError> {
-        let actor = optional_principal(req, &state)?;
+        let actor = optional_principal(req, &state).await?;
         if include_archived.0 && !actor.as_ref().is_some_and(|a| a.is_admin()) {
             return Err(ApiError::forbidden(
                 "archived courses are listed for admins only",
@@ -380,7 +380,7 @@ impl CoursesApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> Result<CourseOne, ApiError> {
-        optional_principal(req, &state)?;
+        optional_principal(req, &state).await?;
         Ok(CourseOne::Ok(Json(
             courses::get(&state.db, id.0).await?.into(),
         )))

@@ -547,7 +547,7 @@ impl EditionsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<EditionList, ApiError> {
-        let actor = optional_principal(req, &state)?;
+        let actor = optional_principal(req, &state).await?;
         let filter = EditionFilter {
             course_id: course_id.0,
             kind: kind.0.map(Into::into),
@@ -583,7 +583,7 @@ impl EditionsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<EditionList, ApiError> {
-        let actor = optional_principal(req, &state)?;
+        let actor = optional_principal(req, &state).await?;
         let filter = EditionFilter {
             course_id: Some(id.0),
             status: status.0.map(Into::into),
@@ -634,7 +634,7 @@ impl EditionsApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let actor = optional_principal(req, &state)?;
+        let actor = optional_principal(req, &state).await?;
         Ok(EditionOne::Ok(Json(
             editions::get(&state.db, actor.as_ref(), id.0).await?.into(),
         )))
@@ -795,7 +795,7 @@ impl EditionsApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> Result<SessionList, ApiError> {
-        let actor = optional_principal(req, &state)?;
+        let actor = optional_principal(req, &state).await?;
         let list = sessions::list(&state.db, actor.as_ref(), id.0).await?;
         Ok(SessionList::Ok(Json(
             list.into_iter().map(Into::into).collect(),
@@ -836,7 +836,7 @@ impl EditionsApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> Result<SessionOne, ApiError> {
-        let actor = optional_principal(req, &state)?;
+        let actor = optional_principal(req, &state).await?;
         Ok(SessionOne::Ok(Json(
             sessions::get(&state.db, actor.as_ref(), id.0).await?.into(),
         )))

@@ -213,6 +213,7 @@ impl PrivacyApi {
     ) -> Result<Erased, ApiError> {
         let reason = body.0.and_then(|b| b.reason);
         let v = privacy::erase(&state.db, &auth.0, id.0, reason.as_deref()).await?;
+        state.access.advance(v.user.id, v.user.token_version);
         Ok(Erased::Ok(Json(v.into())))
     }
 }

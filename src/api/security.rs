@@ -13,14 +13,32 @@ use crate::AppState;
 use crate::api::problem::ApiError;
 use crate::auth::tokens::{Principal, SubjectKind};
 
-fn verify(req: &Request, bearer: &Bearer) -> poem::Result<Principal> {
+async fn verify(req: &Request, bearer: &Bearer) -> poem::Result<Principal> {
     let state = req
         .data::<Arc<AppState>>()
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    state
+    Ok(verify_token(state, &bearer.token).await?)
+}
+
+/// A token's subject, if the token is valid and its access was not ended since it was
+/// issued (a person disabled, erased, or changed in roles, organisation or password).
+async fn verify_token(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let principal = state
         .tokens
-        .verify(&bearer.token)
-        .ok_or_else(|| ApiError::invalid_token("the token is invalid or expired").into())
+        .verify(token)
+        .ok_or_else(|| ApiError::invalid_token("the token is invalid or expired"))?;
+    if principal.kind == SubjectKind::User
+        && !state
+            .access
+            .admits(&state.db, principal.id, principal.version)
+            .await
+            .map_err(ApiError::from)?
+    {
+        return Err(ApiError::invalid_token(
+            "the token's access has ended; sign in again",
+        ));
+    }
+    Ok(principal)
 }
 
 /// Any valid access token: a user or a partner client.
@@ -34,7 +52,7 @@ fn verify(req: &Request, bearer: &Bearer) -> poem::Result<Principal> {
 pub struct Auth(pub Principal);
 
 async fn check_any(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    verify(req, &bearer)
+    verify(req, &bearer).await
 }
 
 /// A signed-in person (not a partner client).
@@ -48,7 +66,7 @@ async fn check_any(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
 pub struct UserAuth(pub Principal);
 
 async fn check_user(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let p = verify(req, &bearer)?;
+    let p = verify(req, &bearer).await?;
     if p.kind != SubjectKind::User {
         return Err(
             ApiError::forbidden("this operation is for signed-in people, not clients").into(),
@@ -68,7 +86,7 @@ async fn check_user(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
 pub struct AdminAuth(pub Principal);
 
 async fn check_admin(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let p = verify(req, &bearer)?;
+    let p = verify(req, &bearer).await?;
     if !p.is_admin() {
         return Err(ApiError::forbidden("this operation is for admins").into());
     }
@@ -86,7 +104,7 @@ async fn check_admin(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
 pub struct StaffAuth(pub Principal);
 
 async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let p = verify(req, &bearer)?;
+    let p = verify(req, &bearer).await?;
     if !(p.is_admin() || p.has_role(Role::Hr)) {
         return Err(ApiError::forbidden("this operation is for admins and HR").into());
     }
@@ -95,11 +113,10 @@ async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
 
 /// The caller of a public operation, if they sent a token. A token that is sent must be
 /// valid: a bad one is 401, not silently anonymous.
-#[expect(
-    clippy::result_large_err,
-    reason = "the error is the response itself, built once per refused request"
-)]
-pub fn optional_principal(req: &Request, state: &AppState) -> Result<Option<Principal>, ApiError> {
+pub async fn optional_principal(
+    req: &Request,
+    state: &AppState,
+) -> Result<Option<Principal>, ApiError> {
     let Some(value) = req.headers().get(poem::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -113,9 +130,5 @@ pub fn optional_principal(req: &Request, state: &AppState) -> Result<Option<Prin
         .ok_or_else(|| {
             ApiError::invalid_token("the Authorization header must be a bearer token")
         })?;
-    state
-        .tokens
-        .verify(token.trim())
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid_token("the token is invalid or expired"))
+    verify_token(state, token.trim()).await.map(Some)
 }

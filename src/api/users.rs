@@ -387,7 +387,10 @@ impl UsersApi {
 
     /// Change a user
     ///
-    /// Admins change anyone; HR the non-admin people of their own organisation.
+    /// Admins change anyone; HR the non-admin people of their own organisation. Disabling,
+    /// a new password, roles or organisation end the person's access tokens at once
+    /// (their next request is 401). An erased person cannot be changed or restored
+    /// (409 `user_erased`).
     #[oai(
         path = "/users/:id",
         method = "patch",
@@ -412,6 +415,7 @@ impl UsersApi {
             disabled: body.disabled,
         };
         let view = users::update(&state.db, &auth.0, id.0, patch).await?;
+        state.access.advance(view.user.id, view.user.token_version);
         Ok(UserOne::Ok(Json(view.into())))
     }
 }

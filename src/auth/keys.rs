@@ -1,6 +1,11 @@
 //! Ed25519 signing keys: generated on first start into the data dir (mode 0600) unless a
 //! key file is configured. Every key in `<data_dir>/keys/` is published in the JWKS, so a
 //! new key can be added ahead of a rotation; the newest one (or the configured one) signs.
+//!
+//! The service's other keyed secrets (check-in codes, personal feed tokens) come from key
+//! material of their own, [`SecretKey`], so adding or rotating a signing key changes no
+//! feed URL and no code. Whatever is created in a data dir is created under an exclusive
+//! lock of that dir, so instances starting together on an empty shared dir create one key.
 
 use std::fs;
 use std::io::Write;
@@ -26,9 +31,6 @@ pub struct KeyPair {
     pub decoding: DecodingKey,
     /// The raw public key, base64url (the JWK `x`).
     pub x: String,
-    /// A secret derived from the private key for other keyed uses (check-in codes), so
-    /// every instance sharing the key derives the same one.
-    derived: [u8; 32],
 }
 
 impl KeyPair {
@@ -45,11 +47,6 @@ impl KeyPair {
             encoding: EncodingKey::from_ed_der(der.as_bytes()),
             decoding: DecodingKey::from_ed_components(&x).context("public key")?,
             x,
-            derived: Sha256::new()
-                .chain_update(b"academy derived secret v1")
-                .chain_update(key.to_bytes())
-                .finalize()
-                .into(),
         })
     }
 
@@ -60,15 +57,6 @@ impl KeyPair {
         let key = SigningKey::from_pkcs8_pem(&pem)
             .with_context(|| format!("{} is not an Ed25519 PKCS#8 PEM key", path.display()))?;
         Self::from_signing_key(&key)
-    }
-
-    /// A 32-byte secret for `purpose`, derived from the private key.
-    pub fn derive_secret(&self, purpose: &str) -> [u8; 32] {
-        Sha256::new()
-            .chain_update(self.derived)
-            .chain_update(purpose.as_bytes())
-            .finalize()
-            .into()
     }
 
     /// The JWK of the public key.
@@ -114,15 +102,21 @@ impl KeyRing {
     /// when the directory holds none.
     pub fn load(data_dir: &Path, signing_key_file: Option<&Path>) -> anyhow::Result<Self> {
         let dir = data_dir.join("keys");
-        let mut files = list_keys(&dir)?;
         let mut keys = Vec::new();
         let mut signing = None;
-        if let Some(file) = signing_key_file {
+        let files = if let Some(file) = signing_key_file {
             keys.push(KeyPair::from_pem_file(file)?);
             signing = Some(0);
-        } else if files.is_empty() {
-            files.push(generate_key_file(&dir)?);
-        }
+            list_keys(&dir)?
+        } else {
+            locked(&dir, || {
+                let mut files = list_keys(&dir)?;
+                if files.is_empty() {
+                    files.push(generate_key_file(&dir)?);
+                }
+                Ok(files)
+            })?
+        };
         for file in &files {
             let pair = KeyPair::from_pem_file(file)?;
             if !keys.iter().any(|k: &KeyPair| k.kid == pair.kid) {
@@ -161,6 +155,93 @@ impl KeyRing {
     }
 }
 
+/// Key material for the service's own keyed secrets (check-in codes, feed tokens),
+/// independent of the token signing keys.
+pub struct SecretKey(Vec<u8>);
+
+/// Bytes a secret key file holds at least.
+pub const SECRET_KEY_MIN_BYTES: usize = 32;
+
+impl SecretKey {
+    /// Reads the configured file, or `<data_dir>/secret.key`, creating the latter with 32
+    /// random bytes (mode 0600) when it does not exist.
+    pub fn load(data_dir: &Path, file: Option<&Path>) -> anyhow::Result<Self> {
+        let bytes = match file {
+            Some(path) => fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+            None => locked(data_dir, || {
+                let path = data_dir.join("secret.key");
+                match fs::read(&path) {
+                    Ok(bytes) => Ok(bytes),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        let mut bytes = vec![0u8; SECRET_KEY_MIN_BYTES];
+                        rand::rng().fill_bytes(&mut bytes);
+                        write_private(&path, &bytes)?;
+                        tracing::info!(path = %path.display(), "generated the secret key");
+                        Ok(bytes)
+                    }
+                    Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+                }
+            })?,
+        };
+        if bytes.len() < SECRET_KEY_MIN_BYTES {
+            bail!("the secret key must hold at least {SECRET_KEY_MIN_BYTES} bytes");
+        }
+        Ok(Self(bytes))
+    }
+
+    /// Key material kept in memory only (tests, one-off tools).
+    pub fn ephemeral() -> Self {
+        let mut bytes = vec![0u8; SECRET_KEY_MIN_BYTES];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    /// A 32-byte key for one purpose; different purposes give unrelated keys.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        Sha256::new()
+            .chain_update(b"academy secret v1\0")
+            .chain_update(&self.0)
+            .chain_update(purpose.as_bytes())
+            .finalize()
+            .into()
+    }
+}
+
+/// Runs `f` holding an exclusive lock on `dir` (created with mode 0700 when missing), so
+/// that instances sharing the dir never both create what it lacks.
+fn locked<T>(dir: &Path, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    create_private_dir(dir)?;
+    let path = dir.join(".lock");
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
+    let out = f();
+    let _ = lock.unlock();
+    out
+}
+
+/// Writes a new file readable by the owner only; fails if it exists.
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
 fn random_signing_key() -> SigningKey {
     let mut seed = [0u8; 32];
     rand::rng().fill_bytes(&mut seed);
@@ -196,18 +277,7 @@ pub fn generate_key_file(dir: &Path) -> anyhow::Result<PathBuf> {
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ")
     );
     let path = dir.join(name);
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(&path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(pem.as_bytes())?;
-    file.sync_all()?;
+    write_private(&path, pem.as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new token signing key");
     Ok(path)
 }
@@ -243,6 +313,50 @@ mod tests {
             let mode = fs::metadata(&files[0]).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn instances_starting_together_on_an_empty_dir_share_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let rings: Vec<(String, [u8; 32])> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let ring = KeyRing::load(&path, None).unwrap();
+                    let secret = SecretKey::load(&path, None).unwrap();
+                    (ring.signing().kid.clone(), secret.derive("x"))
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        assert!(rings.windows(2).all(|w| w[0] == w[1]), "{rings:?}");
+        assert_eq!(list_keys(&path.join("keys")).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_new_signing_key_changes_no_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = SecretKey::load(dir.path(), None)
+            .unwrap()
+            .derive("calendar feeds");
+        KeyRing::load(dir.path(), None).unwrap();
+        generate_key_file(&dir.path().join("keys")).unwrap();
+        let after = SecretKey::load(dir.path(), None)
+            .unwrap()
+            .derive("calendar feeds");
+        assert_eq!(before, after);
+        assert_ne!(
+            before,
+            SecretKey::load(dir.path(), None)
+                .unwrap()
+                .derive("check-in codes")
+        );
+        let short = dir.path().join("short.key");
+        fs::write(&short, b"too short").unwrap();
+        assert!(SecretKey::load(dir.path(), Some(&short)).is_err());
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub struct Claims {
     pub aud: String,
     /// Unique token id.
     pub jti: Uuid,
+    /// The person's token version when it was issued; a token of an older version is
+    /// refused (see [`crate::auth::access`]).
+    #[serde(default)]
+    pub ver: i32,
 }
 
 /// Signs and verifies access tokens.
@@ -82,6 +86,8 @@ pub struct Principal {
     pub org: Option<Uuid>,
     /// Scopes (clients).
     pub scopes: Vec<String>,
+    /// The token version it was issued under (people).
+    pub version: i32,
 }
 
 impl Principal {
@@ -122,7 +128,7 @@ impl TokenService {
         &self.issuer
     }
 
-    /// Signs an access token for a subject.
+    /// Signs an access token for a subject, under the person's token version.
     pub fn issue(
         &self,
         sub: Uuid,
@@ -130,6 +136,7 @@ impl TokenService {
         roles: &[Role],
         org: Option<Uuid>,
         scope: Option<String>,
+        ver: i32,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
         let claims = Claims {
@@ -144,6 +151,7 @@ impl TokenService {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: Uuid::new_v4(),
+            ver,
         };
         self.sign(&claims)
     }
@@ -224,6 +232,7 @@ impl TokenService {
             roles,
             org: claims.org,
             scopes,
+            version: claims.ver,
         };
         // Remembered no longer than the token is valid, leeway excluded.
         Some((principal, claims.exp))
@@ -268,7 +277,7 @@ mod tests {
         let svc = service();
         let id = Uuid::now_v7();
         let token = svc
-            .issue(id, SubjectKind::User, &[Role::Hr], Some(id), None)
+            .issue(id, SubjectKind::User, &[Role::Hr], Some(id), None, 0)
             .unwrap();
         let p = svc.verify(&token).unwrap();
         assert_eq!(p.id, id);
@@ -282,7 +291,7 @@ mod tests {
     fn verifies_from_the_published_jwk_alone() {
         let svc = service();
         let token = svc
-            .issue(Uuid::now_v7(), SubjectKind::User, &[], None, None)
+            .issue(Uuid::now_v7(), SubjectKind::User, &[], None, None, 0)
             .unwrap();
         let jwk = &svc.keys().jwks()[0];
         let key = jsonwebtoken::DecodingKey::from_ed_components(&jwk.x).unwrap();

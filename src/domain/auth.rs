@@ -1,6 +1,11 @@
 //! Sign-in: the OAuth 2.0 grants (password, client credentials, refresh token), refresh
-//! token rotation with reuse detection, and the brute-force limit per account. All state
-//! is in the database, so any number of instances agree on it.
+//! token rotation with reuse detection, and the brute-force limits. All state is in the
+//! database, so any number of instances agree on it.
+//!
+//! Failed passwords are counted per (account, client address) and per client address
+//! across accounts: an attacker at one address can neither lock the owner out from
+//! another address nor try many accounts freely. The account name is stored only as a
+//! hash.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{login_failure, refresh_token, user};
@@ -18,8 +23,10 @@ use crate::auth::tokens::{ACCESS_TOKEN_SECONDS, SubjectKind, TokenService};
 use crate::db::begin_write;
 use crate::error::DomainError;
 
-/// Failed passwords allowed per account within the window.
+/// Failed passwords allowed per account and client address within the window.
 pub const MAX_FAILURES: usize = 5;
+/// Failed passwords allowed per client address within the window, whatever the accounts.
+pub const MAX_FAILURES_PER_ADDRESS: usize = 30;
 /// The brute-force window.
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 /// Lifetime of a refresh token.
@@ -64,45 +71,71 @@ impl From<sea_orm::DbErr> for GrantError {
     }
 }
 
-/// `grant_type=password`.
+/// `grant_type=password`, from a client at `client` (the key of [`crate::http::limit_key`]).
 pub async fn password_grant(
     db: &DatabaseConnection,
     tokens: &TokenService,
     username: &str,
     password_plain: &str,
+    client: &str,
 ) -> Result<Grant, GrantError> {
     let account: String = username.trim().to_lowercase().chars().take(254).collect();
     if account.is_empty() || account.chars().any(char::is_control) {
         // Not an address any account can have (and PostgreSQL cannot compare NUL bytes).
         return Err(GrantError::InvalidGrant("wrong e-mail address or password"));
     }
-    // Claim an attempt before checking the password: the count and the claim happen in
-    // one serialised step per account, so parallel guesses cannot all slip under the limit.
+    let account_hash = secret::sha256_hex(&account);
+    // Claim an attempt before checking the password: the counts and the claim happen in
+    // one step serialised per address and per account, so parallel guesses cannot all
+    // slip under the limits.
     let now = super::now();
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let txn = begin_write(db).await?;
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        txn.query_one_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            [account.clone().into()],
-        ))
-        .await?;
+        // Always the address first, then the account: one order, no deadlock.
+        for key in [format!("sign-in address {client}"), account_hash.clone()] {
+            txn.query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                [key.into()],
+            ))
+            .await?;
+        }
     }
-    let recent = login_failure::Entity::find()
-        .filter(login_failure::Column::Email.eq(account.as_str()))
-        .filter(login_failure::Column::FailedAt.gt(window_start))
+    let from_address = login_failure::Entity::find()
+        .filter(login_failure::Column::ClientAddr.eq(client))
+        .filter(login_failure::Column::FailedAt.gt(window_start));
+    let per_address = from_address
+        .clone()
+        .order_by_desc(login_failure::Column::FailedAt)
+        .limit(MAX_FAILURES_PER_ADDRESS as u64)
+        .all(&txn)
+        .await?;
+    if per_address.len() >= MAX_FAILURES_PER_ADDRESS {
+        return Err(GrantError::RateLimited {
+            retry_after: retry_after(per_address[MAX_FAILURES_PER_ADDRESS - 1].failed_at, now),
+        });
+    }
+    let per_account = from_address
+        .filter(login_failure::Column::AccountHash.eq(account_hash.as_str()))
         .order_by_desc(login_failure::Column::FailedAt)
         .limit(MAX_FAILURES as u64)
         .all(&txn)
         .await?;
-    if recent.len() >= MAX_FAILURES {
-        let oldest = recent[MAX_FAILURES - 1].failed_at;
+    if per_account.len() >= MAX_FAILURES {
         return Err(GrantError::RateLimited {
-            retry_after: retry_after(oldest, now),
+            retry_after: retry_after(per_account[MAX_FAILURES - 1].failed_at, now),
         });
     }
-    let attempt = record_failure(&txn, &account, now, window_start).await?;
+    let attempt = Uuid::now_v7();
+    login_failure::ActiveModel {
+        id: Set(attempt),
+        account_hash: Set(account_hash),
+        client_addr: Set(client.to_owned()),
+        failed_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
     txn.commit().await?;
 
     let found = user::Entity::find()
@@ -145,6 +178,7 @@ pub async fn client_credentials_grant(
             &[],
             client.organization_id,
             Some(client.scopes.clone()),
+            0,
         )
         .map_err(|e| DomainError::Internal(e.to_string()))?;
     Ok(Grant {
@@ -253,6 +287,7 @@ async fn issue_for_user(
             &roles,
             Some(user.organization_id),
             None,
+            user.token_version,
         )
         .map_err(|e| DomainError::Internal(e.to_string()))?;
     let plain = secret::random_token();
@@ -291,26 +326,57 @@ async fn revoke_family(
     Ok(())
 }
 
-async fn record_failure(
+/// How long a revoked refresh token is kept after its revocation (an expired one goes at
+/// the next clean-up).
+pub const REVOKED_REFRESH_KEPT_DAYS: i64 = 1;
+
+/// The hourly clean-up: refresh tokens that expired, or were revoked more than
+/// [`REVOKED_REFRESH_KEPT_DAYS`] ago, and failed sign-ins older than the brute-force
+/// window. Returns the rows deleted of each.
+pub async fn forget_old(
     db: &impl ConnectionTrait,
-    account: &str,
     now: DateTime<Utc>,
-    window_start: DateTime<Utc>,
-) -> Result<Uuid, sea_orm::DbErr> {
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Email.eq(account))
-        .filter(login_failure::Column::FailedAt.lte(window_start))
+) -> Result<(u64, u64), sea_orm::DbErr> {
+    let tokens = refresh_token::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(refresh_token::Column::ExpiresAt.lte(now))
+                .add(
+                    refresh_token::Column::RevokedAt
+                        .lte(now - Duration::days(REVOKED_REFRESH_KEPT_DAYS)),
+                ),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    let failures = login_failure::Entity::delete_many()
+        .filter(
+            login_failure::Column::FailedAt.lte(now - Duration::minutes(FAILURE_WINDOW_MINUTES)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok((tokens, failures))
+}
+
+/// Removes a person's sign-in rows (erasure): their refresh tokens, and the failed
+/// sign-ins under their address.
+pub async fn forget_person(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    email: Option<&str>,
+) -> Result<(), sea_orm::DbErr> {
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
-    let id = Uuid::now_v7();
-    login_failure::ActiveModel {
-        id: Set(id),
-        email: Set(account.to_owned()),
-        failed_at: Set(now),
+    if let Some(email) = email {
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::AccountHash.eq(secret::sha256_hex(email)))
+            .exec(db)
+            .await?;
     }
-    .insert(db)
-    .await?;
-    Ok(id)
+    Ok(())
 }
 
 fn retry_after(oldest_failure: DateTime<Utc>, now: DateTime<Utc>) -> u64 {

@@ -170,6 +170,10 @@ pub async fn erase(
                 "this person's data was erased already",
             ));
         }
+        // The sign-in rows go; the token version is bumped, so no access token of
+        // before works again on any instance.
+        super::auth::forget_person(&txn, user_id, person.email.as_deref()).await?;
+        crate::auth::access::end_access(&txn, user_id).await?;
         let mut active: user::ActiveModel = person.into();
         active.name = Set(ERASED_NAME.to_owned());
         active.email = Set(None);
@@ -185,7 +189,6 @@ pub async fn erase(
             .filter(calendar_feed::Column::UserId.eq(user_id))
             .exec(&txn)
             .await?;
-        super::auth::revoke_all_for_user(&txn, user_id).await?;
         let regs: Vec<Uuid> = registration::Entity::find()
             .filter(registration::Column::UserId.eq(user_id))
             .all(&txn)

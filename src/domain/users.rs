@@ -241,6 +241,7 @@ pub async fn create(
         organization_id: Set(input.organization_id),
         password_hash: Set(password_hash),
         disabled_at: Set(None),
+        token_version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -265,6 +266,7 @@ pub async fn update(
     if !manages(actor, &current.user) {
         return Err(DomainError::NotFound("user"));
     }
+    refuse_erased(db, id).await?;
     let mut errors = Vec::new();
     let email = patch
         .email
@@ -321,7 +323,8 @@ pub async fn update(
     if !manages(actor, &current.user) {
         return Err(DomainError::NotFound("user"));
     }
-    let (target_org, _) = check_update(actor, id, &current, &patch, roles.as_deref())?;
+    refuse_erased(&txn, id).await?;
+    let (target_org, target_roles) = check_update(actor, id, &current, &patch, roles.as_deref())?;
     let mut model: user::ActiveModel = current.user.clone().into();
     if let Some(email) = email {
         ensure_email_free(&txn, &email, Some(id)).await?;
@@ -342,18 +345,43 @@ pub async fn update(
         _ => {}
     }
     model.updated_at = Set(super::now());
-    let user = model.update(&txn).await.map_err(map_unique)?;
+    model.update(&txn).await.map_err(map_unique)?;
     if let Some(roles) = &roles {
         replace_roles(&txn, id, roles).await?;
     }
     if let Some(registers) = &registers {
         replace_registers(&txn, id, registers).await?;
     }
-    if patch.disabled == Some(true) || patch.password.is_some() {
+    let disabling = patch.disabled == Some(true) && current.user.disabled_at.is_none();
+    if disabling || patch.password.is_some() {
         super::auth::revoke_all_for_user(&txn, id).await?;
     }
+    // Access tokens carry roles and organisation, and were given for a password: any
+    // change of these ends them (a refresh, where still allowed, gives new ones).
+    if disabling
+        || patch.password.is_some()
+        || target_org != current.user.organization_id
+        || target_roles != current.roles
+    {
+        crate::auth::access::end_access(&txn, id).await?;
+    }
     txn.commit().await?;
-    load(db, user).await
+    load_by_id(db, id).await
+}
+
+/// Refuses every change to a person whose data was erased: erasure is final.
+async fn refuse_erased(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<()> {
+    if entity::erasure::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::conflict(
+            "user_erased",
+            "this person's data was erased; the account cannot be changed or restored",
+        ));
+    }
+    Ok(())
 }
 
 /// The rules of a change to a user, on the user as read: who may make it, and the
@@ -413,7 +441,11 @@ pub async fn create_admin(
             m.password_hash = Set(Some(hash));
             m.disabled_at = Set(None);
             m.updated_at = Set(super::now());
-            m.update(&txn).await?
+            let user = m.update(&txn).await?;
+            // A new password ends the sign-ins made with the old one.
+            super::auth::revoke_all_for_user(&txn, user.id).await?;
+            crate::auth::access::end_access(&txn, user.id).await?;
+            user
         }
         None => {
             let now = super::now();
@@ -430,6 +462,7 @@ pub async fn create_admin(
                 organization_id: Set(academy.id),
                 password_hash: Set(Some(hash)),
                 disabled_at: Set(None),
+                token_version: Set(0),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -447,7 +480,7 @@ pub async fn create_admin(
     roles.insert(Role::Admin);
     replace_roles(&txn, user.id, &roles.into_iter().collect::<Vec<_>>()).await?;
     txn.commit().await?;
-    load(db, user).await
+    load_by_id(db, user.id).await
 }
 
 /// Whether any admin exists.

@@ -122,9 +122,14 @@ pub struct Actor {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// The app with some settings changed (trusted proxies, say).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let (test_db, url) = TestDb::create().await;
         let data = Arc::new(tempfile::tempdir().expect("tempdir"));
-        Self::start(Arc::new(test_db), url, data).await
+        Self::start_with(Arc::new(test_db), url, data, adjust).await
     }
 
     /// A second service instance on the same database, with the same signing keys (as
@@ -139,7 +144,16 @@ impl TestApp {
     }
 
     async fn start(test_db: Arc<TestDb>, url: String, data: Arc<tempfile::TempDir>) -> Self {
-        let config = Config {
+        Self::start_with(test_db, url, data, |_| {}).await
+    }
+
+    async fn start_with(
+        test_db: Arc<TestDb>,
+        url: String,
+        data: Arc<tempfile::TempDir>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config {
             database_url: url.clone(),
             database_max_connections: 8,
             public_url: ISSUER.to_owned(),
@@ -148,6 +162,7 @@ impl TestApp {
             bootstrap_admin_password: Some(ADMIN_PASSWORD.to_owned()),
             ..Config::default()
         };
+        adjust(&mut config);
         let conn = db::connect(&url, config.database_max_connections)
             .await
             .expect("connect");
@@ -175,6 +190,18 @@ impl TestApp {
             db: test_db,
             database_url: url,
             _data: data,
+        }
+    }
+
+    /// Another handle on this same instance.
+    pub fn another_view(&self) -> Self {
+        Self {
+            address: self.address.clone(),
+            client: self.client.clone(),
+            state: self.state.clone(),
+            db: self.db.clone(),
+            database_url: self.database_url.clone(),
+            _data: self._data.clone(),
         }
     }
 
@@ -282,6 +309,7 @@ impl TestApp {
                 &user.roles,
                 Some(user.user.organization_id),
                 None,
+                user.user.token_version,
             )
             .expect("token");
         Actor {
@@ -401,6 +429,7 @@ impl TestApp {
                 &roles,
                 Some(org),
                 None,
+                0,
             )
             .expect("token");
         Actor {

@@ -120,6 +120,10 @@ async fn the_binary_starts_fast_and_drains_requests_on_sigterm() {
     // The signing key was generated into the data dir with mode 0600.
     let keys: Vec<_> = std::fs::read_dir(dir.path().join("data/keys"))
         .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pem"))
+        })
         .collect();
     assert_eq!(keys.len(), 1);
 

@@ -25,6 +25,7 @@ fn claims(actor: &Actor) -> Claims {
         iss: ISSUER.into(),
         aud: "academy-api".into(),
         jti: Uuid::new_v4(),
+        ver: 0,
     }
 }
 
