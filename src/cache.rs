@@ -255,32 +255,18 @@ async fn announce(cache: Arc<ResponseCache>, db: DatabaseConnection) {
 }
 
 async fn listen(cache: Arc<ResponseCache>, url: String) {
-    use sea_orm::sqlx::postgres::PgListener;
-    loop {
-        let listener = async {
-            let mut listener = PgListener::connect(&url).await?;
-            listener.listen(CHANNEL).await?;
-            Ok::<_, sea_orm::sqlx::Error>(listener)
-        }
-        .await;
-        match listener {
-            Ok(mut listener) => {
-                cache.set_live(true);
-                // `None` or an error: the connection was lost, and notifications with it.
-                while let Ok(Some(n)) = listener.try_recv().await {
-                    if n.payload() != cache.instance {
-                        cache.bump();
-                    }
-                }
-                tracing::warn!("lost the catalogue change listener; cache off until it is back");
-                cache.set_live(false);
+    // While the listener is down, the cache is off.
+    crate::db::listen_forever(
+        &url,
+        CHANNEL,
+        |live| cache.set_live(live),
+        |payload| {
+            if payload != cache.instance {
+                cache.bump();
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "listening for catalogue changes");
-            }
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Database connection: pool settings per backend, migrations, write transactions.
+//! Database connection: pool settings per backend, migrations, write transactions, and
+//! listening for PostgreSQL notifications.
 
 use std::time::Duration;
 
@@ -136,5 +137,39 @@ impl Transient for DbErr {
 impl Transient for crate::error::DomainError {
     fn is_transient(&self) -> bool {
         matches!(self, Self::Db(e) if is_transient(e))
+    }
+}
+
+/// Listens on a PostgreSQL channel for as long as the process runs, reconnecting after a
+/// second when the connection is lost. `live(true)` is called once listening (again after
+/// each reconnection), `live(false)` when the connection was lost, with the notifications
+/// sent meanwhile; `heard` gets each payload.
+pub async fn listen_forever(
+    url: &str,
+    channel: &str,
+    live: impl Fn(bool),
+    heard: impl Fn(&str),
+) -> ! {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect(url).await?;
+            listener.listen(channel).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        }
+        .await;
+        match listener {
+            Ok(mut listener) => {
+                live(true);
+                // `None` or an error: the connection was lost, and notifications with it.
+                while let Ok(Some(n)) = listener.try_recv().await {
+                    heard(n.payload());
+                }
+                tracing::warn!(channel, "lost the notification listener");
+                live(false);
+            }
+            Err(e) => tracing::warn!(channel, error = %e, "listening for notifications"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

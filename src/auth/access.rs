@@ -159,30 +159,18 @@ fn parse_announcement(payload: &str) -> Option<(Uuid, i32)> {
 }
 
 async fn listen(versions: Arc<AccessVersions>, url: String) {
-    use sea_orm::sqlx::postgres::PgListener;
-    loop {
-        let listener = async {
-            let mut listener = PgListener::connect(&url).await?;
-            listener.listen(CHANNEL).await?;
-            Ok::<_, sea_orm::sqlx::Error>(listener)
-        }
-        .await;
-        match listener {
-            Ok(mut listener) => {
-                versions.set_live(true);
-                // `None` or an error: the connection was lost, and notifications with it.
-                while let Ok(Some(n)) = listener.try_recv().await {
-                    if let Some((user_id, version)) = parse_announcement(n.payload()) {
-                        versions.advance(user_id, version);
-                    }
-                }
-                tracing::warn!("lost the access listener; reading token versions through");
-                versions.set_live(false);
+    // While the listener is down, versions are read through to the database.
+    crate::db::listen_forever(
+        &url,
+        CHANNEL,
+        |live| versions.set_live(live),
+        |payload| {
+            if let Some((user_id, version)) = parse_announcement(payload) {
+                versions.advance(user_id, version);
             }
-            Err(e) => tracing::warn!(error = %e, "listening for ended access"),
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
