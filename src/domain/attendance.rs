@@ -508,8 +508,9 @@ pub enum Presence {
 
 /// A participant checks in (or out) with the code shown in the session. Within the
 /// session's time (from 30 minutes before the start to its end); late after 15 minutes.
-/// Wrong or expired codes are refused and counted; after five in ten minutes the person
-/// must wait.
+/// Every attempt that gets as far as comparing the code is counted first, in one atomic
+/// step, so parallel guesses cannot slip past the limit; a right code gives its attempt
+/// back. After five wrong codes in ten minutes the person must wait.
 pub async fn check(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -521,9 +522,7 @@ pub async fn check(
     if actor.kind != SubjectKind::User {
         return Err(DomainError::forbidden("participants check in themselves"));
     }
-    let key = format!("check-in:{}:{}", actor.id, session_id);
     let now = super::now();
-    limits::check(db, &key, WRONG_CODES, now).await?;
     let cx = context(db, session_id).await?;
     let own = registration::Entity::find()
         .filter(registration::Column::EditionId.eq(cx.edition.id))
@@ -544,18 +543,22 @@ pub async fn check(
             "checking in is possible from 30 minutes before the session until its end",
         ));
     }
+    // Claim the attempt before comparing: the counter's upsert is atomic, so of any
+    // number of parallel requests at most the limit get to compare a code.
+    let key = format!("check-in:{}:{}", actor.id, session_id);
+    limits::hit(db, &key, WRONG_CODES, now).await?;
     let period = period_of(now);
     let typed = code.trim();
     let matches = [period, period - 1]
         .into_iter()
         .any(|p| constant_time_eq(code_for(secret, session_id, p).as_bytes(), typed.as_bytes()));
     if !matches {
-        limits::hit(db, &key, WRONG_CODES, now).await?;
         return Err(DomainError::invalid(
             "code",
             "wrong or expired check-in code",
         ));
     }
+    limits::refund(db, &key).await?;
     let by = actor_of(actor);
     let status = if now > cx.session.starts_at + LATE_AFTER {
         AttendanceStatus::Late

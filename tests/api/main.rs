@@ -26,6 +26,7 @@ mod openapi;
 mod privacy;
 mod registrations;
 mod reports;
+mod security_attendance;
 mod system;
 mod tokens;
 mod users;

@@ -1,0 +1,221 @@
+//! Defences around attendance: parallel guessing of check-in codes.
+
+use chrono::{Duration, SecondsFormat, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::certificates::enrol;
+use crate::helpers::{Actor, TestApp, assert_problem, id_of};
+
+struct Setup {
+    app: TestApp,
+    admin: Actor,
+    trainer: Actor,
+    people: Vec<Actor>,
+}
+
+async fn setup(n: usize) -> Setup {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Youké", "provider").await;
+    let trainer = app
+        .person(
+            &admin,
+            org,
+            &["trainer", "professional"],
+            "trainer@example.test",
+        )
+        .await;
+    let people = app.people(&admin, org, "deelnemer", n).await;
+    Setup {
+        app,
+        admin,
+        trainer,
+        people,
+    }
+}
+
+fn stamp(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A published edition of a new course of `kind`, taught by `trainers`, with one session
+/// from `start` minutes from now lasting two hours (none for e-learning).
+async fn edition(
+    app: &TestApp,
+    admin: &Actor,
+    trainers: &[&Actor],
+    kind: &str,
+    start: i64,
+) -> (Uuid, Option<Uuid>) {
+    let (status, course) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Meldcode kindermishandeling", "kind": kind, "description": "Een dagdeel.",
+                   "hours": 3, "accreditations": [{"register": "SKJ", "number": "SKJ-1", "points": 3}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{course}");
+    let trainer_ids: Vec<Uuid> = trainers.iter().map(|t| t.id).collect();
+    let (status, e) = app
+        .post(
+            &format!("/api/v1/courses/{}/editions", id_of(&course)),
+            &admin.token,
+            json!({"capacity": 50, "trainer_ids": trainer_ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    let edition = id_of(&e);
+    let session = if kind == "elearning" {
+        None
+    } else {
+        let starts = Utc::now() + Duration::minutes(start);
+        let (status, s) = app
+            .post(
+                &format!("/api/v1/editions/{edition}/sessions"),
+                &admin.token,
+                json!({"starts_at": stamp(starts), "ends_at": stamp(starts + Duration::hours(2))}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{s}");
+        Some(id_of(&s))
+    };
+    let (status, p) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/editions/{edition}/publish"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    (edition, session)
+}
+
+async fn code_of(app: &TestApp, trainer: &Actor, session: Uuid) -> String {
+    let (status, code) = app
+        .get(
+            &format!("/api/v1/sessions/{session}/check-in-code"),
+            &trainer.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{code}");
+    code["code"].as_str().unwrap().to_owned()
+}
+
+/// A six-digit code other than `right`.
+fn wrong_code(right: &str) -> String {
+    let n: u32 = right.parse().unwrap();
+    format!("{:06}", (n + 500_000) % 1_000_000)
+}
+
+async fn check_in(app: &TestApp, person: &Actor, session: Uuid, code: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/sessions/{session}/check-in")))
+        .bearer_auth(&person.token)
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn assert_too_many(resp: reqwest::Response) {
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry), "Retry-After {retry}");
+    let body: Value = resp.json().await.unwrap();
+    assert_problem(
+        StatusCode::TOO_MANY_REQUESTS,
+        &body,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+    );
+}
+
+#[tokio::test]
+async fn parallel_wrong_codes_get_no_more_than_five_comparisons() {
+    let Setup {
+        app,
+        admin,
+        trainer,
+        people,
+        ..
+    } = setup(1).await;
+    let (edition, session) = edition(&app, &admin, &[&trainer], "workshop", 10).await;
+    let session = session.unwrap();
+    enrol(&app, &admin, edition, &people[0]).await;
+    let right = code_of(&app, &trainer, session).await;
+    let wrong = wrong_code(&right);
+
+    let answers =
+        futures::future::join_all((0..150).map(|_| check_in(&app, &people[0], session, &wrong)))
+            .await;
+    let mut compared = 0;
+    let mut limited = 0;
+    for resp in answers {
+        match resp.status() {
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let body: Value = resp.json().await.unwrap();
+                assert_eq!(body["errors"][0]["field"], "code", "{body}");
+                compared += 1;
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_too_many(resp).await;
+                limited += 1;
+            }
+            other => panic!("unexpected {other}: {}", resp.text().await.unwrap()),
+        }
+    }
+    assert!(
+        compared <= 5,
+        "{compared} codes compared against a limit of 5"
+    );
+    assert_eq!(compared + limited, 150);
+    // The limit holds for the right code too.
+    let right = code_of(&app, &trainer, session).await;
+    assert_too_many(check_in(&app, &people[0], session, &right).await).await;
+}
+
+#[tokio::test]
+async fn a_right_code_costs_nothing_of_the_budget() {
+    let Setup {
+        app,
+        admin,
+        trainer,
+        people,
+        ..
+    } = setup(1).await;
+    let (edition, session) = edition(&app, &admin, &[&trainer], "workshop", 10).await;
+    let session = session.unwrap();
+    enrol(&app, &admin, edition, &people[0]).await;
+    let right = code_of(&app, &trainer, session).await;
+    let wrong = wrong_code(&right);
+    for _ in 0..2 {
+        let resp = check_in(&app, &people[0], session, &wrong).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Right codes (the first checks in, the rest rejoin) cost nothing: more of them than
+    // the budget has room for all work.
+    for _ in 0..6 {
+        let right = code_of(&app, &trainer, session).await;
+        let resp = check_in(&app, &people[0], session, &right).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::OK,
+            "{}",
+            resp.text().await.unwrap()
+        );
+    }
+    // Three wrong ones are left of the five, then the limit.
+    for _ in 0..3 {
+        let resp = check_in(&app, &people[0], session, &wrong).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_too_many(check_in(&app, &people[0], session, &wrong).await).await;
+}
