@@ -2,7 +2,8 @@
 //! with a rotating code, and every change is kept in an audit trail.
 //!
 //! Every write locks the edition first (as registrations do), so marking, checking in and
-//! closing the edition are serialised per edition.
+//! closing the edition are serialised per edition. Reads (the list, the check-in code,
+//! check-in's first look) take no lock and never wait behind such a write.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,8 +14,8 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -72,13 +73,31 @@ struct Context {
     edition: edition::Model,
 }
 
+/// A session and its edition, read without taking any lock: for reads (the list, the
+/// code, check-in's first look), which must never wait behind a write holding the
+/// edition.
 async fn context(db: &impl ConnectionTrait, session_id: Uuid) -> DomainResult<Context> {
-    let session = session::Entity::find_by_id(session_id)
+    let session = find_session(db, session_id).await?;
+    let edition = edition::Entity::find_by_id(session.edition_id)
         .one(db)
         .await?
-        .ok_or(DomainError::NotFound("session"))?;
-    let edition = editions::lock(db, session.edition_id).await?;
+        .ok_or(DomainError::NotFound("edition"))?;
     Ok(Context { session, edition })
+}
+
+/// A session and its edition, the edition locked: only inside a write transaction, where
+/// the lock serialises the edition's changes until the commit.
+async fn locked_context(txn: &DatabaseTransaction, session_id: Uuid) -> DomainResult<Context> {
+    let session = find_session(txn, session_id).await?;
+    let edition = editions::lock(txn, session.edition_id).await?;
+    Ok(Context { session, edition })
+}
+
+async fn find_session(db: &impl ConnectionTrait, session_id: Uuid) -> DomainResult<session::Model> {
+    session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))
 }
 
 /// Admins and the edition's trainers; anyone else learns only what the catalogue shows.
@@ -173,7 +192,7 @@ pub async fn mark(
     let edition_id = retrying(|| async {
         let now = super::now();
         let txn = begin_write(db).await?;
-        let cx = context(&txn, session_id).await?;
+        let cx = locked_context(&txn, session_id).await?;
         require_teacher(&txn, actor, &cx.edition).await?;
         require_open(&cx.edition, &cx.session)?;
         let early = marks.iter().any(|m| m.status != AttendanceStatus::Excused)
@@ -567,7 +586,7 @@ pub async fn check(
     };
     retrying(|| async {
         let txn = begin_write(db).await?;
-        let cx = context(&txn, session_id).await?;
+        let cx = locked_context(&txn, session_id).await?;
         require_open(&cx.edition, &cx.session)?;
         let before = attendance::Entity::find_by_id((own.id, session_id))
             .one(&txn)

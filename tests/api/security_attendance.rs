@@ -1,7 +1,11 @@
-//! Defences around attendance: parallel guessing of check-in codes.
+//! Defences around attendance: parallel guessing of check-in codes and reads that must
+//! not wait behind a locked edition.
+
+use std::time::Duration as StdDuration;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -218,4 +222,84 @@ async fn a_right_code_costs_nothing_of_the_budget() {
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     assert_too_many(check_in(&app, &people[0], session, &wrong).await).await;
+}
+
+#[tokio::test]
+async fn reads_do_not_wait_behind_a_locked_edition() {
+    let Setup {
+        app,
+        admin,
+        trainer,
+        people,
+        ..
+    } = setup(1).await;
+    if !app.db.is_postgres() {
+        return; // SQLite takes no row locks.
+    }
+    let (edition, session) = edition(&app, &admin, &[&trainer], "workshop", 10).await;
+    let session = session.unwrap();
+    enrol(&app, &admin, edition, &people[0]).await;
+    let right = code_of(&app, &trainer, session).await;
+
+    // Another writer holds the edition, as a registration does.
+    let other = academy::db::connect(&app.database_url, 1).await.unwrap();
+    let txn = other.begin().await.unwrap();
+    txn.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT id FROM editions WHERE id = $1 FOR UPDATE",
+        [edition.into()],
+    ))
+    .await
+    .unwrap()
+    .expect("the edition");
+
+    let within = |what: &'static str| {
+        move |r: Result<(StatusCode, Value), tokio::time::error::Elapsed>| {
+            r.unwrap_or_else(|_| panic!("{what} waited for the edition's lock"))
+        }
+    };
+    let limit = StdDuration::from_secs(2);
+    let (status, roster) = within("the roster")(
+        tokio::time::timeout(
+            limit,
+            app.get(
+                &format!("/api/v1/sessions/{session}/attendance"),
+                &trainer.token,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(status, StatusCode::OK, "{roster}");
+    assert_eq!(roster["items"].as_array().unwrap().len(), 1);
+    let (status, code) = within("the check-in code")(
+        tokio::time::timeout(
+            limit,
+            app.get(
+                &format!("/api/v1/sessions/{session}/check-in-code"),
+                &trainer.token,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(status, StatusCode::OK, "{code}");
+    // A wrong code is refused by reading alone.
+    let (status, body) = within("a wrong check-in")(
+        tokio::time::timeout(
+            limit,
+            app.post(
+                &format!("/api/v1/sessions/{session}/check-in"),
+                &people[0].token,
+                json!({"code": wrong_code(&right)}),
+            ),
+        )
+        .await,
+    );
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    txn.rollback().await.unwrap();
+    other.close().await.ok();
 }
