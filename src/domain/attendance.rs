@@ -3,7 +3,9 @@
 //!
 //! Every write locks the edition first (as registrations do), so marking, checking in and
 //! closing the edition are serialised per edition. Reads (the list, the check-in code,
-//! check-in's first look) take no lock and never wait behind such a write.
+//! check-in's first look) take no lock and never wait behind such a write. Nobody but an
+//! admin marks or checks in themselves: a trainer registered for an edition they teach is
+//! marked by another trainer or an admin (`self_marking`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -211,6 +213,7 @@ pub async fn mark(
             .into_iter()
             .map(|r| (r.id, r))
             .collect();
+        refuse_own(actor, marks, &found)?;
         let mut errors = Vec::new();
         for (i, m) in marks.iter().enumerate() {
             let field = format!("records[{i}].registration_id");
@@ -304,6 +307,29 @@ pub async fn mark(
     )
     .await?;
     Ok(lines)
+}
+
+/// Nobody but an admin marks their own registration: a trainer registered for an edition
+/// they teach is marked by another trainer or an admin.
+fn refuse_own(
+    actor: &Principal,
+    marks: &[Mark],
+    found: &HashMap<Uuid, registration::Model>,
+) -> DomainResult<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    let own = marks.iter().position(|m| {
+        found
+            .get(&m.registration_id)
+            .is_some_and(|r| r.user_id == actor.id)
+    });
+    match own {
+        Some(i) => Err(DomainError::self_marking(format!(
+            "records[{i}] is your own registration; another trainer or an admin marks it"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn ids_of(marks: &[Mark]) -> Vec<Uuid> {
@@ -555,6 +581,11 @@ pub async fn check(
             "only people with a confirmed registration check in",
         ));
     };
+    if !actor.is_admin() && editions::is_trainer_of(db, actor, cx.edition.id).await? {
+        return Err(DomainError::self_marking(
+            "you teach this edition and see its code; another trainer or an admin marks you",
+        ));
+    }
     require_open(&cx.edition, &cx.session)?;
     if now < cx.session.starts_at - CHECK_IN_OPENS || now > cx.session.ends_at {
         return Err(DomainError::conflict(

@@ -1,5 +1,5 @@
-//! Defences around attendance: parallel guessing of check-in codes and reads that must
-//! not wait behind a locked edition.
+//! Defences around attendance: parallel guessing of check-in codes, reads that must not
+//! wait behind a locked edition, and trainers certifying themselves.
 
 use std::time::Duration as StdDuration;
 
@@ -9,12 +9,13 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::certificates::enrol;
+use crate::certificates::{enrol, mark};
 use crate::helpers::{Actor, TestApp, assert_problem, id_of};
 
 struct Setup {
     app: TestApp,
     admin: Actor,
+    org: Uuid,
     trainer: Actor,
     people: Vec<Actor>,
 }
@@ -35,6 +36,7 @@ async fn setup(n: usize) -> Setup {
     Setup {
         app,
         admin,
+        org,
         trainer,
         people,
     }
@@ -302,4 +304,145 @@ async fn reads_do_not_wait_behind_a_locked_edition() {
     );
     txn.rollback().await.unwrap();
     other.close().await.ok();
+}
+
+#[tokio::test]
+async fn trainers_do_not_mark_their_own_attendance() {
+    let Setup {
+        app,
+        admin,
+        org,
+        trainer,
+        people,
+    } = setup(1).await;
+    let colleague = app
+        .person(&admin, org, &["trainer"], "collega@example.test")
+        .await;
+    // A session that started an hour ago: marking is open.
+    let (edition, session) = edition(&app, &admin, &[&trainer, &colleague], "workshop", -60).await;
+    let session = session.unwrap();
+    let own = enrol(&app, &admin, edition, &trainer).await;
+    let other = enrol(&app, &admin, edition, &people[0]).await;
+
+    let (status, body) = mark(
+        &app,
+        &trainer.token,
+        session,
+        json!([{"registration_id": other, "status": "present"}, {"registration_id": own, "status": "present"}]),
+    )
+    .await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "self_marking");
+    // Nothing of it was applied.
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/sessions/{session}/attendance"),
+            &admin.token,
+        )
+        .await;
+    for line in list["items"].as_array().unwrap() {
+        assert_eq!(line["attendance"], Value::Null, "{line}");
+    }
+    // Marking others still works, and a colleague marks the trainer.
+    let (status, body) = mark(
+        &app,
+        &trainer.token,
+        session,
+        json!([{"registration_id": other, "status": "present"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = mark(
+        &app,
+        &colleague.token,
+        session,
+        json!([{"registration_id": own, "status": "late"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0]["attendance"]["status"], "late");
+
+    // An admin marks their own registration.
+    let own_admin = enrol(&app, &admin, edition, &admin).await;
+    let (status, body) = mark(
+        &app,
+        &admin.token,
+        session,
+        json!([{"registration_id": own_admin, "status": "present"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn trainers_do_not_check_themselves_in() {
+    let Setup {
+        app,
+        admin,
+        trainer,
+        people,
+        ..
+    } = setup(1).await;
+    let (edition, session) = edition(&app, &admin, &[&trainer], "workshop", 10).await;
+    let session = session.unwrap();
+    enrol(&app, &admin, edition, &trainer).await;
+    enrol(&app, &admin, edition, &people[0]).await;
+    let code = code_of(&app, &trainer, session).await;
+    let resp = check_in(&app, &trainer, session, &code).await;
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "self_marking");
+    // Participants still check in with it.
+    let resp = check_in(&app, &people[0], session, &code).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn trainers_do_not_complete_their_own_elearning() {
+    let Setup {
+        app,
+        admin,
+        trainer,
+        people,
+        ..
+    } = setup(1).await;
+    let (edition, _) = edition(&app, &admin, &[&trainer], "elearning", 0).await;
+    let own = enrol(&app, &admin, edition, &trainer).await;
+    let other = enrol(&app, &admin, edition, &people[0]).await;
+    let own_admin = enrol(&app, &admin, edition, &admin).await;
+    let day = (Utc::now() - Duration::days(2)).date_naive().to_string();
+    let complete = |reg: Uuid, token: String| {
+        let app = &app;
+        let day = day.clone();
+        async move {
+            app.call(
+                Method::PUT,
+                &format!("/api/v1/registrations/{reg}/completion"),
+                Some(&token),
+                Some(json!({ "completed_on": day })),
+            )
+            .await
+        }
+    };
+    let (status, body) = complete(own, trainer.token.clone()).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "self_marking");
+    let (_, certs) = app.get("/api/v1/me/certificates", &trainer.token).await;
+    assert_eq!(certs["items"], json!([]), "{certs}");
+    // Others are marked as before; an admin marks their own.
+    let (status, body) = complete(other, trainer.token.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["certificate"], "issued");
+    let (status, body) = complete(own_admin, admin.token.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The admin completes the trainer; the trainer cannot take it back either.
+    let (status, body) = complete(own, admin.token.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/registrations/{own}/completion"),
+            Some(&trainer.token),
+            None,
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "self_marking");
 }
