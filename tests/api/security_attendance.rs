@@ -1,5 +1,6 @@
-//! Defences around attendance: parallel guessing of check-in codes, reads that must not
-//! wait behind a locked edition, and trainers certifying themselves.
+//! Defences around attendance and its neighbours: parallel guessing of check-in codes,
+//! reads that must not wait behind a locked edition, trainers certifying themselves, and
+//! evaluation comments that give their writers away.
 
 use std::time::Duration as StdDuration;
 
@@ -9,7 +10,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::certificates::{enrol, mark};
+use crate::certificates::{enrol, mark, past_edition};
 use crate::helpers::{Actor, TestApp, assert_problem, id_of};
 
 struct Setup {
@@ -445,4 +446,80 @@ async fn trainers_do_not_complete_their_own_elearning() {
         )
         .await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "self_marking");
+}
+
+#[tokio::test]
+async fn trainers_read_comments_from_three_answers_without_times_in_alphabetical_order() {
+    let Setup {
+        app,
+        admin,
+        trainer,
+        people,
+        ..
+    } = setup(3).await;
+    let (edition, _) = past_edition(&app, &admin, &trainer, "Meldcode", 1, 100.0).await;
+    for p in &people {
+        enrol(&app, &admin, edition, p).await;
+    }
+    let summary = format!("/api/v1/editions/{edition}/evaluations/summary");
+    let submit = |p: &Actor, body: Value| {
+        let app = &app;
+        let token = p.token.clone();
+        async move {
+            let (status, body) = app
+                .post(
+                    &format!("/api/v1/editions/{edition}/evaluations"),
+                    &token,
+                    body,
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+    };
+    submit(&people[0], json!({"score": 8, "comment": "Helder."})).await;
+    submit(&people[1], json!({"score": 4, "comment": "Zeer traag."})).await;
+
+    // Two answers: a trainer would know who wrote what, so no comments yet.
+    let (status, t) = app.get(&summary, &trainer.token).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["count"], 2);
+    assert_eq!(t["comments"], json!([]), "{t}");
+    let (_, a) = app.get(&summary, &admin.token).await;
+    assert_eq!(a["comments"].as_array().unwrap().len(), 2, "{a}");
+
+    submit(
+        &people[2],
+        json!({"score": 9, "comment": "Als eerste toepasbaar."}),
+    )
+    .await;
+    let (status, t) = app.get(&summary, &trainer.token).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let comments = t["comments"].as_array().unwrap();
+    let texts: Vec<&str> = comments
+        .iter()
+        .map(|c| c["comment"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["Als eerste toepasbaar.", "Helder.", "Zeer traag."],
+        "alphabetical, not in the order given"
+    );
+    for c in comments {
+        assert_eq!(c["submitted_at"], Value::Null, "{c}");
+        assert_eq!(c["user_id"], Value::Null, "{c}");
+        assert_eq!(c["user_name"], Value::Null, "{c}");
+    }
+    // Admins keep the full view: newest first, with writer and time.
+    let (_, a) = app.get(&summary, &admin.token).await;
+    let texts: Vec<&str> = a["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["comment"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Als eerste toepasbaar.", "Zeer traag.", "Helder."]);
+    for c in a["comments"].as_array().unwrap() {
+        assert!(c["submitted_at"].is_string(), "{c}");
+        assert!(c["user_id"].is_string(), "{c}");
+    }
 }
