@@ -28,9 +28,15 @@ pub enum DomainError {
     /// The thing does not exist (or is not visible to the caller).
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The caller is known but may not do this.
-    #[error("{0}")]
-    Forbidden(String),
+    /// The caller is known but may not do this; `code` is stable (`forbidden`, or a more
+    /// precise one such as `self_marking`).
+    #[error("{detail}")]
+    Forbidden {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human-readable explanation.
+        detail: String,
+    },
     /// The request conflicts with the current state; `code` is stable.
     #[error("{detail}")]
     Conflict {
@@ -74,9 +80,26 @@ impl DomainError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// A refusal.
+    /// A refusal (`forbidden`).
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::Forbidden(detail.into())
+        Self::Forbidden {
+            code: "forbidden",
+            detail: detail.into(),
+        }
+    }
+
+    /// A refusal with a more precise stable code than `forbidden`.
+    pub fn forbidden_as(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// 403 `self_marking`: a person's own attendance, check-in or completion is decided
+    /// by someone else (or an admin).
+    pub fn self_marking(detail: impl Into<String>) -> Self {
+        Self::forbidden_as("self_marking", detail)
     }
 
     /// Database constraint violations are the client's conflict, not a server error.

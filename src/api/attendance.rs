@@ -399,7 +399,9 @@ impl AttendanceApi {
     /// the whole request 422 with each offending entry named, and nothing is applied.
     /// Before the session (until 30 minutes ahead) only `excused`: 409
     /// `session_not_started`. 409 `session_cancelled`, `edition_closed` (an admin
-    /// re-opens it for corrections), `edition_cancelled`. Every change is audited.
+    /// re-opens it for corrections), `edition_cancelled`. Nobody but an admin marks their
+    /// own registration: 403 `self_marking` (a trainer registered for an edition they
+    /// teach is marked by another trainer or an admin). Every change is audited.
     #[oai(
         path = "/sessions/:id/attendance",
         method = "put",
@@ -530,8 +532,10 @@ impl AttendanceApi {
     /// A participant with a confirmed registration posts the code shown in the session,
     /// from 30 minutes before its start until its end (else 409 `check_in_closed`), and
     /// is marked present (late after 15 minutes). A wrong or expired code is 422; after
-    /// five wrong codes in ten minutes, 429 with `Retry-After`. Checking in again changes
-    /// nothing.
+    /// five wrong codes in ten minutes, 429 `too_many_attempts` with `Retry-After` (every
+    /// attempt is counted before its code is compared; a right code gives it back).
+    /// Someone who teaches the edition sees its code and does not check in: 403
+    /// `self_marking`, unless an admin. Checking in again changes nothing.
     #[oai(
         path = "/sessions/:id/check-in",
         method = "post",
@@ -551,7 +555,7 @@ impl AttendanceApi {
     ///
     /// Records when a participant leaves (online sessions: the symposium's proof of
     /// attendance), with the session's code, after checking in (else 409
-    /// `not_checked_in`). The same window and limits as checking in.
+    /// `not_checked_in`). The same window, limits and refusals as checking in.
     #[oai(
         path = "/sessions/:id/check-out",
         method = "post",
@@ -572,7 +576,8 @@ impl AttendanceApi {
     /// For admins and the edition's trainers: a confirmed registration of a published
     /// e-learning edition completed on a date; its certificate is issued at once (or
     /// reinstated after a withdrawal). Other kinds of course complete when their edition
-    /// closes: 409 `not_elearning`.
+    /// closes: 409 `not_elearning`. A trainer's own registration is decided by another
+    /// trainer or an admin: 403 `self_marking`.
     #[oai(
         path = "/registrations/:id/completion",
         method = "put",
@@ -599,7 +604,8 @@ impl AttendanceApi {
     /// Take an e-learning completion back
     ///
     /// Corrects a mistake: the completion is removed and its certificate revoked with
-    /// reason `completion_withdrawn` (marking it done again reinstates it).
+    /// reason `completion_withdrawn` (marking it done again reinstates it). Not one's own
+    /// (unless an admin): 403 `self_marking`.
     #[oai(
         path = "/registrations/:id/completion",
         method = "delete",

@@ -82,8 +82,10 @@ pub struct EvaluationComment {
     pub comment: String,
     /// The score given with it.
     pub score: i32,
-    /// When the evaluation was submitted (UTC).
-    pub submitted_at: Timestamp,
+    /// When the evaluation was submitted (UTC): for admins; `null` for trainers, as a time
+    /// can tell who wrote a comment in a small group.
+    #[oai(nullable)]
+    pub submitted_at: Option<Timestamp>,
     /// Who wrote it: for admins; `null` for trainers, who read comments anonymously.
     #[oai(nullable)]
     pub user_id: Option<Uuid>,
@@ -102,7 +104,10 @@ pub struct EvaluationSummary {
     pub mean: Option<f64>,
     /// Ten counts: how many gave score 1, 2, … 10.
     pub distribution: Vec<u32>,
-    /// The comments, newest first (evaluations without a comment count but are not listed).
+    /// The comments (evaluations without a comment count but are not listed). Admins: all,
+    /// newest first. Trainers: none (an empty list) until at least three people have
+    /// evaluated; then all, in alphabetical order, so that neither order nor time tells
+    /// who wrote what.
     pub comments: Vec<EvaluationComment>,
 }
 
@@ -123,7 +128,7 @@ impl From<Summary> for EvaluationSummary {
                     EvaluationComment {
                         comment: c.comment,
                         score: c.score,
-                        submitted_at: c.submitted_at.into(),
+                        submitted_at: c.submitted_at.map(Into::into),
                         user_id,
                         user_name,
                     }
@@ -171,7 +176,8 @@ impl EvaluationsApi {
     /// registration): else 409 `evaluation_not_open`. Once per registration: 409
     /// `already_evaluated` (change it with PUT on `…/evaluations/mine`). Without a
     /// confirmed registration 403; 409 `evaluation_closed` from 30 days after the edition
-    /// closed, `edition_cancelled`. Trainers see comments without names, admins with.
+    /// closed, `edition_cancelled`. Trainers see comments without names or times, and only
+    /// once three people have evaluated; admins see who wrote what.
     #[oai(
         path = "/editions/:id/evaluations",
         method = "post",
@@ -230,10 +236,12 @@ impl EvaluationsApi {
 
     /// Summary of an edition's evaluations
     ///
-    /// Count, mean (two decimals), the distribution of scores 1 to 10 and the comments,
-    /// newest first. For admins, who see who wrote each comment, and the edition's
-    /// trainers, who read them without names or ids. Anyone else 403 (404 for a draft
-    /// edition).
+    /// Count, mean (two decimals), the distribution of scores 1 to 10 and the comments.
+    /// For admins, who see every comment newest first with who wrote it and when, and the
+    /// edition's trainers, who read comments without names, ids or times, in alphabetical
+    /// order, and only once at least three people have evaluated (before that the list is
+    /// empty): in a small group a time or an order can give a writer away. Anyone else 403
+    /// (404 for a draft edition).
     #[oai(
         path = "/editions/:id/evaluations/summary",
         method = "get",

@@ -89,7 +89,8 @@ pub enum ApiError {
         #[oai(header = "WWW-Authenticate")]
         String,
     ),
-    /// Signed in, but not allowed to do this (`forbidden`).
+    /// Signed in, but not allowed to do this (`forbidden`, or a more precise code such as
+    /// `self_marking`).
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Problem>),
     /// The resource does not exist or is not visible to the caller (`not_found`).
@@ -179,7 +180,9 @@ impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
         match err {
             DomainError::NotFound(what) => Self::not_found(what),
-            DomainError::Forbidden(detail) => Self::forbidden(detail),
+            DomainError::Forbidden { code, detail } => {
+                Self::Forbidden(Json(Problem::new(StatusCode::FORBIDDEN, code, detail)))
+            }
             DomainError::Conflict { code, detail } => {
                 Self::Conflict(Json(Problem::new(StatusCode::CONFLICT, code, detail)))
             }

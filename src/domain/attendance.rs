@@ -2,7 +2,10 @@
 //! with a rotating code, and every change is kept in an audit trail.
 //!
 //! Every write locks the edition first (as registrations do), so marking, checking in and
-//! closing the edition are serialised per edition.
+//! closing the edition are serialised per edition. Reads (the list, the check-in code,
+//! check-in's first look) take no lock and never wait behind such a write. Nobody but an
+//! admin marks or checks in themselves: a trainer registered for an edition they teach is
+//! marked by another trainer or an admin (`self_marking`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,8 +16,8 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -72,13 +75,31 @@ struct Context {
     edition: edition::Model,
 }
 
+/// A session and its edition, read without taking any lock: for reads (the list, the
+/// code, check-in's first look), which must never wait behind a write holding the
+/// edition.
 async fn context(db: &impl ConnectionTrait, session_id: Uuid) -> DomainResult<Context> {
-    let session = session::Entity::find_by_id(session_id)
+    let session = find_session(db, session_id).await?;
+    let edition = edition::Entity::find_by_id(session.edition_id)
         .one(db)
         .await?
-        .ok_or(DomainError::NotFound("session"))?;
-    let edition = editions::lock(db, session.edition_id).await?;
+        .ok_or(DomainError::NotFound("edition"))?;
     Ok(Context { session, edition })
+}
+
+/// A session and its edition, the edition locked: only inside a write transaction, where
+/// the lock serialises the edition's changes until the commit.
+async fn locked_context(txn: &DatabaseTransaction, session_id: Uuid) -> DomainResult<Context> {
+    let session = find_session(txn, session_id).await?;
+    let edition = editions::lock(txn, session.edition_id).await?;
+    Ok(Context { session, edition })
+}
+
+async fn find_session(db: &impl ConnectionTrait, session_id: Uuid) -> DomainResult<session::Model> {
+    session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("session"))
 }
 
 /// Admins and the edition's trainers; anyone else learns only what the catalogue shows.
@@ -173,7 +194,7 @@ pub async fn mark(
     let edition_id = retrying(|| async {
         let now = super::now();
         let txn = begin_write(db).await?;
-        let cx = context(&txn, session_id).await?;
+        let cx = locked_context(&txn, session_id).await?;
         require_teacher(&txn, actor, &cx.edition).await?;
         require_open(&cx.edition, &cx.session)?;
         let early = marks.iter().any(|m| m.status != AttendanceStatus::Excused)
@@ -192,6 +213,7 @@ pub async fn mark(
             .into_iter()
             .map(|r| (r.id, r))
             .collect();
+        refuse_own(actor, marks, &found)?;
         let mut errors = Vec::new();
         for (i, m) in marks.iter().enumerate() {
             let field = format!("records[{i}].registration_id");
@@ -285,6 +307,29 @@ pub async fn mark(
     )
     .await?;
     Ok(lines)
+}
+
+/// Nobody but an admin marks their own registration: a trainer registered for an edition
+/// they teach is marked by another trainer or an admin.
+fn refuse_own(
+    actor: &Principal,
+    marks: &[Mark],
+    found: &HashMap<Uuid, registration::Model>,
+) -> DomainResult<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    let own = marks.iter().position(|m| {
+        found
+            .get(&m.registration_id)
+            .is_some_and(|r| r.user_id == actor.id)
+    });
+    match own {
+        Some(i) => Err(DomainError::self_marking(format!(
+            "records[{i}] is your own registration; another trainer or an admin marks it"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn ids_of(marks: &[Mark]) -> Vec<Uuid> {
@@ -508,8 +553,9 @@ pub enum Presence {
 
 /// A participant checks in (or out) with the code shown in the session. Within the
 /// session's time (from 30 minutes before the start to its end); late after 15 minutes.
-/// Wrong or expired codes are refused and counted; after five in ten minutes the person
-/// must wait.
+/// Every attempt that gets as far as comparing the code is counted first, in one atomic
+/// step, so parallel guesses cannot slip past the limit; a right code gives its attempt
+/// back. After five wrong codes in ten minutes the person must wait.
 pub async fn check(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -521,9 +567,7 @@ pub async fn check(
     if actor.kind != SubjectKind::User {
         return Err(DomainError::forbidden("participants check in themselves"));
     }
-    let key = format!("check-in:{}:{}", actor.id, session_id);
     let now = super::now();
-    limits::check(db, &key, WRONG_CODES, now).await?;
     let cx = context(db, session_id).await?;
     let own = registration::Entity::find()
         .filter(registration::Column::EditionId.eq(cx.edition.id))
@@ -537,6 +581,11 @@ pub async fn check(
             "only people with a confirmed registration check in",
         ));
     };
+    if !actor.is_admin() && editions::is_trainer_of(db, actor, cx.edition.id).await? {
+        return Err(DomainError::self_marking(
+            "you teach this edition and see its code; another trainer or an admin marks you",
+        ));
+    }
     require_open(&cx.edition, &cx.session)?;
     if now < cx.session.starts_at - CHECK_IN_OPENS || now > cx.session.ends_at {
         return Err(DomainError::conflict(
@@ -544,18 +593,22 @@ pub async fn check(
             "checking in is possible from 30 minutes before the session until its end",
         ));
     }
+    // Claim the attempt before comparing: the counter's upsert is atomic, so of any
+    // number of parallel requests at most the limit get to compare a code.
+    let key = format!("check-in:{}:{}", actor.id, session_id);
+    limits::hit(db, &key, WRONG_CODES, now).await?;
     let period = period_of(now);
     let typed = code.trim();
     let matches = [period, period - 1]
         .into_iter()
         .any(|p| constant_time_eq(code_for(secret, session_id, p).as_bytes(), typed.as_bytes()));
     if !matches {
-        limits::hit(db, &key, WRONG_CODES, now).await?;
         return Err(DomainError::invalid(
             "code",
             "wrong or expired check-in code",
         ));
     }
+    limits::refund(db, &key).await?;
     let by = actor_of(actor);
     let status = if now > cx.session.starts_at + LATE_AFTER {
         AttendanceStatus::Late
@@ -564,7 +617,7 @@ pub async fn check(
     };
     retrying(|| async {
         let txn = begin_write(db).await?;
-        let cx = context(&txn, session_id).await?;
+        let cx = locked_context(&txn, session_id).await?;
         require_open(&cx.edition, &cx.session)?;
         let before = attendance::Entity::find_by_id((own.id, session_id))
             .one(&txn)

@@ -250,7 +250,8 @@ pub async fn unmark(
 }
 
 /// The registration and its (locked) edition, if the actor may mark it: admins and the
-/// edition's trainers, e-learning editions that are published.
+/// edition's trainers, e-learning editions that are published. A trainer's own
+/// registration is someone else's to decide (`self_marking`).
 async fn markable(
     db: &impl ConnectionTrait,
     actor: &Principal,
@@ -263,6 +264,11 @@ async fn markable(
     let e = editions::lock(db, reg.edition_id).await?;
     if !(actor.is_admin() || editions::is_trainer_of(db, actor, e.id).await?) {
         return Err(DomainError::NotFound("registration"));
+    }
+    if reg.user_id == actor.id && !actor.is_admin() {
+        return Err(DomainError::self_marking(
+            "this is your own registration; another trainer or an admin decides its completion",
+        ));
     }
     let c = course::Entity::find_by_id(e.course_id)
         .one(db)

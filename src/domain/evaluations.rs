@@ -2,7 +2,10 @@
 //! with an optional comment, once per registration. Submitting opens when the first session
 //! starts (e-learning modules, which have no sessions, from registration); the evaluation
 //! can be changed until 30 days after the edition closes. Admins and the edition's
-//! trainers read the summary; only admins see who wrote what.
+//! trainers read the summary; only admins see who wrote what and when. In a small group a
+//! comment's time or place in the list can give its writer away, so trainers read comments
+//! only once [`MIN_ANSWERS_FOR_COMMENTS`] people have answered, without times, in
+//! alphabetical order.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
@@ -27,6 +30,8 @@ pub const MAX_SCORE: i64 = 10;
 pub const MAX_COMMENT: usize = 2_000;
 /// An evaluation can be changed for this long after its edition closes.
 pub const EDIT_WINDOW: Duration = Duration::days(30);
+/// Trainers read comments only once at least this many people have evaluated.
+pub const MIN_ANSWERS_FOR_COMMENTS: u32 = 3;
 
 /// A score and comment as sent; checked by [`submit`] and [`edit`].
 #[derive(Debug, Clone)]
@@ -47,15 +52,15 @@ pub struct Evaluation {
     pub editable_until: Option<DateTime<Utc>>,
 }
 
-/// One comment in a summary, newest first.
+/// One comment in a summary.
 #[derive(Debug, Clone)]
 pub struct Comment {
     /// The text.
     pub comment: String,
     /// The score given with it.
     pub score: i32,
-    /// When the evaluation was submitted.
-    pub submitted_at: DateTime<Utc>,
+    /// When the evaluation was submitted: only for admins.
+    pub submitted_at: Option<DateTime<Utc>>,
     /// Who wrote it: only for admins.
     pub author: Option<Author>,
 }
@@ -78,8 +83,18 @@ pub struct Summary {
     pub mean: Option<f64>,
     /// How many gave each score: index 0 counts score 1, index 9 score 10.
     pub distribution: [u32; 10],
-    /// The comments, newest first.
+    /// The comments: for admins all, newest first; for trainers none below
+    /// [`MIN_ANSWERS_FOR_COMMENTS`] evaluations, else all in alphabetical order.
     pub comments: Vec<Comment>,
+}
+
+/// Who reads a summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// Everything: who wrote what, and when.
+    Admin,
+    /// Nothing that points to a writer.
+    Trainer,
 }
 
 /// Checks a score and comment; the comment comes back trimmed, blank as none.
@@ -334,7 +349,8 @@ pub async fn edit(
 }
 
 /// Count, mean, distribution and comments of an edition's evaluations. For admins (with
-/// who wrote each comment) and the edition's trainers (without); anyone else is refused,
+/// who wrote each comment and when) and the edition's trainers (without either, only from
+/// [`MIN_ANSWERS_FOR_COMMENTS`] evaluations on, alphabetically); anyone else is refused,
 /// and learns nothing of a draft edition.
 pub async fn summary(
     db: &DatabaseConnection,
@@ -348,7 +364,11 @@ pub async fn summary(
         "evaluations are for admins and the edition's trainers",
     )
     .await?;
-    let named = actor.is_admin();
+    let reader = if actor.is_admin() {
+        Reader::Admin
+    } else {
+        Reader::Trainer
+    };
     let rows = evaluation::Entity::find()
         .find_also_related(user::Entity)
         .filter(evaluation::Column::EditionId.eq(edition_id))
@@ -356,10 +376,11 @@ pub async fn summary(
         .order_by_desc(evaluation::Column::Id)
         .all(db)
         .await?;
-    Ok(summarise(rows, named))
+    Ok(summarise(rows, reader))
 }
 
-fn summarise(rows: Vec<(evaluation::Model, Option<user::Model>)>, named: bool) -> Summary {
+fn summarise(rows: Vec<(evaluation::Model, Option<user::Model>)>, reader: Reader) -> Summary {
+    let named = reader == Reader::Admin;
     let mut distribution = [0u32; 10];
     let mut sum = 0f64;
     let mut count = 0u32;
@@ -375,13 +396,20 @@ fn summarise(rows: Vec<(evaluation::Model, Option<user::Model>)>, named: bool) -
             comments.push(Comment {
                 comment,
                 score: row.score,
-                submitted_at: row.created_at,
+                submitted_at: Some(row.created_at).filter(|_| named),
                 author: person.filter(|_| named).map(|u| Author {
                     user_id: u.id,
                     name: u.name,
                 }),
             });
         }
+    }
+    if reader == Reader::Trainer {
+        if count < MIN_ANSWERS_FOR_COMMENTS {
+            comments.clear();
+        }
+        // Neither submission order nor time may tell who wrote what.
+        comments.sort_by(|a, b| a.comment.cmp(&b.comment).then(a.score.cmp(&b.score)));
     }
     // Whole-number sums far below 2^53: exact in f64.
     let mean = (count > 0).then(|| (sum / f64::from(count) * 100.0).round() / 100.0);

@@ -72,22 +72,20 @@ pub async fn hit(
     Ok(())
 }
 
-/// Fails when `key` has already used up its window, without counting.
-pub async fn check(
-    db: &impl ConnectionTrait,
-    key: &str,
-    limit: Limit,
-    now: DateTime<Utc>,
-) -> DomainResult<()> {
-    let found = rate_counter::Entity::find_by_id(key.to_owned())
-        .one(db)
-        .await?;
-    match found {
-        Some(c) if c.window_start > now - limit.window && c.hits >= limit.max => {
-            Err(limit.exceeded(c.window_start, now))
+/// Gives back one hit counted under `key`, for an attempt that turned out to be
+/// legitimate (a right check-in code costs nothing). One atomic statement that never
+/// takes the count below zero.
+pub async fn refund(db: &impl ConnectionTrait, key: &str) -> DomainResult<()> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE rate_counters SET hits = hits - 1 WHERE key = $1 AND hits > 0"
         }
-        _ => Ok(()),
-    }
+        _ => "UPDATE rate_counters SET hits = hits - 1 WHERE key = ?1 AND hits > 0",
+    };
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, [key.into()]))
+        .await?;
+    Ok(())
 }
 
 /// Deletes counters whose window ended more than a day ago.

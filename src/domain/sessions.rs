@@ -86,7 +86,7 @@ pub async fn get(
     editions::get(db, actor, s.edition_id)
         .await
         .map_err(|e| match e {
-            DomainError::NotFound(_) | DomainError::Forbidden(_) => {
+            DomainError::NotFound(_) | DomainError::Forbidden { .. } => {
                 DomainError::NotFound("session")
             }
             other => other,

@@ -27,6 +27,7 @@ mod privacy;
 mod registrations;
 mod reports;
 mod security;
+mod security_attendance;
 mod system;
 mod tokens;
 mod users;
