@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use entity::{AttendanceAction, AttendanceStatus, attendance_event, completion};
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
@@ -544,11 +545,13 @@ impl AttendanceApi {
     async fn check_in(
         &self,
         state: Data<&Arc<AppState>>,
+        req: &Request,
         auth: UserAuth,
         id: Path<Uuid>,
         body: Json<CheckIn>,
     ) -> Result<Checked, ApiError> {
-        presence(&state, &auth, id.0, &body.0, Presence::In).await
+        let client = state.client_key(req);
+        presence(&state, &auth, id.0, &body.0, Presence::In, &client).await
     }
 
     /// Check out
@@ -564,11 +567,13 @@ impl AttendanceApi {
     async fn check_out(
         &self,
         state: Data<&Arc<AppState>>,
+        req: &Request,
         auth: UserAuth,
         id: Path<Uuid>,
         body: Json<CheckIn>,
     ) -> Result<Checked, ApiError> {
-        presence(&state, &auth, id.0, &body.0, Presence::Out).await
+        let client = state.client_key(req);
+        presence(&state, &auth, id.0, &body.0, Presence::Out, &client).await
     }
 
     /// Mark an e-learning module done
@@ -646,6 +651,7 @@ async fn presence(
     session: Uuid,
     body: &CheckIn,
     presence: Presence,
+    client: &str,
 ) -> Result<Checked, ApiError> {
     let row = attendance::check(
         &state.db,
@@ -654,6 +660,7 @@ async fn presence(
         session,
         &body.code,
         presence,
+        client,
     )
     .await?;
     Ok(Checked::Ok(Json(row.into())))

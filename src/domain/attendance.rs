@@ -46,6 +46,16 @@ const WRONG_CODES: Limit = Limit {
     detail: "too many wrong check-in codes; try again later",
 };
 
+/// Codes compared per client address within ten minutes, whoever sends them: enough for a
+/// room of participants behind one network who mistype now and then, too few for one
+/// person with several accounts to guess.
+pub const WRONG_CODES_PER_ADDRESS: Limit = Limit {
+    max: 30,
+    window: Duration::minutes(10),
+    code: "too_many_attempts",
+    detail: "too many wrong check-in codes from this address; try again later",
+};
+
 /// One entry of a marking request.
 #[derive(Debug, Clone)]
 pub struct Mark {
@@ -563,6 +573,7 @@ pub async fn check(
     session_id: Uuid,
     code: &str,
     presence: Presence,
+    client: &str,
 ) -> DomainResult<attendance::Model> {
     if actor.kind != SubjectKind::User {
         return Err(DomainError::forbidden("participants check in themselves"));
@@ -595,8 +606,15 @@ pub async fn check(
     }
     // Claim the attempt before comparing: the counter's upsert is atomic, so of any
     // number of parallel requests at most the limit get to compare a code.
+    // Per client address first, then per person and session; an attempt the second
+    // refuses was not compared and is given back to the first.
+    let address_key = format!("check-in address:{client}");
+    limits::hit(db, &address_key, WRONG_CODES_PER_ADDRESS, now).await?;
     let key = format!("check-in:{}:{}", actor.id, session_id);
-    limits::hit(db, &key, WRONG_CODES, now).await?;
+    if let Err(e) = limits::hit(db, &key, WRONG_CODES, now).await {
+        limits::refund(db, &address_key).await?;
+        return Err(e);
+    }
     let period = period_of(now);
     let typed = code.trim();
     let matches = [period, period - 1]
@@ -609,6 +627,7 @@ pub async fn check(
         ));
     }
     limits::refund(db, &key).await?;
+    limits::refund(db, &address_key).await?;
     let by = actor_of(actor);
     let status = if now > cx.session.starts_at + LATE_AFTER {
         AttendanceStatus::Late

@@ -284,6 +284,92 @@ async fn forwarded_headers_from_untrusted_peers_buy_nothing() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// A session of a new edition taught by `trainer` that is open for check-in now, with
+/// `people` registered.
+async fn session_open_for_check_in(
+    app: &TestApp,
+    admin: &Actor,
+    trainer: &Actor,
+    people: &[&Actor],
+) -> Uuid {
+    let now = Utc::now();
+    let edition = app
+        .open_edition(
+            admin,
+            30,
+            json!({"capacity": 50, "trainer_ids": [trainer.id]}),
+        )
+        .await;
+    let (status, s) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/sessions"),
+            &admin.token,
+            json!({
+                "starts_at": ts(now + chrono::Duration::minutes(10)),
+                "ends_at": ts(now + chrono::Duration::hours(2)),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    for person in people {
+        crate::certificates::enrol(app, admin, edition, person).await;
+    }
+    id_of(&s)
+}
+
+#[tokio::test]
+async fn wrong_check_in_codes_are_limited_per_client_address_too() {
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Aanbieder", "provider").await;
+    let trainer = app
+        .person(&admin, org, &["trainer"], "trainer@example.test")
+        .await;
+    let people = app.people(&admin, org, "guesser", 7).await;
+    let refs: Vec<&Actor> = people.iter().collect();
+    let session = session_open_for_check_in(&app, &admin, &trainer, &refs).await;
+    let (_, shown) = app
+        .get(
+            &format!("/api/v1/sessions/{session}/check-in-code"),
+            &trainer.token,
+        )
+        .await;
+    let right = shown["code"].as_str().unwrap().to_owned();
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let check_in = |person: &Actor, address: &'static str, code: String| {
+        let req = app
+            .client
+            .post(app.url(&format!("/api/v1/sessions/{session}/check-in")))
+            .bearer_auth(&person.token)
+            .header("x-forwarded-for", address)
+            .json(&json!({ "code": code }));
+        async move { req.send().await.unwrap().status() }
+    };
+    // Six accounts at one address, five wrong codes each: thirty compared …
+    for person in &people[..6] {
+        for _ in 0..5 {
+            assert_eq!(
+                check_in(person, "198.51.100.20", wrong.clone()).await,
+                StatusCode::UNPROCESSABLE_ENTITY
+            );
+        }
+    }
+    // … and the seventh account at that address is held back, even with the right code,
+    let seventh = &people[6];
+    assert_eq!(
+        check_in(seventh, "198.51.100.20", right.clone()).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // while from another address it checks in.
+    assert_eq!(
+        check_in(seventh, "203.0.113.20", right).await,
+        StatusCode::OK
+    );
+}
+
 /// Polls until the token is refused, at most five seconds.
 async fn refused_within_five_seconds(app: &TestApp, token: &str) {
     let start = Instant::now();
@@ -724,27 +810,7 @@ async fn no_secret_reaches_a_log_line() {
     secrets.push(("verification code", code.replace('-', "")));
 
     // A check-in code, right and wrong.
-    let now = Utc::now();
-    let open = app
-        .open_edition(
-            &admin,
-            30,
-            json!({"capacity": 5, "trainer_ids": [trainer.id]}),
-        )
-        .await;
-    let (status, s) = app
-        .post(
-            &format!("/api/v1/editions/{open}/sessions"),
-            &token,
-            json!({
-                "starts_at": ts(now + chrono::Duration::minutes(10)),
-                "ends_at": ts(now + chrono::Duration::hours(2)),
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{s}");
-    let session = id_of(&s);
-    crate::certificates::enrol(&app, &admin, open, &holder).await;
+    let session = session_open_for_check_in(&app, &admin, &trainer, &[&holder]).await;
     let (status, shown) = app
         .get(
             &format!("/api/v1/sessions/{session}/check-in-code"),
