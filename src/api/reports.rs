@@ -31,6 +31,7 @@ use crate::domain::reports::{
     self, BATCH, CompletionFilter, CompletionLine, PointsLine, Position, RegisterRecord, Scope,
 };
 use crate::domain::statistics::{self, EditionFigures, Grouping};
+use crate::domain::values;
 use crate::error::DomainError;
 use crate::reports::csv::{Sheet, Style, safe};
 
@@ -634,9 +635,9 @@ impl ReportsApi {
         auth: Auth,
         /// People of this organisation (HR and clients: their own).
         organization_id: Query<Option<Uuid>>,
-        /// Completed on or after this day.
+        /// Completed on or after this day (1900-01-01 to 2999-12-31, else 422).
         from: Query<Option<NaiveDate>>,
-        /// Completed on or before this day.
+        /// Completed on or before this day (1900-01-01 to 2999-12-31, else 422).
         to: Query<Option<NaiveDate>>,
         /// Of this course.
         course_id: Query<Option<Uuid>>,
@@ -656,6 +657,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{43}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<CompletionsReport, ApiError> {
+        values::days(&[("from", from.0), ("to", to.0)])?;
         let scope = reports::scope(&auth.0, organization_id.0)?;
         let filter = CompletionFilter {
             from: from.0,
@@ -705,7 +707,7 @@ impl ReportsApi {
         /// The register (default `SKJ`).
         register: Query<Option<RegisterName>>,
         /// Count the five years from this day for everyone, instead of each person's own
-        /// current period.
+        /// current period (1900-01-01 to 2999-12-31, else 422).
         cycle_start: Query<Option<NaiveDate>>,
         /// The order (default `shortfall`).
         sort: Query<Option<PointsOrder>>,
@@ -716,6 +718,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<PointsReport, ApiError> {
+        values::days(&[("cycle_start", cycle_start.0)])?;
         let scope = reports::scope(&auth.0, organization_id.0)?;
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
         let register = register.0.map_or(Register::Skj, Into::into);
@@ -779,9 +782,9 @@ impl ReportsApi {
         register: Query<Option<RegisterName>>,
         /// People of this organisation (HR and clients: their own).
         organization_id: Query<Option<Uuid>>,
-        /// Meetings on or after this day.
+        /// Meetings on or after this day (1900-01-01 to 2999-12-31, else 422).
         from: Query<Option<NaiveDate>>,
-        /// Meetings on or before this day.
+        /// Meetings on or before this day (1900-01-01 to 2999-12-31, else 422).
         to: Query<Option<NaiveDate>>,
         /// The batch, 1-based (default 1).
         #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
@@ -793,6 +796,7 @@ impl ReportsApi {
         /// CSV: start with a UTF-8 byte order mark.
         bom: Query<Option<bool>>,
     ) -> Result<ExportReport, ApiError> {
+        values::days(&[("from", from.0), ("to", to.0)])?;
         let scope = reports::scope(&auth.0, organization_id.0)?;
         let register = register.0.map_or(Register::Skj, Into::into);
         let (records, missing) =
@@ -904,13 +908,14 @@ impl ReportsApi {
         &self,
         state: Data<&Arc<AppState>>,
         _auth: AdminAuth,
-        /// First day (default: 1 January of this year).
+        /// First day (default: 1 January of this year; 1900-01-01 to 2999-12-31).
         from: Query<Option<NaiveDate>>,
-        /// Last day (default: today).
+        /// Last day (default: today; 1900-01-01 to 2999-12-31).
         to: Query<Option<NaiveDate>>,
         /// `month` (default), `course` or `organization`.
         group: Query<Option<Group>>,
     ) -> Result<Overview, ApiError> {
+        values::days(&[("from", from.0), ("to", to.0)])?;
         let today = crate::domain::certificates::local_day(crate::domain::now());
         let from = from
             .0
