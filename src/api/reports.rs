@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use entity::{CertificateStatus, Register};
-use futures_util::StreamExt;
 use poem::web::Data;
 use poem::{Body, Request};
 use poem_openapi::param::Query;
@@ -33,7 +32,8 @@ use crate::domain::reports::{
 use crate::domain::statistics::{self, EditionFigures, Grouping};
 use crate::domain::values;
 use crate::error::DomainError;
-use crate::reports::csv::{Sheet, Style, safe};
+use crate::http::{AbortSwitch, abort_on_error};
+use crate::reports::csv::{self, Page, Sheet, Style, safe};
 
 /// A register and a number in it.
 #[derive(Debug, Object)]
@@ -430,51 +430,36 @@ fn completion_cells(style: Style, l: &CompletionLine) -> Vec<String> {
 /// Rows per database round trip while streaming a CSV.
 const CSV_PAGE: u32 = 200;
 
-/// The whole completions report as a CSV stream: header first, then page after page.
+/// The whole completions report as a CSV stream: header and `first` (the first page,
+/// read before answering so that its failure is still an error response), then page after
+/// page; a later failure aborts the connection (`abort`), so the client sees a broken
+/// transfer and never a complete-looking file.
 fn completions_csv(
     db: DatabaseConnection,
     scope: Scope,
     filter: CompletionFilter,
     style: Style,
+    first: Page<CompletionLine, Position>,
+    abort: Option<AbortSwitch>,
 ) -> Result<Body, DomainError> {
     let sheet = Sheet::new(style, &COMPLETION_HEADER)
         .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-    let start = (sheet, Some(None::<Position>), true);
-    let stream = futures_util::stream::unfold(start, move |(mut sheet, after, first)| {
+    let fetch = move |after: Position| {
         let db = db.clone();
         let filter = filter.clone();
         async move {
-            let after = after?;
-            let chunk = async {
-                let (lines, next) =
-                    reports::completions(&db, scope, &filter, after, CSV_PAGE).await?;
-                for l in &lines {
-                    sheet
-                        .row(completion_cells(style, l))
-                        .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-                }
-                let bytes = sheet
-                    .take()
-                    .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-                let more = next.map(Some);
-                Ok::<_, DomainError>((bytes, more))
-            }
-            .await;
-            match chunk {
-                Ok((bytes, more)) => Some((Ok(bytes), (sheet, more, false))),
-                Err(e) => {
-                    tracing::error!(error = %e, first, "streaming a CSV report");
-                    Some((
-                        Err(std::io::Error::other(e.to_string())),
-                        (sheet, None, false),
-                    ))
-                }
-            }
+            let (rows, next) =
+                reports::completions(&db, scope, &filter, Some(after), CSV_PAGE).await?;
+            Ok::<_, DomainError>(Page { rows, next })
         }
-    });
-    Ok(Body::from_bytes_stream(
-        stream.map(|r| r.map(bytes::Bytes::from)),
-    ))
+    };
+    let rows = csv::stream(
+        sheet,
+        first,
+        move |l: &CompletionLine| completion_cells(style, l),
+        fetch,
+    );
+    Ok(Body::from_bytes_stream(abort_on_error(rows, abort)))
 }
 
 /// Attendance at one session.
@@ -620,8 +605,10 @@ impl ReportsApi {
     /// paged; `Accept: text/csv` (or `format=csv`) gives the whole result as CSV, streamed,
     /// with a header row; `bom=true` starts it with a UTF-8 byte order mark for Excel,
     /// `separator=semicolon` uses `;` and decimal commas. Cells that would run as a
-    /// spreadsheet formula are neutralised. HR: own organisation; partner clients with
-    /// `reports:read`: their organisation; admins: all or `organization_id`.
+    /// spreadsheet formula are neutralised. A failure before the first row is answered
+    /// with a problem document; one while the CSV streams closes the connection before the
+    /// body's end, so a cut-off file never looks complete. HR: own organisation; partner
+    /// clients with `reports:read`: their organisation; admins: all or `organization_id`.
     #[oai(
         path = "/reports/completions",
         method = "get",
@@ -666,7 +653,19 @@ impl ReportsApi {
             topic: topic.0,
         };
         if wants_csv(req, format.0) {
-            let body = completions_csv(state.db.clone(), scope, filter, style(separator.0, bom.0))?;
+            // The first page before the answer: a failing query is a problem document, not
+            // a 200 with a broken file.
+            let (rows, next) =
+                reports::completions(&state.db, scope, &filter, None, CSV_PAGE).await?;
+            let first = Page { rows, next };
+            let body = completions_csv(
+                state.db.clone(),
+                scope,
+                filter,
+                style(separator.0, bom.0),
+                first,
+                AbortSwitch::of(req),
+            )?;
             return Ok(CompletionsReport::Ok(
                 CompletionsBody::Csv(Binary(body)),
                 Some("attachment; filename=\"completions.csv\"".to_owned()),

@@ -1,7 +1,7 @@
 //! Defences around attendance and its neighbours: parallel guessing of check-in codes,
 //! reads that must not wait behind a locked edition, trainers certifying themselves,
-//! evaluation comments that give their writers away, and dates outside any plausible
-//! range.
+//! evaluation comments that give their writers away, dates outside any plausible range,
+//! and CSV reports that must never look complete when they are not.
 
 use std::time::Duration as StdDuration;
 
@@ -690,5 +690,147 @@ async fn days_outside_a_plausible_range_are_refused_everywhere() {
         "application/problem+json",
         &body,
         "accreditations[0].valid_until",
+    );
+}
+
+#[tokio::test]
+async fn a_csv_whose_first_page_fails_is_an_error_and_not_a_file() {
+    let Setup { app, admin, .. } = setup(0).await;
+    // The completions table is gone: the report's query fails.
+    app.state
+        .db
+        .execute_unprepared("ALTER TABLE completions RENAME TO completions_elsewhere")
+        .await
+        .unwrap();
+    let (status, content_type, body) = report(
+        &app,
+        &admin.token,
+        "/api/v1/reports/completions",
+        Some("text/csv"),
+    )
+    .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+    );
+    assert_eq!(content_type, "application/problem+json");
+}
+
+#[tokio::test]
+async fn a_failure_while_a_csv_streams_aborts_the_transfer() {
+    use academy::http::{AbortSwitch, Abortable, abort_on_error};
+    use academy::reports::csv::{Page, Sheet, Style, stream};
+    use futures::StreamExt;
+    use poem::listener::{Acceptor, Listener, TcpListener};
+
+    let style = Style {
+        separator: b',',
+        bom: false,
+    };
+    let first = || Page {
+        rows: vec!["Anouk".to_owned()],
+        next: Some(2u32),
+    };
+    let cells = |r: &String| vec![r.clone()];
+    // The second page fails (the database went away, a query timed out …).
+    let failing = move || {
+        stream(
+            Sheet::new(style, &["name"]).unwrap(),
+            first(),
+            cells,
+            |page: u32| async move {
+                // A query takes a moment before it fails.
+                tokio::time::sleep(StdDuration::from_millis(50)).await;
+                Err::<Page<String, u32>, _>(format!("page {page}: the database went away"))
+            },
+        )
+    };
+    // The same sheet whose second page is read.
+    let working = move || {
+        stream(
+            Sheet::new(style, &["name"]).unwrap(),
+            first(),
+            cells,
+            |_: u32| async move {
+                Ok::<_, String>(Page {
+                    rows: vec!["Bram".to_owned()],
+                    next: None,
+                })
+            },
+        )
+    };
+
+    // The stream: the first page, then an error rather than a clean end.
+    let mut s = Box::pin(failing());
+    assert_eq!(s.next().await.unwrap().unwrap(), "name\r\nAnouk\r\n");
+    assert!(s.next().await.unwrap().is_err());
+    assert!(s.next().await.is_none());
+
+    // Over HTTP, served as the service serves (connections through `Abortable`, the
+    // body aborting its connection at an error), the client sees a broken transfer.
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+    let csv = |req: &poem::Request, rows| {
+        poem::Response::builder()
+            .content_type("text/csv")
+            .body(poem::Body::from_bytes_stream(abort_on_error(
+                rows,
+                AbortSwitch::of(req),
+            )))
+    };
+    let app = poem::Route::new()
+        .at(
+            "/failing.csv",
+            poem::endpoint::make_sync(move |req| csv(&req, failing().boxed())),
+        )
+        .at(
+            "/working.csv",
+            poem::endpoint::make_sync(move |req| csv(&req, working().boxed())),
+        );
+    tokio::spawn(async move {
+        let _ = poem::Server::new_with_acceptor(Abortable(acceptor))
+            .run(app)
+            .await;
+    });
+    let client = reqwest::Client::new();
+    let resp = client
+        .get(format!("http://{addr}/working.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "name\r\nAnouk\r\nBram\r\n");
+    let resp = client
+        .get(format!("http://{addr}/failing.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "the first page was sent");
+    assert!(
+        resp.bytes().await.is_err(),
+        "a cut-off CSV must not read as a complete one"
+    );
+    // On the wire: the first page, and no last chunk after it.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket
+        .write_all(b"GET /failing.csv HTTP/1.1\r\nHost: academy.test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(StdDuration::from_secs(5), socket.read_to_end(&mut raw))
+        .await
+        .expect("the connection is closed")
+        .ok();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(raw.contains("name\r\nAnouk\r\n"), "{raw}");
+    assert!(
+        !raw.ends_with("0\r\n\r\n"),
+        "a clean end of the body: {raw}"
     );
 }
