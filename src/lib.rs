@@ -231,6 +231,8 @@ pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
         .into_acceptor()
         .await
         .with_context(|| format!("listening on {listen}"))?;
+    // A report that fails halfway through streaming closes its connection.
+    let acceptor = http::Abortable(acceptor);
     let local = acceptor.local_addr();
     tracing::info!(addr = ?local.first(), "serving");
     tokio::spawn(housekeeping(state.clone()));

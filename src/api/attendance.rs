@@ -251,7 +251,7 @@ pub struct CheckIn {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct CompletionRequest {
-    /// The day it was completed (not in the future).
+    /// The day it was completed (not in the future, not before 1900-01-01).
     pub completed_on: NaiveDate,
 }
 

@@ -75,10 +75,10 @@ pub struct Accreditation {
     /// Points awarded on completion (0–1000).
     #[oai(validator(minimum(value = "0"), maximum(value = "1000")))]
     pub points: f64,
-    /// First day the accreditation applies.
+    /// First day the accreditation applies (1900-01-01 to 2999-12-31, else 422).
     #[oai(nullable)]
     pub valid_from: Option<NaiveDate>,
-    /// Last day the accreditation applies.
+    /// Last day the accreditation applies (1900-01-01 to 2999-12-31, else 422).
     #[oai(nullable)]
     pub valid_until: Option<NaiveDate>,
 }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use entity::{CertificateStatus, Register};
-use futures_util::StreamExt;
 use poem::web::Data;
 use poem::{Body, Request};
 use poem_openapi::param::Query;
@@ -31,8 +30,10 @@ use crate::domain::reports::{
     self, BATCH, CompletionFilter, CompletionLine, PointsLine, Position, RegisterRecord, Scope,
 };
 use crate::domain::statistics::{self, EditionFigures, Grouping};
+use crate::domain::values;
 use crate::error::DomainError;
-use crate::reports::csv::{Sheet, Style, safe};
+use crate::http::{AbortSwitch, abort_on_error};
+use crate::reports::csv::{self, Page, Sheet, Style, safe};
 
 /// A register and a number in it.
 #[derive(Debug, Object)]
@@ -429,51 +430,36 @@ fn completion_cells(style: Style, l: &CompletionLine) -> Vec<String> {
 /// Rows per database round trip while streaming a CSV.
 const CSV_PAGE: u32 = 200;
 
-/// The whole completions report as a CSV stream: header first, then page after page.
+/// The whole completions report as a CSV stream: header and `first` (the first page,
+/// read before answering so that its failure is still an error response), then page after
+/// page; a later failure aborts the connection (`abort`), so the client sees a broken
+/// transfer and never a complete-looking file.
 fn completions_csv(
     db: DatabaseConnection,
     scope: Scope,
     filter: CompletionFilter,
     style: Style,
+    first: Page<CompletionLine, Position>,
+    abort: Option<AbortSwitch>,
 ) -> Result<Body, DomainError> {
     let sheet = Sheet::new(style, &COMPLETION_HEADER)
         .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-    let start = (sheet, Some(None::<Position>), true);
-    let stream = futures_util::stream::unfold(start, move |(mut sheet, after, first)| {
+    let fetch = move |after: Position| {
         let db = db.clone();
         let filter = filter.clone();
         async move {
-            let after = after?;
-            let chunk = async {
-                let (lines, next) =
-                    reports::completions(&db, scope, &filter, after, CSV_PAGE).await?;
-                for l in &lines {
-                    sheet
-                        .row(completion_cells(style, l))
-                        .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-                }
-                let bytes = sheet
-                    .take()
-                    .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-                let more = next.map(Some);
-                Ok::<_, DomainError>((bytes, more))
-            }
-            .await;
-            match chunk {
-                Ok((bytes, more)) => Some((Ok(bytes), (sheet, more, false))),
-                Err(e) => {
-                    tracing::error!(error = %e, first, "streaming a CSV report");
-                    Some((
-                        Err(std::io::Error::other(e.to_string())),
-                        (sheet, None, false),
-                    ))
-                }
-            }
+            let (rows, next) =
+                reports::completions(&db, scope, &filter, Some(after), CSV_PAGE).await?;
+            Ok::<_, DomainError>(Page { rows, next })
         }
-    });
-    Ok(Body::from_bytes_stream(
-        stream.map(|r| r.map(bytes::Bytes::from)),
-    ))
+    };
+    let rows = csv::stream(
+        sheet,
+        first,
+        move |l: &CompletionLine| completion_cells(style, l),
+        fetch,
+    );
+    Ok(Body::from_bytes_stream(abort_on_error(rows, abort)))
 }
 
 /// Attendance at one session.
@@ -619,8 +605,10 @@ impl ReportsApi {
     /// paged; `Accept: text/csv` (or `format=csv`) gives the whole result as CSV, streamed,
     /// with a header row; `bom=true` starts it with a UTF-8 byte order mark for Excel,
     /// `separator=semicolon` uses `;` and decimal commas. Cells that would run as a
-    /// spreadsheet formula are neutralised. HR: own organisation; partner clients with
-    /// `reports:read`: their organisation; admins: all or `organization_id`.
+    /// spreadsheet formula are neutralised. A failure before the first row is answered
+    /// with a problem document; one while the CSV streams closes the connection before the
+    /// body's end, so a cut-off file never looks complete. HR: own organisation; partner
+    /// clients with `reports:read`: their organisation; admins: all or `organization_id`.
     #[oai(
         path = "/reports/completions",
         method = "get",
@@ -634,9 +622,9 @@ impl ReportsApi {
         auth: Auth,
         /// People of this organisation (HR and clients: their own).
         organization_id: Query<Option<Uuid>>,
-        /// Completed on or after this day.
+        /// Completed on or after this day (1900-01-01 to 2999-12-31, else 422).
         from: Query<Option<NaiveDate>>,
-        /// Completed on or before this day.
+        /// Completed on or before this day (1900-01-01 to 2999-12-31, else 422).
         to: Query<Option<NaiveDate>>,
         /// Of this course.
         course_id: Query<Option<Uuid>>,
@@ -656,6 +644,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{43}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<CompletionsReport, ApiError> {
+        values::days(&[("from", from.0), ("to", to.0)])?;
         let scope = reports::scope(&auth.0, organization_id.0)?;
         let filter = CompletionFilter {
             from: from.0,
@@ -664,7 +653,19 @@ impl ReportsApi {
             topic: topic.0,
         };
         if wants_csv(req, format.0) {
-            let body = completions_csv(state.db.clone(), scope, filter, style(separator.0, bom.0))?;
+            // The first page before the answer: a failing query is a problem document, not
+            // a 200 with a broken file.
+            let (rows, next) =
+                reports::completions(&state.db, scope, &filter, None, CSV_PAGE).await?;
+            let first = Page { rows, next };
+            let body = completions_csv(
+                state.db.clone(),
+                scope,
+                filter,
+                style(separator.0, bom.0),
+                first,
+                AbortSwitch::of(req),
+            )?;
             return Ok(CompletionsReport::Ok(
                 CompletionsBody::Csv(Binary(body)),
                 Some("attachment; filename=\"completions.csv\"".to_owned()),
@@ -705,7 +706,7 @@ impl ReportsApi {
         /// The register (default `SKJ`).
         register: Query<Option<RegisterName>>,
         /// Count the five years from this day for everyone, instead of each person's own
-        /// current period.
+        /// current period (1900-01-01 to 2999-12-31, else 422).
         cycle_start: Query<Option<NaiveDate>>,
         /// The order (default `shortfall`).
         sort: Query<Option<PointsOrder>>,
@@ -716,6 +717,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<PointsReport, ApiError> {
+        values::days(&[("cycle_start", cycle_start.0)])?;
         let scope = reports::scope(&auth.0, organization_id.0)?;
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
         let register = register.0.map_or(Register::Skj, Into::into);
@@ -779,9 +781,9 @@ impl ReportsApi {
         register: Query<Option<RegisterName>>,
         /// People of this organisation (HR and clients: their own).
         organization_id: Query<Option<Uuid>>,
-        /// Meetings on or after this day.
+        /// Meetings on or after this day (1900-01-01 to 2999-12-31, else 422).
         from: Query<Option<NaiveDate>>,
-        /// Meetings on or before this day.
+        /// Meetings on or before this day (1900-01-01 to 2999-12-31, else 422).
         to: Query<Option<NaiveDate>>,
         /// The batch, 1-based (default 1).
         #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
@@ -793,6 +795,7 @@ impl ReportsApi {
         /// CSV: start with a UTF-8 byte order mark.
         bom: Query<Option<bool>>,
     ) -> Result<ExportReport, ApiError> {
+        values::days(&[("from", from.0), ("to", to.0)])?;
         let scope = reports::scope(&auth.0, organization_id.0)?;
         let register = register.0.map_or(Register::Skj, Into::into);
         let (records, missing) =
@@ -904,13 +907,14 @@ impl ReportsApi {
         &self,
         state: Data<&Arc<AppState>>,
         _auth: AdminAuth,
-        /// First day (default: 1 January of this year).
+        /// First day (default: 1 January of this year; 1900-01-01 to 2999-12-31).
         from: Query<Option<NaiveDate>>,
-        /// Last day (default: today).
+        /// Last day (default: today; 1900-01-01 to 2999-12-31).
         to: Query<Option<NaiveDate>>,
         /// `month` (default), `course` or `organization`.
         group: Query<Option<Group>>,
     ) -> Result<Overview, ApiError> {
+        values::days(&[("from", from.0), ("to", to.0)])?;
         let today = crate::domain::certificates::local_day(crate::domain::now());
         let from = from
             .0

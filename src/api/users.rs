@@ -114,7 +114,7 @@ pub struct RegisterMembership {
     ))]
     #[oai(deserialize_with = "crate::api::types::strict_string")]
     pub number: String,
-    /// Start of the current 5-year registration period.
+    /// Start of the current 5-year registration period (1900-01-01 to 2999-12-31, else 422).
     pub period_start: NaiveDate,
 }
 

@@ -18,8 +18,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::certificates::{self, Settled, local_day};
-use super::editions;
 use super::registrations::{ActorRef, actor_of};
+use super::{editions, values};
 use crate::auth::tokens::Principal;
 use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult};
@@ -181,6 +181,7 @@ pub async fn mark_done(
     completed_on: NaiveDate,
     issuer: &str,
 ) -> DomainResult<(completion::Model, Settled)> {
+    values::day("completed_on", completed_on).map_err(|e| DomainError::Validation(vec![e]))?;
     let by = actor_of(actor);
     retrying(|| async {
         let now = super::now();

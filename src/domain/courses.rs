@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::paging::PageRequest;
-use super::values::{keep, text};
+use super::values::{self, keep, text};
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
 
@@ -338,6 +338,11 @@ fn check(errors: &mut Vec<FieldError>, input: &CourseInput, kind: CourseKind) ->
                     field("points"),
                     "must be between 0 and 1000",
                 ));
+            }
+            for (name, d) in [("valid_from", a.valid_from), ("valid_until", a.valid_until)] {
+                if let Some(d) = d {
+                    keep(errors, values::day(&field(name), d));
+                }
             }
             if let (Some(from), Some(until)) = (a.valid_from, a.valid_until)
                 && from > until

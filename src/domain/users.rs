@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::organizations;
 use super::paging::PageRequest;
-use super::values::{Email, Password, keep, text};
+use super::values::{self, Email, Password, keep, text};
 use crate::auth::password;
 use crate::auth::tokens::Principal;
 use crate::db::begin_write;
@@ -629,10 +629,11 @@ fn parse_registers(input: &[RegisterInput]) -> Result<Vec<RegisterInput>, FieldE
                 "one membership per register",
             ));
         }
+        let period_start = values::day(&format!("registers[{i}].period_start"), r.period_start)?;
         out.push(RegisterInput {
             register: r.register,
             number,
-            period_start: r.period_start,
+            period_start,
         });
     }
     Ok(out)

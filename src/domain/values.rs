@@ -1,6 +1,46 @@
 //! Values parsed once at the boundary: a value of these types is valid by construction.
 
-use crate::error::FieldError;
+use chrono::NaiveDate;
+
+use crate::error::{DomainError, FieldError};
+
+/// The first day the service takes as input anywhere; anything earlier is a typing error.
+pub const EARLIEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// The last day the service takes as input anywhere.
+pub const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// A day inside the plausible range, [`EARLIEST_DAY`] to [`LATEST_DAY`]: every date the
+/// API takes (query parameters and bodies) passes here, so no database is ever asked about
+/// a day it cannot store.
+pub fn day(field: &str, d: NaiveDate) -> Result<NaiveDate, FieldError> {
+    if (EARLIEST_DAY..=LATEST_DAY).contains(&d) {
+        Ok(d)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be a day from {EARLIEST_DAY} to {LATEST_DAY}"),
+        ))
+    }
+}
+
+/// Optional days of a request, each checked by [`day`]; every one out of range is named.
+pub fn days(fields: &[(&str, Option<NaiveDate>)]) -> Result<(), DomainError> {
+    let errors: Vec<FieldError> = fields
+        .iter()
+        .filter_map(|(field, d)| d.and_then(|d| day(field, d).err()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Validation(errors))
+    }
+}
 
 /// A lower-cased, trimmed e-mail address.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! (Dutch Excel expects `;` and decimal commas), an optional UTF-8 byte order mark so
 //! Excel reads the accents right, and cells that a spreadsheet would run as a formula
 //! (starting with `=`, `+`, `-`, `@`, tab or carriage return) neutralised with a leading
-//! apostrophe.
+//! apostrophe. Long sheets stream page by page ([`stream`]).
 
 use std::borrow::Cow;
 
@@ -97,6 +97,79 @@ impl Sheet {
         full.into_inner()
             .map_err(|e| csv::Error::from(e.into_error()))
     }
+}
+
+/// One page of rows, and where the next starts (`None` after the last).
+#[derive(Debug, Clone)]
+pub struct Page<R, C> {
+    /// The rows.
+    pub rows: Vec<R>,
+    /// The cursor of the next page.
+    pub next: Option<C>,
+}
+
+/// Where a streamed sheet stands.
+enum Step<R, C> {
+    /// A page in hand, to write next.
+    Rows(Page<R, C>),
+    /// The next page to fetch.
+    After(C),
+    /// Nothing more (the last page was written, or a page failed).
+    Done,
+}
+
+/// A CSV streamed page by page: the first chunk is the sheet so far (byte order mark and
+/// header) with `first`, a page the caller has already read, so that a failing query is
+/// still answered with an error before any byte of the file; each later chunk is one page
+/// from `fetch`. When a later page cannot be read or written the stream ends with an
+/// error instead of ending cleanly; served through [`crate::http::abort_on_error`] on an
+/// [`crate::http::Abortable`] connection, that closes the connection before the body's
+/// end, so the client never mistakes a cut-off file for a complete one.
+pub fn stream<R, C, E, F, Fut, W>(
+    sheet: Sheet,
+    first: Page<R, C>,
+    cells: W,
+    fetch: F,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static
+where
+    R: Send + 'static,
+    C: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+    F: FnMut(C) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<R, C>, E>> + Send + 'static,
+    W: Fn(&R) -> Vec<String> + Send + 'static,
+{
+    let start = (sheet, Step::Rows(first), cells, fetch, true);
+    futures_util::stream::unfold(
+        start,
+        |(mut sheet, step, cells, mut fetch, first)| async move {
+            let page = match step {
+                Step::Done => return None,
+                Step::Rows(page) => Ok(page),
+                Step::After(cursor) => fetch(cursor).await.map_err(|e| e.to_string()),
+            };
+            let chunk = page.and_then(|page| {
+                for row in &page.rows {
+                    sheet.row(cells(row)).map_err(|e| e.to_string())?;
+                }
+                let bytes = sheet.take().map_err(|e| e.to_string())?;
+                Ok((bytes, page.next))
+            });
+            match chunk {
+                Ok((bytes, next)) => {
+                    let step = next.map_or(Step::Done, Step::After);
+                    Some((Ok(bytes.into()), (sheet, step, cells, fetch, false)))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, first, "a CSV stream failed");
+                    Some((
+                        Err(std::io::Error::other(e)),
+                        (sheet, Step::Done, cells, fetch, false),
+                    ))
+                }
+            }
+        },
+    )
 }
 
 #[cfg(test)]

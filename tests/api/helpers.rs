@@ -180,6 +180,8 @@ impl TestApp {
             .copied()
             .expect("socket address");
         let app = build_app(state.clone());
+        // As `academy serve` does: a response stream that fails aborts its connection.
+        let acceptor = academy::http::Abortable(acceptor);
         tokio::spawn(async move {
             let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
         });

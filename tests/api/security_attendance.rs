@@ -1,6 +1,7 @@
 //! Defences around attendance and its neighbours: parallel guessing of check-in codes,
-//! reads that must not wait behind a locked edition, trainers certifying themselves, and
-//! evaluation comments that give their writers away.
+//! reads that must not wait behind a locked edition, trainers certifying themselves,
+//! evaluation comments that give their writers away, dates outside any plausible range,
+//! and CSV reports that must never look complete when they are not.
 
 use std::time::Duration as StdDuration;
 
@@ -522,4 +523,314 @@ async fn trainers_read_comments_from_three_answers_without_times_in_alphabetical
         assert!(c["submitted_at"].is_string(), "{c}");
         assert!(c["user_id"].is_string(), "{c}");
     }
+}
+
+/// `GET` with an optional `Accept`, giving status, content type and the body as JSON.
+async fn report(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    accept: Option<&str>,
+) -> (StatusCode, String, Value) {
+    let mut req = app.client.get(app.url(path)).bearer_auth(token);
+    if let Some(a) = accept {
+        req = req.header("Accept", a);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    let text = resp.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, content_type, body)
+}
+
+fn assert_bad_day(status: StatusCode, content_type: &str, body: &Value, field: &str) {
+    assert_problem(
+        status,
+        body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert_eq!(content_type, "application/problem+json", "{body}");
+    assert_eq!(body["errors"][0]["field"], field, "{body}");
+}
+
+#[tokio::test]
+async fn days_outside_a_plausible_range_are_refused_everywhere() {
+    let Setup {
+        app,
+        admin,
+        org,
+        trainer,
+        people,
+    } = setup(1).await;
+    // One completion, so that the reports have a row.
+    let (edition, _) = edition(&app, &admin, &[&trainer], "elearning", 0).await;
+    let reg = enrol(&app, &admin, edition, &people[0]).await;
+    let day = (Utc::now() - Duration::days(2)).date_naive().to_string();
+    let path = format!("/api/v1/registrations/{reg}/completion");
+    for bad in ["-262143-01-01", "1899-12-31", "3000-01-01"] {
+        let (status, body) = app
+            .call(
+                Method::PUT,
+                &path,
+                Some(&admin.token),
+                Some(json!({"completed_on": bad})),
+            )
+            .await;
+        assert_bad_day(status, "application/problem+json", &body, "completed_on");
+    }
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&admin.token),
+            Some(json!({"completed_on": day})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Query parameters of the reports, JSON and CSV alike.
+    let cases = [
+        ("/api/v1/reports/completions?from=-262143-01-01", "from"),
+        ("/api/v1/reports/completions?to=3000-01-01", "to"),
+        (
+            "/api/v1/reports/points?cycle_start=1899-12-31",
+            "cycle_start",
+        ),
+        ("/api/v1/reports/register-export?from=-262143-01-01", "from"),
+        ("/api/v1/reports/overview?to=%2B10000-01-01", "to"),
+    ];
+    for (path, field) in cases {
+        for accept in [None, Some("text/csv")] {
+            let (status, content_type, body) = report(&app, &admin.token, path, accept).await;
+            assert_bad_day(status, &content_type, &body, field);
+        }
+    }
+    let (status, content_type, body) = report(
+        &app,
+        &admin.token,
+        "/api/v1/reports/completions?format=csv&from=-262143-01-01&to=3000-01-01",
+        None,
+    )
+    .await;
+    assert_bad_day(status, &content_type, &body, "from");
+    assert_eq!(body["errors"][1]["field"], "to", "{body}");
+
+    // The edges of the range are fine, and the report runs (on either database).
+    let edges = "from=1900-01-01&to=2999-12-31";
+    let (status, _, body) = report(
+        &app,
+        &admin.token,
+        &format!("/api/v1/reports/completions?{edges}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["items"].as_array().unwrap().len(), 1, "{body}");
+    let (status, content_type, body) = report(
+        &app,
+        &admin.token,
+        &format!("/api/v1/reports/completions?{edges}"),
+        Some("text/csv"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let text = body.as_str().unwrap();
+    assert_eq!(text.lines().count(), 2, "header and one row: {text}");
+    assert!(text.contains(&reg.to_string()), "{text}");
+    let (status, _, body) = report(
+        &app,
+        &admin.token,
+        "/api/v1/reports/points?cycle_start=1900-01-01",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Days in bodies: a register period, an accreditation's validity.
+    let (status, body) = app
+        .post(
+            "/api/v1/users",
+            &admin.token,
+            json!({"email": "oud@example.test", "name": "Oud", "organization_id": org, "roles": ["professional"],
+                   "registers": [{"register": "SKJ", "number": "1", "period_start": "-262143-01-01"}]}),
+        )
+        .await;
+    assert_bad_day(
+        status,
+        "application/problem+json",
+        &body,
+        "registers[0].period_start",
+    );
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/users/{}", people[0].id),
+            &admin.token,
+            json!({"registers": [{"register": "SKJ", "number": "1", "period_start": "3000-01-01"}]}),
+        )
+        .await;
+    assert_bad_day(
+        status,
+        "application/problem+json",
+        &body,
+        "registers[0].period_start",
+    );
+    let (status, body) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Oud", "kind": "lecture", "description": "-",
+                   "accreditations": [{"register": "SKJ", "number": "1", "points": 1, "valid_until": "3000-01-01"}]}),
+        )
+        .await;
+    assert_bad_day(
+        status,
+        "application/problem+json",
+        &body,
+        "accreditations[0].valid_until",
+    );
+}
+
+#[tokio::test]
+async fn a_csv_whose_first_page_fails_is_an_error_and_not_a_file() {
+    let Setup { app, admin, .. } = setup(0).await;
+    // The completions table is gone: the report's query fails.
+    app.state
+        .db
+        .execute_unprepared("ALTER TABLE completions RENAME TO completions_elsewhere")
+        .await
+        .unwrap();
+    let (status, content_type, body) = report(
+        &app,
+        &admin.token,
+        "/api/v1/reports/completions",
+        Some("text/csv"),
+    )
+    .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+    );
+    assert_eq!(content_type, "application/problem+json");
+}
+
+#[tokio::test]
+async fn a_failure_while_a_csv_streams_aborts_the_transfer() {
+    use academy::http::{AbortSwitch, Abortable, abort_on_error};
+    use academy::reports::csv::{Page, Sheet, Style, stream};
+    use futures::StreamExt;
+    use poem::listener::{Acceptor, Listener, TcpListener};
+
+    let style = Style {
+        separator: b',',
+        bom: false,
+    };
+    let first = || Page {
+        rows: vec!["Anouk".to_owned()],
+        next: Some(2u32),
+    };
+    let cells = |r: &String| vec![r.clone()];
+    // The second page fails (the database went away, a query timed out …).
+    let failing = move || {
+        stream(
+            Sheet::new(style, &["name"]).unwrap(),
+            first(),
+            cells,
+            |page: u32| async move {
+                // A query takes a moment before it fails.
+                tokio::time::sleep(StdDuration::from_millis(50)).await;
+                Err::<Page<String, u32>, _>(format!("page {page}: the database went away"))
+            },
+        )
+    };
+    // The same sheet whose second page is read.
+    let working = move || {
+        stream(
+            Sheet::new(style, &["name"]).unwrap(),
+            first(),
+            cells,
+            |_: u32| async move {
+                Ok::<_, String>(Page {
+                    rows: vec!["Bram".to_owned()],
+                    next: None,
+                })
+            },
+        )
+    };
+
+    // The stream: the first page, then an error rather than a clean end.
+    let mut s = Box::pin(failing());
+    assert_eq!(s.next().await.unwrap().unwrap(), "name\r\nAnouk\r\n");
+    assert!(s.next().await.unwrap().is_err());
+    assert!(s.next().await.is_none());
+
+    // Over HTTP, served as the service serves (connections through `Abortable`, the
+    // body aborting its connection at an error), the client sees a broken transfer.
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+    let csv = |req: &poem::Request, rows| {
+        poem::Response::builder()
+            .content_type("text/csv")
+            .body(poem::Body::from_bytes_stream(abort_on_error(
+                rows,
+                AbortSwitch::of(req),
+            )))
+    };
+    let app = poem::Route::new()
+        .at(
+            "/failing.csv",
+            poem::endpoint::make_sync(move |req| csv(&req, failing().boxed())),
+        )
+        .at(
+            "/working.csv",
+            poem::endpoint::make_sync(move |req| csv(&req, working().boxed())),
+        );
+    tokio::spawn(async move {
+        let _ = poem::Server::new_with_acceptor(Abortable(acceptor))
+            .run(app)
+            .await;
+    });
+    let client = reqwest::Client::new();
+    let resp = client
+        .get(format!("http://{addr}/working.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "name\r\nAnouk\r\nBram\r\n");
+    let resp = client
+        .get(format!("http://{addr}/failing.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "the first page was sent");
+    assert!(
+        resp.bytes().await.is_err(),
+        "a cut-off CSV must not read as a complete one"
+    );
+    // On the wire: the first page, and no last chunk after it.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket
+        .write_all(b"GET /failing.csv HTTP/1.1\r\nHost: academy.test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(StdDuration::from_secs(5), socket.read_to_end(&mut raw))
+        .await
+        .expect("the connection is closed")
+        .ok();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(raw.contains("name\r\nAnouk\r\n"), "{raw}");
+    assert!(
+        !raw.ends_with("0\r\n\r\n"),
+        "a clean end of the body: {raw}"
+    );
 }
