@@ -146,7 +146,7 @@ async fn assert_too_many(resp: reqwest::Response) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_codes_get_no_more_than_five_comparisons() {
     let Setup {
         app,
@@ -161,6 +161,8 @@ async fn parallel_wrong_codes_get_no_more_than_five_comparisons() {
     let right = code_of(&app, &trainer, session).await;
     let wrong = wrong_code(&right);
 
+    // Open the connections first, so that the guesses arrive together.
+    futures::future::join_all((0..150).map(|_| app.client.get(app.url("/health")).send())).await;
     let answers =
         futures::future::join_all((0..150).map(|_| check_in(&app, &people[0], session, &wrong)))
             .await;
@@ -188,6 +190,122 @@ async fn parallel_wrong_codes_get_no_more_than_five_comparisons() {
     // The limit holds for the right code too.
     let right = code_of(&app, &trainer, session).await;
     assert_too_many(check_in(&app, &people[0], session, &right).await).await;
+}
+
+/// Backends of the test's database waiting for a lock.
+async fn waiting(db: &impl ConnectionTrait) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
+}
+
+/// Polls until `n` backends wait for a lock, or gives up after five seconds.
+async fn until_waiting(db: &impl ConnectionTrait, n: i64) -> bool {
+    for _ in 0..100 {
+        if waiting(db).await >= n {
+            return true;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_guess_is_counted_before_its_code_is_compared() {
+    let Setup {
+        app,
+        admin,
+        trainer,
+        people,
+        ..
+    } = setup(1).await;
+    if !app.db.is_postgres() {
+        return; // The order is forced with a row lock.
+    }
+    let (edition, session) = edition(&app, &admin, &[&trainer], "workshop", 10).await;
+    let session = session.unwrap();
+    enrol(&app, &admin, edition, &people[0]).await;
+    let right = code_of(&app, &trainer, session).await;
+    let wrong = wrong_code(&right);
+    for _ in 0..4 {
+        let resp = check_in(&app, &people[0], session, &wrong).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // One attempt is left. The counter is held (as a slow database would), a wrong guess
+    // is sent and waits for it; then the right code. The wrong guess came first and takes
+    // the last attempt; the right code, counted after it, must not be compared.
+    let other = academy::db::connect(&app.database_url, 1).await.unwrap();
+    let txn = other.begin().await.unwrap();
+    txn.query_one_raw(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT hits FROM rate_counters WHERE key LIKE 'check-in:%' FOR UPDATE",
+    ))
+    .await
+    .unwrap()
+    .expect("the counter");
+    let first = tokio::spawn({
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url(&format!("/api/v1/sessions/{session}/check-in")),
+            people[0].token.clone(),
+        );
+        let wrong = wrong.clone();
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({ "code": wrong }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    assert!(
+        until_waiting(&txn, 1).await,
+        "the wrong guess waits for the counter"
+    );
+    let right = code_of(&app, &trainer, session).await;
+    let second = tokio::spawn({
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url(&format!("/api/v1/sessions/{session}/check-in")),
+            people[0].token.clone(),
+        );
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({ "code": right }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    // Until the right code waits behind the wrong one (or, compared before it is
+    // counted, is answered already).
+    for _ in 0..100 {
+        if second.is_finished() || waiting(&txn).await >= 2 {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    txn.rollback().await.unwrap();
+    other.close().await.ok();
+    assert_eq!(first.await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        second.await.unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right code got past the limit"
+    );
 }
 
 #[tokio::test]
