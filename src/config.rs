@@ -40,6 +40,20 @@ pub struct Config {
     /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For`
     /// headers name the client; from anyone else those headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Mail server in lettre's URL form (`smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required`, `smtp://host:25` on a trusted network);
+    /// without one every message is written as an `.eml` file under `data_dir/mail`. It
+    /// may hold a password: never logged.
+    pub smtp_url: Option<String>,
+    /// The academy's sender address (`opleidingen@…`, optionally `Name <address>`); also
+    /// the calendars' organiser. Defaults to `agenda@` the public host.
+    pub mail_from: String,
+    /// A partner frontend's page for setting a password; the links in invitations and
+    /// resets then go there (`…?token=…`) instead of the service's own form.
+    pub account_url: Option<String>,
+    /// Delay before the first retry of a message that could not be sent; each further
+    /// retry waits twice as long (at most an hour).
+    pub mail_retry_seconds: u64,
 }
 
 /// How log lines are written.
@@ -67,6 +81,10 @@ impl Default for Config {
             bootstrap_admin_password: None,
             log_format: LogFormat::Text,
             trusted_proxies: Vec::new(),
+            smtp_url: None,
+            mail_from: "agenda@127.0.0.1".to_owned(),
+            account_url: None,
+            mail_retry_seconds: 15,
         }
     }
 }
@@ -85,6 +103,10 @@ const KEYS: &[&str] = &[
     "bootstrap_admin_password",
     "log_format",
     "trusted_proxies",
+    "smtp_url",
+    "mail_from",
+    "account_url",
+    "mail_retry_seconds",
 ];
 
 impl Config {
@@ -166,6 +188,36 @@ impl Config {
         if let Some(v) = get("trusted_proxies") {
             config.trusted_proxies = parse_networks(v)?;
         }
+        if let Some(v) = get("smtp_url") {
+            if !(v.starts_with("smtp://") || v.starts_with("smtps://")) {
+                // The value may hold a password: name the setting, not the value.
+                bail!("ACADEMY_SMTP_URL must start with smtp:// or smtps://");
+            }
+            config.smtp_url = Some(v.to_owned());
+        }
+        config.mail_from = match get("mail_from") {
+            Some(v) => v.to_owned(),
+            None => format!("agenda@{}", host_of(&config.public_url)),
+        };
+        if config.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!(
+                "ACADEMY_MAIL_FROM `{}` is not an e-mail address",
+                config.mail_from
+            );
+        }
+        if let Some(v) = get("account_url") {
+            if !(v.starts_with("https://") || v.starts_with("http://")) {
+                bail!("ACADEMY_ACCOUNT_URL `{v}` must be an http(s) URL");
+            }
+            config.account_url = Some(v.to_owned());
+        }
+        if let Some(v) = get("mail_retry_seconds") {
+            config.mail_retry_seconds = v
+                .parse()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .context("ACADEMY_MAIL_RETRY_SECONDS must be a number of seconds, 1 to 3600")?;
+        }
         Ok(config)
     }
 
@@ -191,6 +243,12 @@ fn parse_networks(list: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
                 })
         })
         .collect()
+}
+
+/// The host part of a URL (`https://academie.example.nl:8443/x` → `academie.example.nl`).
+pub fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', ':']).next().unwrap_or(rest)
 }
 
 /// SQLite URLs create the file when missing unless a mode is given.

@@ -1064,6 +1064,9 @@ impl<'a> Loader<'a> {
                     roles: vec![person.role],
                     registers: person.registers.clone(),
                     password: None,
+                    // Given the demo password below.
+                    locale: None,
+                    invite: false,
                 },
             )
             .await

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod mail;
 pub mod reports;
 pub mod telemetry;
 
@@ -56,6 +57,11 @@ pub struct AppState {
     pub check_in_secret: [u8; 32],
     /// Key of the personal calendar feed tokens, derived the same way.
     pub calendar_secret: [u8; 32],
+    /// The sender and the mail transport.
+    pub mailer: mail::Mailer,
+    /// The domain of calendar UIDs and `Message-ID`s, chosen on the first start and
+    /// kept (see [`domain::settings`]).
+    pub uid_domain: String,
 }
 
 impl AppState {
@@ -87,6 +93,14 @@ impl AppState {
         cache.spawn_sync(&db, &config.database_url);
         let access = Arc::new(auth::access::AccessVersions::new());
         access.spawn_sync(&db, &config.database_url);
+        let mailer = mail::Mailer::new(&config)?;
+        let uid_domain = domain::settings::chosen_once(
+            &db,
+            domain::settings::UID_DOMAIN,
+            config::host_of(&config.public_url),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("choosing the calendar UID domain: {e}"))?;
         let state = Arc::new(Self {
             config,
             db,
@@ -97,9 +111,26 @@ impl AppState {
             registrations: Arc::default(),
             check_in_secret,
             calendar_secret,
+            mailer,
+            uid_domain,
         });
         state.bootstrap_admin().await?;
         Ok(state)
+    }
+
+    /// The calendars' organiser: the academy's sender address.
+    pub fn organizer_email(&self) -> String {
+        self.mailer.address()
+    }
+
+    /// Where the service lives, for calendar feeds and the calendar part of mails.
+    pub fn site<'a>(&'a self, organizer_email: &'a str) -> calendar::feeds::Site<'a> {
+        calendar::feeds::Site {
+            public_url: &self.config.public_url,
+            academy_name: &self.config.academy_name,
+            organizer_email,
+            uid_domain: &self.uid_domain,
+        }
     }
 
     /// The key per-address limits (sign-in, certificate verification, check-in) count
@@ -236,6 +267,7 @@ pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
     let local = acceptor.local_addr();
     tracing::info!(addr = ?local.first(), "serving");
     tokio::spawn(housekeeping(state.clone()));
+    mail::spawn_worker(state.clone());
     let app = build_app(state);
     release_startup_memory();
     Server::new_with_acceptor(acceptor)
@@ -284,6 +316,11 @@ async fn housekeeping(state: Arc<AppState>) {
             Err(e) => {
                 tracing::warn!(error = ?e, "forgetting old refresh tokens and failed sign-ins")
             }
+        }
+        match domain::accounts::forget_old(&state.db, domain::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(links = n, "forgot used and expired account links"),
+            Err(e) => tracing::warn!(error = ?e, "forgetting used and expired account links"),
         }
         match domain::limits::forget_old(&state.db, domain::now()).await {
             Ok(0) => {}

@@ -83,6 +83,17 @@ pub struct Metrics {
     latency: Family<RequestLabels, Histogram>,
     pool_size: Gauge,
     pool_idle: Gauge,
+    mail_sent: Family<MailLabels, Counter>,
+    mail_attempts_failed: Family<MailLabels, Counter>,
+    mail_queued: Gauge,
+    mail_failed: Gauge,
+    mail_queue_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+}
+
+/// Labels of the mail counters: the message kind, from the fixed list of kinds.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MailLabels {
+    kind: &'static str,
 }
 
 impl Default for Metrics {
@@ -123,13 +134,67 @@ impl Metrics {
             "Idle database connections",
             pool_idle.clone(),
         );
+        let mail_sent = Family::<MailLabels, Counter>::default();
+        let mail_attempts_failed = Family::<MailLabels, Counter>::default();
+        let mail_queued = Gauge::default();
+        let mail_failed = Gauge::default();
+        let mail_queue_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "academy_mail_sent",
+            "Messages sent by this instance, by kind",
+            mail_sent.clone(),
+        );
+        registry.register(
+            "academy_mail_attempts_failed",
+            "Sending attempts of this instance that failed, by kind",
+            mail_attempts_failed.clone(),
+        );
+        registry.register(
+            "academy_mail_queued_messages",
+            "Messages waiting to be sent (all instances)",
+            mail_queued.clone(),
+        );
+        registry.register(
+            "academy_mail_failed_messages",
+            "Messages given up on, waiting for an admin's retry (all instances)",
+            mail_failed.clone(),
+        );
+        registry.register(
+            "academy_mail_queue_age_seconds",
+            "Age of the oldest message due and not yet sent",
+            mail_queue_age.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
             latency,
             pool_size,
             pool_idle,
+            mail_sent,
+            mail_attempts_failed,
+            mail_queued,
+            mail_failed,
+            mail_queue_age,
         }
+    }
+
+    /// Counts a message sent.
+    pub fn mail_sent(&self, kind: &'static str) {
+        self.mail_sent.get_or_create(&MailLabels { kind }).inc();
+    }
+
+    /// Counts a sending attempt that failed.
+    pub fn mail_attempt_failed(&self, kind: &'static str) {
+        self.mail_attempts_failed
+            .get_or_create(&MailLabels { kind })
+            .inc();
+    }
+
+    /// Sets the queue gauges: messages queued, failed, and the oldest due one's age.
+    pub fn set_mail_queue(&self, queued: u64, failed: u64, age_seconds: f64) {
+        self.mail_queued.set(i64::try_from(queued).unwrap_or(i64::MAX));
+        self.mail_failed.set(i64::try_from(failed).unwrap_or(i64::MAX));
+        self.mail_queue_age.set(age_seconds);
     }
 
     fn observe(&self, method: &'static str, route: &str, status: u16, seconds: f64) {

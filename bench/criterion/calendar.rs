@@ -59,6 +59,7 @@ fn bench(c: &mut Criterion) {
         public_url: "https://academie.example.nl",
         academy_name: "Flevo Academie Jeugd",
         organizer_email: "agenda@academie.example.nl",
+        uid_domain: "academie.example.nl",
     };
     let now = Utc::now();
     let personal = items(100);

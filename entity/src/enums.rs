@@ -220,3 +220,57 @@ pub enum CertificateAction {
     #[sea_orm(string_value = "reinstated")]
     Reinstated,
 }
+
+/// Where an outbox message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum MessageStatus {
+    /// Waiting to be sent (again) from its due time.
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// Handed to the mail server (or written as a file).
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// Given up after the last attempt; an admin may retry it.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    /// Not sent: nobody to send it to any more (an erased or address-less person).
+    #[sea_orm(string_value = "skipped")]
+    Skipped,
+}
+
+/// What a single-use account link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AccountTokenPurpose {
+    /// A new account's first password (valid 7 days).
+    #[sea_orm(string_value = "invitation")]
+    Invitation,
+    /// A forgotten password (valid 1 hour).
+    #[sea_orm(string_value = "reset")]
+    Reset,
+}
+
+/// The language a person reads the academy's mails and pages in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Locale {
+    /// Dutch, the default.
+    #[sea_orm(string_value = "nl")]
+    Nl,
+    /// English.
+    #[sea_orm(string_value = "en")]
+    En,
+}
+
+/// How HR hears of registrations waiting for their approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ApprovalMails {
+    /// One mail per request.
+    #[sea_orm(string_value = "per_request")]
+    PerRequest,
+    /// One mail a day listing the requests of that day.
+    #[sea_orm(string_value = "daily_digest")]
+    DailyDigest,
+}

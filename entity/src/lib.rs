@@ -1,6 +1,7 @@
 //! SeaORM entities of the academy backend: one module per table, status and kind
 //! enums as `DeriveActiveEnum` so they are enums in the database too.
 
+pub mod account_token;
 pub mod accreditation;
 pub mod api_client;
 pub mod attendance;
@@ -19,6 +20,7 @@ pub mod erasure;
 pub mod evaluation;
 pub mod idempotency_key;
 pub mod login_failure;
+pub mod message;
 pub mod organization;
 pub mod rate_counter;
 pub mod refresh_token;
@@ -26,11 +28,12 @@ pub mod register_membership;
 pub mod registration;
 pub mod registration_event;
 pub mod session;
+pub mod setting;
 pub mod user;
 pub mod user_role;
 
 pub use enums::{
-    ActorKind, AttendanceAction, AttendanceStatus, CertificateAction, CertificateStatus,
-    CompletionSource, CourseKind, EditionStatus, OrganizationKind, Register, RegistrationStatus,
+    AccountTokenPurpose, ActorKind, ApprovalMails, AttendanceAction, AttendanceStatus, CertificateAction, CertificateStatus,
+    CompletionSource, CourseKind, EditionStatus, Locale, MessageStatus, OrganizationKind, Register, RegistrationStatus,
     Role, SessionStatus,
 };

@@ -22,6 +22,12 @@ pub struct Model {
     /// Carried by every access token; bumped to end all of them (disabling, erasure,
     /// a change of roles, organisation or password).
     pub token_version: i32,
+    /// The language of the person's mails and pages.
+    pub locale: crate::enums::Locale,
+    /// Whether the person gets reminders before sessions.
+    pub reminders: bool,
+    /// How the person, as HR, hears of approvals waiting for them.
+    pub approval_mails: crate::enums::ApprovalMails,
     /// Creation time (UTC).
     pub created_at: DateTimeUtc,
     /// Last change (UTC).

@@ -15,6 +15,7 @@ mod m20261123_000009_calendar_feeds;
 mod m20261123_000010_evaluations;
 mod m20261123_000011_erasures;
 mod m20261201_000012_access;
+mod m20261202_000013_messaging;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_evaluations::Migration),
             Box::new(m20261123_000011_erasures::Migration),
             Box::new(m20261201_000012_access::Migration),
+            Box::new(m20261202_000013_messaging::Migration),
         ]
     }
 }

@@ -20,7 +20,7 @@ use super::problem::ApiError;
 use super::security::{UserAuth, optional_principal};
 use super::types::Timestamp;
 use crate::AppState;
-use crate::calendar::feeds::{self, Item, Rendered, Site};
+use crate::calendar::feeds::{self, Item, Rendered};
 use crate::domain::calendar;
 use crate::domain::editions::EditionFilter;
 use crate::error::DomainError;
@@ -109,12 +109,8 @@ fn respond(
     items: &[Item],
     cache: &str,
 ) -> Result<CalendarFile, ApiError> {
-    let email = organizer_email(&state.config.public_url);
-    let site = Site {
-        public_url: &state.config.public_url,
-        academy_name: &state.config.academy_name,
-        organizer_email: &email,
-    };
+    let email = state.organizer_email();
+    let site = state.site(&email);
     let rendered = feeds::render(&site, name, items, crate::domain::now())
         .map_err(|e| DomainError::Internal(format!("rendering a calendar: {e}")))?;
     let modified = http_date(rendered.last_modified);
@@ -133,10 +129,6 @@ fn respond(
     ))
 }
 
-/// The organiser's address: `agenda@` the public host.
-fn organizer_email(public_url: &str) -> String {
-    format!("agenda@{}", feeds::host_of(public_url))
-}
 
 /// Calendar endpoints.
 pub struct CalendarApi;

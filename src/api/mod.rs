@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, each an `#[OpenApi]` impl with its request and
 //! response types. Handlers parse, authorise, call the domain and map the result.
 
+pub mod accounts;
 pub mod attendance;
 pub mod auth;
 pub mod calendar;
@@ -9,6 +10,7 @@ pub mod clients;
 pub mod courses;
 pub mod editions;
 pub mod evaluations;
+pub mod messages;
 pub mod organizations;
 pub mod paging;
 pub mod privacy;
@@ -48,6 +50,8 @@ pub enum ApiTags {
     Calendar,
     /// Completions, register points and the register export for HR and the academy.
     Reports,
+    /// The e-mails the academy sends: the outbox, for admins.
+    Messages,
     /// Liveness, readiness and metrics.
     Operations,
 }
@@ -55,6 +59,7 @@ pub enum ApiTags {
 /// All operations of the service.
 pub type Api = (
     auth::AuthApi,
+    accounts::AccountsApi,
     organizations::OrganizationsApi,
     users::UsersApi,
     clients::ClientsApi,
@@ -66,6 +71,7 @@ pub type Api = (
     evaluations::EvaluationsApi,
     calendar::CalendarApi,
     reports::ReportsApi,
+    messages::MessagesApi,
     privacy::PrivacyApi,
     system::SystemApi,
 );
@@ -74,6 +80,7 @@ pub type Api = (
 pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
     let api = (
         auth::AuthApi,
+        accounts::AccountsApi,
         organizations::OrganizationsApi,
         users::UsersApi,
         clients::ClientsApi,
@@ -85,6 +92,7 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         evaluations::EvaluationsApi,
         calendar::CalendarApi,
         reports::ReportsApi,
+        messages::MessagesApi,
         privacy::PrivacyApi,
         system::SystemApi,
     );

@@ -72,10 +72,17 @@ impl SystemApi {
 
     /// Metrics
     ///
-    /// Request counts and latency histograms by route and status, and pool gauges.
+    /// Request counts and latency histograms by route and status, pool gauges, and the
+    /// mail queue (messages sent and failed attempts, queued and failed messages, age of
+    /// the oldest one due).
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, state: Data<&Arc<AppState>>) -> MetricsResult {
         let (size, idle) = crate::db::pool_stats(&state.db);
+        match crate::domain::messages::queue_figures(&state.db, crate::domain::now()).await {
+            Ok((queued, failed, age)) => state.metrics.set_mail_queue(queued, failed, age),
+            // The other figures are still worth serving.
+            Err(e) => tracing::warn!(error = %e, "reading the mail queue for the metrics"),
+        }
         MetricsResult::Ok(PlainText(state.metrics.render(size, idle)))
     }
 }

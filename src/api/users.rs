@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use entity::{Register, Role};
+use entity::{ApprovalMails, Locale, Register, Role};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -100,6 +100,62 @@ impl From<Register> for RegisterName {
     }
 }
 
+/// The language of a person's mails and pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum LocaleName {
+    /// Dutch (the default).
+    Nl,
+    /// English.
+    En,
+}
+
+impl From<LocaleName> for Locale {
+    fn from(l: LocaleName) -> Self {
+        match l {
+            LocaleName::Nl => Self::Nl,
+            LocaleName::En => Self::En,
+        }
+    }
+}
+
+impl From<Locale> for LocaleName {
+    fn from(l: Locale) -> Self {
+        match l {
+            Locale::Nl => Self::Nl,
+            Locale::En => Self::En,
+        }
+    }
+}
+
+/// How HR hears of registrations waiting for their approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ApprovalMailsName {
+    /// A mail per request.
+    PerRequest,
+    /// One mail a day listing the day's requests.
+    DailyDigest,
+}
+
+impl From<ApprovalMailsName> for ApprovalMails {
+    fn from(a: ApprovalMailsName) -> Self {
+        match a {
+            ApprovalMailsName::PerRequest => Self::PerRequest,
+            ApprovalMailsName::DailyDigest => Self::DailyDigest,
+        }
+    }
+}
+
+impl From<ApprovalMails> for ApprovalMailsName {
+    fn from(a: ApprovalMails) -> Self {
+        match a {
+            ApprovalMails::PerRequest => Self::PerRequest,
+            ApprovalMails::DailyDigest => Self::DailyDigest,
+        }
+    }
+}
+
 /// A register membership.
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields)]
@@ -136,6 +192,12 @@ pub struct User {
     pub registers: Vec<RegisterMembership>,
     /// Whether sign-in is disabled.
     pub disabled: bool,
+    /// The language of the person's mails.
+    pub locale: LocaleName,
+    /// Whether the person gets reminders before sessions.
+    pub reminders: bool,
+    /// How the person, as HR, hears of approvals waiting for them.
+    pub approval_mails: ApprovalMailsName,
     /// Creation time (UTC).
     pub created_at: Timestamp,
     /// Last change (UTC).
@@ -160,6 +222,9 @@ impl From<UserView> for User {
                 })
                 .collect(),
             disabled: v.user.disabled_at.is_some(),
+            locale: v.user.locale.into(),
+            reminders: v.user.reminders,
+            approval_mails: v.user.approval_mails.into(),
             created_at: v.user.created_at.into(),
             updated_at: v.user.updated_at.into(),
         }
@@ -193,13 +258,33 @@ pub struct NewUser {
     /// Register memberships, one per register.
     #[oai(nullable, default, validator(max_items = 5))]
     pub registers: Vec<RegisterMembership>,
-    /// Initial password (10–1024 characters); without one the user cannot sign in yet.
+    /// Initial password (10–1024 characters); without one the user is mailed an
+    /// invitation to choose one (the link works for 7 days).
     #[oai(
         nullable,
         validator(min_length = 10, max_length = 1024),
         deserialize_with = "crate::api::types::strict_opt_string"
     )]
     pub password: Option<String>,
+    /// The language of the person's mails (default `nl`).
+    #[oai(nullable)]
+    pub locale: Option<LocaleName>,
+}
+
+/// Changes to one's own mail preferences; absent fields stay as they are.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PreferencesPatch {
+    /// The language of mails and pages.
+    #[oai(nullable)]
+    pub locale: Option<LocaleName>,
+    /// Reminders before sessions on or off (mails about one's registrations, dates and
+    /// account cannot be turned off).
+    #[oai(nullable)]
+    pub reminders: Option<bool>,
+    /// For HR: a mail per approval request or a daily digest.
+    #[oai(nullable)]
+    pub approval_mails: Option<ApprovalMailsName>,
 }
 
 /// Changes to a user; absent fields stay as they are.
@@ -306,6 +391,36 @@ impl UsersApi {
         Ok(UserOne::Ok(Json(view.into())))
     }
 
+    /// Change one's own preferences
+    ///
+    /// The language of mails, reminders on or off, and (for HR) how approval requests are
+    /// mailed.
+    #[oai(
+        path = "/me",
+        method = "patch",
+        operation_id = "updateMe",
+        tag = "ApiTags::Auth"
+    )]
+    async fn update_me(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: UserAuth,
+        body: Json<PreferencesPatch>,
+    ) -> Result<UserOne, ApiError> {
+        let body = body.0;
+        let view = users::set_preferences(
+            &state.db,
+            auth.0.id,
+            users::Preferences {
+                locale: body.locale.map(Into::into),
+                reminders: body.reminders,
+                approval_mails: body.approval_mails.map(Into::into),
+            },
+        )
+        .await?;
+        Ok(UserOne::Ok(Json(view.into())))
+    }
+
     /// List users
     ///
     /// Admins see everyone (optionally of one organisation); HR the people of their own
@@ -359,7 +474,9 @@ impl UsersApi {
             organization_id: body.organization_id,
             roles: body.roles.into_iter().map(Into::into).collect(),
             registers: registers_in(&body.registers),
+            invite: body.password.is_none(),
             password: body.password,
+            locale: body.locale.map(Into::into),
         };
         let view = users::create(&state.db, &auth.0, input).await?;
         let location = format!("/api/v1/users/{}", view.user.id);

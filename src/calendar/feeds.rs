@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Amsterdam;
 use uuid::Uuid;
 
-use super::ics::{self, Event, EventStatus, Feed, IcsError};
+use super::ics::{self, Attendee, Event, EventStatus, Feed, IcsError, Method};
 
 /// How often calendar programs are asked to reload a feed.
 pub const REFRESH: Duration = Duration::from_secs(3600);
@@ -52,21 +52,16 @@ pub struct Site<'a> {
     pub public_url: &'a str,
     /// The academy's name (organiser, product id).
     pub academy_name: &'a str,
-    /// The organiser's e-mail address.
+    /// The organiser's e-mail address (the academy's sender address).
     pub organizer_email: &'a str,
+    /// The domain of event UIDs: chosen once and kept, so that a new public URL does not
+    /// make every calendar show each session twice.
+    pub uid_domain: &'a str,
 }
 
-impl Site<'_> {
-    /// The host part of the public URL, for UIDs.
-    pub fn host(&self) -> &str {
-        host_of(self.public_url)
-    }
-}
-
-/// The host part of a URL (`https://academie.example.nl:8443/x` → `academie.example.nl`).
-pub fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split(['/', ':']).next().unwrap_or(rest)
+/// The `UID` of a session's event, the same in every feed and mail.
+pub fn uid(session_id: Uuid, uid_domain: &str) -> String {
+    format!("session-{session_id}@{uid_domain}")
 }
 
 /// A rendered feed with its validators.
@@ -120,7 +115,30 @@ pub fn render(
     items: &[Item],
     now: DateTime<Utc>,
 ) -> Result<Rendered, IcsError> {
-    let host = site.host();
+    build(site, name, items, now, Method::Publish, None)
+}
+
+/// The calendar part of a mail: the same events as the person's feed shows (same `UID`
+/// and `SEQUENCE`), as a `REQUEST` to add or update them or a `CANCEL` to remove them.
+pub fn invitation(
+    site: &Site<'_>,
+    name: &str,
+    items: &[Item],
+    now: DateTime<Utc>,
+    method: Method,
+    attendee: Attendee<'_>,
+) -> Result<String, IcsError> {
+    build(site, name, items, now, method, Some(attendee)).map(|r| r.body)
+}
+
+fn build(
+    site: &Site<'_>,
+    name: &str,
+    items: &[Item],
+    now: DateTime<Utc>,
+    method: Method,
+    attendee: Option<Attendee<'_>>,
+) -> Result<Rendered, IcsError> {
     let texts: Vec<(String, String)> = items
         .iter()
         .map(|i| {
@@ -133,7 +151,7 @@ pub fn render(
         .iter()
         .zip(&texts)
         .map(|(i, (url, text))| Event {
-            uid: format!("session-{}@{host}", i.session_id),
+            uid: uid(i.session_id, site.uid_domain),
             // The last change, not the time of the request: the same data always gives
             // the same bytes, so the ETag only changes when something shown changes.
             dtstamp: i.updated_at,
@@ -151,6 +169,8 @@ pub fn render(
         .collect();
     let prodid = format!("-//{}//Academy//NL", site.academy_name);
     let feed = Feed {
+        method,
+        attendee,
         name,
         prodid: &prodid,
         refresh: REFRESH,

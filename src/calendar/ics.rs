@@ -81,9 +81,43 @@ impl EventStatus {
     }
 }
 
+/// What a calendar object asks of its reader (RFC 5546 `METHOD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// A feed to subscribe to (`METHOD:PUBLISH`).
+    Publish,
+    /// An invitation in a mail: add or update these events (`METHOD:REQUEST`).
+    Request,
+    /// A cancellation in a mail: remove these events (`METHOD:CANCEL`).
+    Cancel,
+}
+
+impl Method {
+    fn as_ical(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// The person a mailed invitation is for (`ATTENDEE`).
+#[derive(Debug, Clone, Copy)]
+pub struct Attendee<'a> {
+    /// Display name (`CN`).
+    pub name: &'a str,
+    /// E-mail address.
+    pub email: &'a str,
+}
+
 /// One calendar feed: the calendar's own properties and its events.
 #[derive(Debug, Clone)]
 pub struct Feed<'a> {
+    /// `PUBLISH` for feeds; `REQUEST` or `CANCEL` for the calendar part of a mail.
+    pub method: Method,
+    /// The invited person, written on every event of a `REQUEST` or `CANCEL`.
+    pub attendee: Option<Attendee<'a>>,
     /// Display name of the calendar (`X-WR-CALNAME`).
     pub name: &'a str,
     /// Product identifier (`PRODID`), e.g. `-//Flevo Academie Jeugd//Academy//NL`.
@@ -205,14 +239,16 @@ pub fn write_feed(out: &mut String, feed: &Feed<'_>) -> Result<(), IcsError> {
     w.prop_raw("VERSION", "2.0");
     w.prop_text("PRODID", feed.prodid);
     w.prop_raw("CALSCALE", "GREGORIAN");
-    w.prop_raw("METHOD", "PUBLISH");
+    w.prop_raw("METHOD", feed.method.as_ical());
     w.prop_text("X-WR-CALNAME", feed.name);
     w.prop_raw("X-WR-TIMEZONE", FEED_TZ.name());
-    let refresh = format_duration(feed.refresh);
-    w.name("REFRESH-INTERVAL");
-    w.param_raw("VALUE", "DURATION");
-    w.value_raw(&refresh);
-    w.prop_raw("X-PUBLISHED-TTL", &refresh);
+    if feed.method == Method::Publish {
+        let refresh = format_duration(feed.refresh);
+        w.name("REFRESH-INTERVAL");
+        w.param_raw("VALUE", "DURATION");
+        w.value_raw(&refresh);
+        w.prop_raw("X-PUBLISHED-TTL", &refresh);
+    }
     write_vtimezone(&mut w, &vtimezone);
     for event in feed.events {
         write_event(&mut w, feed, event);
@@ -329,6 +365,18 @@ fn write_event(w: &mut ContentWriter<'_>, feed: &Feed<'_>, event: &Event<'_>) {
     }
     w.raw(email);
     w.end_line();
+    if let Some(attendee) = feed.attendee.filter(|_| feed.method != Method::Publish) {
+        w.name("ATTENDEE");
+        if !attendee.name.is_empty() {
+            w.param("CN", attendee.name);
+        }
+        w.param_raw("ROLE", "REQ-PARTICIPANT");
+        w.param_raw("RSVP", "FALSE");
+        w.colon();
+        w.raw("mailto:");
+        w.raw(attendee.email);
+        w.end_line();
+    }
     let transp = if event.status == EventStatus::Cancelled {
         "TRANSPARENT"
     } else {
@@ -682,6 +730,8 @@ mod tests {
 
     fn feed<'a>(events: &'a [Event<'a>]) -> Feed<'a> {
         Feed {
+            method: Method::Publish,
+            attendee: None,
             name: "Flevo Academie Jeugd — sessies",
             prodid: "-//Flevo Academie Jeugd//Academy//NL",
             refresh: StdDuration::from_secs(3600),

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     EditionStatus, RegistrationStatus, SessionStatus, calendar_feed, course, edition,
-    edition_trainer, registration, session, user,
+    edition_trainer, registration, registration_event, session, user,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -71,8 +71,10 @@ fn session_say(s: &session::Model, now: DateTime<Utc>) -> Say {
     }
 }
 
-/// Per edition: the person's say and remark, and the latest change behind it.
-type Overlay = HashMap<Uuid, (Say, Option<String>, DateTime<Utc>)>;
+/// Per edition: the person's say and remark, the latest change behind it, and how many
+/// times their registration changed (added to every event's `SEQUENCE`, so a calendar
+/// program applies a cancellation, a promotion or a new registration).
+type Overlay = HashMap<Uuid, (Say, Option<String>, DateTime<Utc>, i32)>;
 
 /// Builds items for the sessions of these editions, in start order.
 async fn items(
@@ -137,11 +139,12 @@ async fn items(
         let Some(c) = courses.get(&e.course_id) else {
             continue;
         };
-        let (personal, remark, personal_at) =
-            overlay
-                .get(&e.id)
-                .cloned()
-                .unwrap_or((Say::Confirmed, None, DateTime::UNIX_EPOCH));
+        let (personal, remark, personal_at, personal_changes) = overlay
+            .get(&e.id)
+            .cloned()
+            .unwrap_or((Say::Confirmed, None, DateTime::UNIX_EPOCH, 0));
+        // A cancelled edition changes every event once more than its sessions did.
+        let edition_changes = i32::from(e.status == EditionStatus::Cancelled);
         let say = edition_say(e, now).max(session_say(&s, now)).max(personal);
         let status = match say {
             Say::Hidden => continue,
@@ -158,7 +161,7 @@ async fn items(
             session_id: s.id,
             starts_at: s.starts_at,
             ends_at: s.ends_at,
-            revision: s.revision,
+            revision: s.revision + edition_changes + personal_changes,
             updated_at: s
                 .updated_at
                 .max(e.updated_at)
@@ -232,6 +235,24 @@ pub async fn personal_feed(
     db: &DatabaseConnection,
     person: &user::Model,
 ) -> DomainResult<Vec<Item>> {
+    personal(db, person, None).await
+}
+
+/// The events of one edition as the person's feed shows them: the calendar part of the
+/// mails about it, so a calendar program updates the entry it already has.
+pub async fn personal_edition(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+    edition_id: Uuid,
+) -> DomainResult<Vec<Item>> {
+    personal(db, person, Some(edition_id)).await
+}
+
+async fn personal(
+    db: &impl ConnectionTrait,
+    person: &user::Model,
+    only: Option<Uuid>,
+) -> DomainResult<Vec<Item>> {
     let now = super::now();
     let mut overlay = Overlay::new();
     // The latest registration per edition speaks (after a cancellation one may register
@@ -241,7 +262,24 @@ pub async fn personal_feed(
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
+    // Every status change of the person's registrations for an edition (the first entry
+    // of each registration's history is its creation).
+    let changes: HashMap<Uuid, i64> = registration_event::Entity::find()
+        .select_only()
+        .column(registration::Column::EditionId)
+        .column_as(registration_event::Column::Id.count(), "n")
+        .inner_join(registration::Entity)
+        .filter(registration::Column::UserId.eq(person.id))
+        .group_by(registration::Column::EditionId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     for r in regs {
+        let personal_changes = changes
+            .get(&r.edition_id)
+            .map_or(0, |n| i32::try_from(n - 1).unwrap_or(i32::MAX).max(0));
         let (say, remark) = match r.status {
             RegistrationStatus::Confirmed => (Say::Confirmed, None),
             RegistrationStatus::Waitlisted => (
@@ -264,7 +302,7 @@ pub async fn personal_feed(
                 Some("Je inschrijving is niet goedgekeurd.".to_owned()),
             ),
         };
-        overlay.insert(r.edition_id, (say, remark, r.updated_at));
+        overlay.insert(r.edition_id, (say, remark, r.updated_at, personal_changes));
     }
     let taught: Vec<Uuid> = edition_trainer::Entity::find()
         .filter(edition_trainer::Column::UserId.eq(person.id))
@@ -280,8 +318,12 @@ pub async fn personal_feed(
                 Say::Confirmed,
                 Some("Je geeft deze bijeenkomst.".to_owned()),
                 DateTime::UNIX_EPOCH,
+                0,
             ),
         );
+    }
+    if let Some(only) = only {
+        overlay.retain(|id, _| *id == only);
     }
     let ids: Vec<Uuid> = overlay.keys().copied().collect();
     if ids.is_empty() {

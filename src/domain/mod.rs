@@ -1,5 +1,6 @@
 //! The rules, as functions over a connection or transaction. Nothing here knows HTTP.
 
+pub mod accounts;
 pub mod attendance;
 pub mod auth;
 pub mod calendar;
@@ -10,11 +11,13 @@ pub mod courses;
 pub mod editions;
 pub mod evaluations;
 pub mod limits;
+pub mod messages;
 pub mod organizations;
 pub mod paging;
 pub mod privacy;
 pub mod registrations;
 pub mod reports;
+pub mod settings;
 pub mod sessions;
 pub mod statistics;
 pub mod users;

@@ -174,6 +174,12 @@ pub async fn erase(
         // before works again on any instance.
         super::auth::forget_person(&txn, user_id, person.email.as_deref()).await?;
         crate::auth::access::end_access(&txn, user_id).await?;
+        // Mails not yet sent, and the record of those sent, name the person.
+        super::messages::forget_person(&txn, user_id).await?;
+        entity::account_token::Entity::delete_many()
+            .filter(entity::account_token::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
         let mut active: user::ActiveModel = person.into();
         active.name = Set(ERASED_NAME.to_owned());
         active.email = Set(None);

@@ -29,6 +29,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::editions;
+use super::messages::{self, Kind, Outgoing};
 use super::paging::PageRequest;
 use crate::auth::tokens::{Principal, SubjectKind};
 use crate::db::{begin_write, retrying};
@@ -363,6 +364,8 @@ async fn register_batch(
     let mut rows = Vec::new();
     let mut events = Vec::new();
     let mut keys = Vec::new();
+    let mut mail = Vec::new();
+    let mut pending = Vec::new();
     let mut out = Vec::with_capacity(batch.len());
     for request in batch {
         let actor = &request.actor;
@@ -423,6 +426,19 @@ async fn register_batch(
             updated_at: now,
         };
         events.push(event(&row, None, actor_of(actor), Some(reason), now));
+        mail.push(Outgoing::new(
+            match status {
+                RegistrationStatus::Confirmed => Kind::RegistrationConfirmed,
+                RegistrationStatus::Waitlisted => Kind::RegistrationWaitlisted,
+                _ => Kind::RegistrationPending,
+            },
+            row.user_id,
+            Some(row.id),
+            serde_json::json!({ "status": status.to_value(), "position": position }),
+        ));
+        if status == RegistrationStatus::PendingApproval {
+            pending.push((row.id, request.person.organization_id));
+        }
         if let Some(idem) = &request.idempotency {
             let body = render(&row);
             fresh_keys.insert(
@@ -457,6 +473,8 @@ async fn register_batch(
             .exec_without_returning(&txn)
             .await?;
     }
+    mail.extend(approval_requests(&txn, &pending).await?);
+    messages::enqueue(&txn, mail, now).await?;
     for chunk in keys.chunks(INSERT_CHUNK) {
         idempotency_key::Entity::insert_many(chunk.iter().cloned())
             .exec_without_returning(&txn)
@@ -472,6 +490,56 @@ async fn register_batch(
     }
     txn.commit().await?;
     Ok(out)
+}
+
+/// The mails asking HR to decide on new pending registrations: one per request to each
+/// HR person of the registered person's organisation who wants them per request.
+async fn approval_requests(
+    db: &impl ConnectionTrait,
+    pending: &[(Uuid, Uuid)],
+) -> DomainResult<Vec<Outgoing>> {
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let orgs: HashSet<Uuid> = pending.iter().map(|(_, org)| *org).collect();
+    let hr: Vec<(Uuid, Uuid)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::OrganizationId)
+        .inner_join(entity::user_role::Entity)
+        .filter(entity::user_role::Column::Role.eq(Role::Hr))
+        .filter(user::Column::OrganizationId.is_in(orgs))
+        .filter(user::Column::DisabledAt.is_null())
+        .filter(user::Column::ApprovalMails.eq(entity::ApprovalMails::PerRequest))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(pending
+        .iter()
+        .flat_map(|(registration, org)| {
+            hr.iter()
+                .filter(move |(_, o)| o == org)
+                .map(move |(hr, _)| {
+                    Outgoing::new(
+                        Kind::ApprovalRequested,
+                        *hr,
+                        Some(*registration),
+                        serde_json::json!({}),
+                    )
+                })
+        })
+        .collect())
+}
+
+/// Who made a change, for the mail about it.
+fn by_payload(by: ActorRef, person: Uuid) -> serde_json::Value {
+    let who = match by.kind {
+        ActorKind::User if by.id == Some(person) => "self",
+        ActorKind::User => "user",
+        ActorKind::Client => "client",
+        ActorKind::System => "system",
+    };
+    serde_json::json!({ "by": who, "by_id": by.id, "by_self": who == "self" })
 }
 
 fn already_registered() -> DomainError {
@@ -781,6 +849,22 @@ pub async fn fill_seats(
         );
     }
     close_up(db, e.id, &vacated).await?;
+    messages::enqueue(
+        db,
+        promoted
+            .iter()
+            .map(|r| {
+                Outgoing::new(
+                    Kind::RegistrationPromoted,
+                    r.user_id,
+                    Some(r.id),
+                    serde_json::json!({ "status": "confirmed" }),
+                )
+            })
+            .collect(),
+        now,
+    )
+    .await?;
     Ok(promoted)
 }
 
@@ -828,6 +912,22 @@ pub async fn cancel_all(
         )
     }))
     .exec(db)
+    .await?;
+    messages::enqueue(
+        db,
+        active
+            .iter()
+            .map(|r| {
+                Outgoing::new(
+                    Kind::EditionCancelled,
+                    r.user_id,
+                    Some(edition_id),
+                    serde_json::json!({ "registration_id": r.id }),
+                )
+            })
+            .collect(),
+        now,
+    )
     .await?;
     Ok(active.len() as u64)
 }
@@ -908,6 +1008,20 @@ async fn decide_once(
                 "cancelled"
             });
             record(&txn, &row, Some(from), by, Some(why), now).await?;
+            let mut payload = by_payload(by, row.user_id);
+            payload["late"] = late.into();
+            payload["reason"] = reason.into();
+            messages::enqueue(
+                &txn,
+                vec![Outgoing::new(
+                    Kind::RegistrationCancelled,
+                    row.user_id,
+                    Some(row.id),
+                    payload,
+                )],
+                now,
+            )
+            .await?;
             if let Some(p) = vacated {
                 close_up(&txn, e.id, &[p]).await?;
             }
@@ -926,7 +1040,7 @@ async fn decide_once(
                     ),
                 ));
             }
-            if decision == Decision::Decline {
+            let row = if decision == Decision::Decline {
                 change(
                     &txn,
                     current,
@@ -951,7 +1065,23 @@ async fn decide_once(
                     now,
                 )
                 .await?
-            }
+            };
+            let kind = if decision == Decision::Decline {
+                Kind::RegistrationDeclined
+            } else {
+                Kind::RegistrationApproved
+            };
+            let mut payload = by_payload(by, row.user_id);
+            payload["status"] = row.status.to_value().into();
+            payload["position"] = row.waitlist_position.into();
+            payload["reason"] = reason.into();
+            messages::enqueue(
+                &txn,
+                vec![Outgoing::new(kind, row.user_id, Some(row.id), payload)],
+                now,
+            )
+            .await?;
+            row
         }
     };
     txn.commit().await?;

@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{CourseKind, EditionStatus, SessionStatus, course, session};
+use entity::{CourseKind, EditionStatus, SessionStatus, course, registration, session};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use super::editions;
+use super::messages::{self, Kind, Outgoing};
 use super::values::{keep, optional_text, optional_url};
 use crate::auth::tokens::Principal;
 use crate::db::begin_write;
@@ -173,6 +174,7 @@ pub async fn update(
         .update(&txn)
         .await?;
     editions::refresh_schedule(&txn, row.edition_id).await?;
+    tell_registered(&txn, &current, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -200,11 +202,59 @@ pub async fn remove(db: &DatabaseConnection, id: Uuid) -> DomainResult<Removed> 
         active.status = Set(SessionStatus::Cancelled);
         active.revision = Set(current.revision + 1);
         active.updated_at = Set(super::now());
-        Removed::Cancelled(active.update(&txn).await?)
+        let row = active.update(&txn).await?;
+        tell_registered(&txn, &current, &row).await?;
+        Removed::Cancelled(row)
     };
     editions::refresh_schedule(&txn, edition.id).await?;
     txn.commit().await?;
     Ok(result)
+}
+
+/// Queues the mail about a changed session (cancelled, or moved in time or place) to
+/// everyone registered for its edition, in the transaction of the change.
+async fn tell_registered(
+    db: &impl ConnectionTrait,
+    before: &session::Model,
+    after: &session::Model,
+) -> DomainResult<()> {
+    let kind = if after.status == SessionStatus::Cancelled {
+        if before.status == SessionStatus::Cancelled {
+            return Ok(());
+        }
+        Kind::SessionCancelled
+    } else if before.starts_at != after.starts_at
+        || before.ends_at != after.ends_at
+        || before.location != after.location
+        || before.online_url != after.online_url
+        || before.status != after.status
+    {
+        Kind::SessionMoved
+    } else {
+        return Ok(());
+    };
+    let people: Vec<Uuid> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::UserId)
+        .filter(registration::Column::EditionId.eq(after.edition_id))
+        .filter(registration::Column::Status.is_in(super::registrations::ACTIVE))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let payload = serde_json::json!({
+        "old_starts_at": before.starts_at,
+        "old_ends_at": before.ends_at,
+        "old_location": before.location,
+    });
+    messages::enqueue(
+        db,
+        people
+            .into_iter()
+            .map(|person| Outgoing::new(kind, person, Some(after.id), payload.clone()))
+            .collect(),
+        super::now(),
+    )
+    .await
 }
 
 /// A session and its edition, locked for a change the edition's state allows.

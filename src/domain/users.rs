@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
-use entity::{Register, Role, register_membership, user, user_role};
+use entity::{ApprovalMails, Locale, Register, Role, register_membership, user, user_role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -44,8 +44,12 @@ pub struct NewUser {
     pub roles: Vec<Role>,
     /// Register memberships.
     pub registers: Vec<RegisterInput>,
-    /// Initial password; without one the user cannot sign in yet.
+    /// Initial password; without one the user is sent an invitation to choose one.
     pub password: Option<String>,
+    /// The language of their mails (Dutch when not given).
+    pub locale: Option<Locale>,
+    /// Without a password: mail an invitation to choose one.
+    pub invite: bool,
 }
 
 /// Changes to a user; `None` leaves a field as it is.
@@ -242,6 +246,9 @@ pub async fn create(
         password_hash: Set(password_hash),
         disabled_at: Set(None),
         token_version: Set(0),
+        locale: Set(input.locale.unwrap_or(Locale::Nl)),
+        reminders: Set(true),
+        approval_mails: Set(ApprovalMails::PerRequest),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -250,6 +257,10 @@ pub async fn create(
     .map_err(map_unique)?;
     replace_roles(&txn, user.id, &roles).await?;
     replace_registers(&txn, user.id, &registers).await?;
+    if user.password_hash.is_none() && input.invite {
+        super::accounts::send_link(&txn, user.id, entity::AccountTokenPurpose::Invitation, now)
+            .await?;
+    }
     txn.commit().await?;
     load(db, user).await
 }
@@ -369,6 +380,39 @@ pub async fn update(
     load_by_id(db, id).await
 }
 
+/// Changes to a person's own mail preferences; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Preferences {
+    /// The language of mails and pages.
+    pub locale: Option<Locale>,
+    /// Reminders before sessions.
+    pub reminders: Option<bool>,
+    /// For HR: per request or a daily digest.
+    pub approval_mails: Option<ApprovalMails>,
+}
+
+/// Sets a person's own preferences.
+pub async fn set_preferences(
+    db: &DatabaseConnection,
+    id: Uuid,
+    prefs: Preferences,
+) -> DomainResult<UserView> {
+    let current = find(db, id).await?;
+    let mut model: user::ActiveModel = current.into();
+    if let Some(v) = prefs.locale {
+        model.locale = Set(v);
+    }
+    if let Some(v) = prefs.reminders {
+        model.reminders = Set(v);
+    }
+    if let Some(v) = prefs.approval_mails {
+        model.approval_mails = Set(v);
+    }
+    model.updated_at = Set(super::now());
+    let user = model.update(db).await?;
+    load(db, user).await
+}
+
 /// Refuses every change to a person whose data was erased: erasure is final.
 async fn refuse_erased(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<()> {
     if entity::erasure::Entity::find_by_id(id)
@@ -463,6 +507,9 @@ pub async fn create_admin(
                 password_hash: Set(Some(hash)),
                 disabled_at: Set(None),
                 token_version: Set(0),
+                locale: Set(Locale::Nl),
+                reminders: Set(true),
+                approval_mails: Set(ApprovalMails::PerRequest),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

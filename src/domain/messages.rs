@@ -1,0 +1,419 @@
+//! The outbox: every e-mail is a row written in the transaction of the change that
+//! causes it, so a rolled-back change sends nothing and a crash after the commit loses
+//! nothing. The mail worker ([`crate::mail`]) claims due rows, renders them from the
+//! database's current state and the row's payload, and records the outcome here.
+//!
+//! Claiming moves a row's due time past the time a send may take (a lease): if the
+//! instance dies while sending, the row becomes due again and another instance sends it.
+//! On PostgreSQL the claim skips rows other instances are claiming at that moment
+//! (`FOR UPDATE SKIP LOCKED`); on SQLite the write lock serialises claims.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{MessageStatus, message};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::paging::PageRequest;
+use crate::db::{begin_write, retrying};
+use crate::error::{DomainError, DomainResult};
+
+/// How long a claimed message is left to its sender before others may take it.
+pub const LEASE: Duration = Duration::minutes(5);
+
+/// Sending attempts before a message is `failed`.
+pub const MAX_ATTEMPTS: i32 = 10;
+
+/// Longest wait between two attempts.
+const MAX_BACKOFF_SECONDS: u64 = 3600;
+
+/// Most messages inserted by one statement.
+const INSERT_CHUNK: usize = 32;
+
+/// What a message is about; the wire and database name is [`Kind::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A registration took a seat.
+    RegistrationConfirmed,
+    /// A registration is on the waiting list.
+    RegistrationWaitlisted,
+    /// A registration waits for HR's approval.
+    RegistrationPending,
+    /// To HR: a registration of one of their people waits for approval.
+    ApprovalRequested,
+    /// HR or an admin approved a registration.
+    RegistrationApproved,
+    /// HR or an admin declined a registration.
+    RegistrationDeclined,
+    /// A registration was cancelled.
+    RegistrationCancelled,
+    /// A seat became free and went to this person on the waiting list.
+    RegistrationPromoted,
+    /// The edition was cancelled.
+    EditionCancelled,
+    /// One session was cancelled.
+    SessionCancelled,
+    /// One session moved (or changed place).
+    SessionMoved,
+    /// A new account: choose a password.
+    AccountInvitation,
+    /// A forgotten password: choose a new one.
+    AccountReset,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 13] = [
+        Kind::RegistrationConfirmed,
+        Kind::RegistrationWaitlisted,
+        Kind::RegistrationPending,
+        Kind::ApprovalRequested,
+        Kind::RegistrationApproved,
+        Kind::RegistrationDeclined,
+        Kind::RegistrationCancelled,
+        Kind::RegistrationPromoted,
+        Kind::EditionCancelled,
+        Kind::SessionCancelled,
+        Kind::SessionMoved,
+        Kind::AccountInvitation,
+        Kind::AccountReset,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::RegistrationConfirmed => "registration.confirmed",
+            Kind::RegistrationWaitlisted => "registration.waitlisted",
+            Kind::RegistrationPending => "registration.pending_approval",
+            Kind::ApprovalRequested => "registration.approval_requested",
+            Kind::RegistrationApproved => "registration.approved",
+            Kind::RegistrationDeclined => "registration.declined",
+            Kind::RegistrationCancelled => "registration.cancelled",
+            Kind::RegistrationPromoted => "registration.promoted",
+            Kind::EditionCancelled => "edition.cancelled",
+            Kind::SessionCancelled => "session.cancelled",
+            Kind::SessionMoved => "session.moved",
+            Kind::AccountInvitation => "account.invitation",
+            Kind::AccountReset => "account.password_reset",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether the payload holds a secret (a single-use link), emptied once sent.
+    pub fn holds_secret(self) -> bool {
+        matches!(self, Kind::AccountInvitation | Kind::AccountReset)
+    }
+}
+
+/// A message to queue.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// What it is about.
+    pub kind: Kind,
+    /// The person it is for.
+    pub user_id: Uuid,
+    /// The registration, session or edition it is about.
+    pub about: Option<Uuid>,
+    /// What rendering needs besides the database's state.
+    pub payload: Value,
+}
+
+impl Outgoing {
+    /// A message about something, with a payload.
+    pub fn new(kind: Kind, user_id: Uuid, about: Option<Uuid>, payload: Value) -> Self {
+        Self {
+            kind,
+            user_id,
+            about,
+            payload,
+        }
+    }
+}
+
+/// Queues messages in the caller's transaction, due at once.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    list: Vec<Outgoing>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<message::ActiveModel> = list
+        .into_iter()
+        .map(|m| message::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kind: Set(m.kind.as_str().to_owned()),
+            user_id: Set(Some(m.user_id)),
+            to_address: Set(None),
+            about_id: Set(m.about),
+            payload: Set(m.payload.to_string()),
+            dedup_key: Set(None),
+            status: Set(MessageStatus::Queued),
+            attempts: Set(0),
+            due_at: Set(now),
+            last_error: Set(None),
+            recipient: Set(None),
+            subject: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        message::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Claims up to `n` due messages for sending: each attempt is counted and the row is
+/// leased to the caller for [`LEASE`].
+pub async fn claim(
+    db: &DatabaseConnection,
+    n: u64,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<message::Model>> {
+    retrying(|| async {
+        let txn = begin_write(db).await?;
+        let mut due = Query::select();
+        due.column(message::Column::Id)
+            .from(message::Entity)
+            .and_where(message::Column::Status.eq(MessageStatus::Queued.to_value()))
+            .and_where(message::Column::DueAt.lte(now))
+            .order_by(message::Column::DueAt, sea_orm::Order::Asc)
+            .limit(n);
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let ids: Vec<Uuid> = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .filter(message::Column::Id.in_subquery(due))
+            .into_tuple::<Uuid>()
+            .all(&txn)
+            .await?;
+        if ids.is_empty() {
+            txn.commit().await?;
+            return Ok(Vec::new());
+        }
+        message::Entity::update_many()
+            .col_expr(message::Column::DueAt, Expr::value(now + LEASE))
+            .col_expr(
+                message::Column::Attempts,
+                Expr::col(message::Column::Attempts).add(1),
+            )
+            .filter(message::Column::Id.is_in(ids.clone()))
+            .exec(&txn)
+            .await?;
+        let rows = message::Entity::find()
+            .filter(message::Column::Id.is_in(ids))
+            .order_by_asc(message::Column::DueAt)
+            .order_by_asc(message::Column::Id)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(rows)
+    })
+    .await
+}
+
+/// How a sending attempt ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Handed over to the mail server, to this address with this subject.
+    Sent {
+        /// The address.
+        recipient: String,
+        /// The subject.
+        subject: String,
+    },
+    /// Not sendable and never will be (nobody to send to); why.
+    Skipped(String),
+    /// The server refused for now, or could not be reached: try again later.
+    Retry(String),
+    /// The server refused for good.
+    Failed(String),
+}
+
+/// The wait before attempt `attempts + 1`: the first retry after `base`, each further one
+/// twice as long, at most an hour, with up to a fifth of random jitter so that many
+/// messages failed together do not all come back at the same second.
+pub fn backoff(base_seconds: u64, attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(0);
+    let seconds = Ord::min(
+        base_seconds.saturating_mul(1u64 << doublings),
+        MAX_BACKOFF_SECONDS,
+    );
+    let jitter = rand::random_range(0..=seconds / 5);
+    Duration::seconds(i64::try_from(seconds + jitter).unwrap_or(i64::MAX))
+}
+
+/// Records the outcome of an attempt on a claimed message.
+pub async fn settle(
+    db: &DatabaseConnection,
+    claimed: &message::Model,
+    outcome: Outcome,
+    retry_base_seconds: u64,
+) -> DomainResult<()> {
+    let now = super::now();
+    let mut update = message::Entity::update_many().filter(message::Column::Id.eq(claimed.id));
+    let error = |e: String| Expr::value(Some(truncate(&e, 500)));
+    update = match outcome {
+        Outcome::Sent { recipient, subject } => {
+            let mut u = update
+                .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
+                .col_expr(message::Column::SentAt, Expr::value(Some(now)))
+                .col_expr(
+                    message::Column::Recipient,
+                    Expr::value(Some(truncate(&recipient, 254))),
+                )
+                .col_expr(
+                    message::Column::Subject,
+                    Expr::value(Some(truncate(&subject, 300))),
+                )
+                .col_expr(message::Column::LastError, Expr::value(Option::<String>::None));
+            if Kind::parse(&claimed.kind).is_some_and(Kind::holds_secret) {
+                // The link was for the person only; the record keeps that it was sent.
+                u = u.col_expr(message::Column::Payload, Expr::value("{}"));
+            }
+            u
+        }
+        Outcome::Skipped(why) => update
+            .col_expr(message::Column::Status, Expr::value(MessageStatus::Skipped))
+            .col_expr(message::Column::LastError, error(why))
+            .col_expr(message::Column::Payload, Expr::value("{}")),
+        Outcome::Retry(why) if claimed.attempts < MAX_ATTEMPTS => update
+            .col_expr(
+                message::Column::DueAt,
+                Expr::value(now + backoff(retry_base_seconds, claimed.attempts)),
+            )
+            .col_expr(message::Column::LastError, error(why)),
+        Outcome::Retry(why) | Outcome::Failed(why) => update
+            .col_expr(message::Column::Status, Expr::value(MessageStatus::Failed))
+            .col_expr(message::Column::LastError, error(why)),
+    };
+    update.exec(db).await?;
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// Filters of the admins' message list.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    /// Only this status.
+    pub status: Option<MessageStatus>,
+    /// Only messages to this person.
+    pub user_id: Option<Uuid>,
+    /// Only this kind.
+    pub kind: Option<Kind>,
+}
+
+/// Messages, oldest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &MessageFilter,
+    page: PageRequest,
+) -> DomainResult<(Vec<message::Model>, Option<String>)> {
+    let mut q = message::Entity::find();
+    if let Some(status) = filter.status {
+        q = q.filter(message::Column::Status.eq(status));
+    }
+    if let Some(user) = filter.user_id {
+        q = q.filter(message::Column::UserId.eq(user));
+    }
+    if let Some(kind) = filter.kind {
+        q = q.filter(message::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(message::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(message::Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    Ok(page.finish(rows, |m| m.id))
+}
+
+/// One message.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<message::Model> {
+    message::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("message"))
+}
+
+/// Queues a failed message again, due at once with a fresh count of attempts.
+pub async fn retry(db: &DatabaseConnection, id: Uuid) -> DomainResult<message::Model> {
+    let current = get(db, id).await?;
+    if current.status != MessageStatus::Failed {
+        return Err(DomainError::conflict(
+            "message_not_failed",
+            format!(
+                "only a failed message is retried; this one is {}",
+                current.status.to_value()
+            ),
+        ));
+    }
+    message::Entity::update_many()
+        .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
+        .col_expr(message::Column::Attempts, Expr::value(0))
+        .col_expr(message::Column::DueAt, Expr::value(super::now()))
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::Status.eq(MessageStatus::Failed))
+        .exec(db)
+        .await?;
+    get(db, id).await
+}
+
+/// The queue's state for the metrics: messages waiting, failed, and the age in seconds of
+/// the oldest one due.
+pub async fn queue_figures(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> DomainResult<(u64, u64, f64)> {
+    let count = |status: MessageStatus| {
+        message::Entity::find()
+            .filter(message::Column::Status.eq(status))
+            .count(db)
+    };
+    use sea_orm::PaginatorTrait;
+    let queued = count(MessageStatus::Queued).await?;
+    let failed = count(MessageStatus::Failed).await?;
+    let oldest: Option<DateTime<Utc>> = message::Entity::find()
+        .select_only()
+        .column(message::Column::CreatedAt)
+        .filter(message::Column::Status.eq(MessageStatus::Queued))
+        .filter(message::Column::DueAt.lte(now))
+        .order_by_asc(message::Column::CreatedAt)
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await?;
+    let age = oldest.map_or(0.0, |t| (now - t).num_milliseconds() as f64 / 1000.0);
+    Ok((queued, failed, age))
+}
+
+/// Deletes the messages to a person whose data is erased.
+pub async fn forget_person(db: &impl ConnectionTrait, user_id: Uuid) -> DomainResult<()> {
+    message::Entity::delete_many()
+        .filter(message::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

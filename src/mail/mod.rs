@@ -1,0 +1,124 @@
+//! Sending the outbox ([`crate::domain::messages`]): a worker on every instance claims
+//! due messages, renders each from the database ([`render`]), writes it as text, HTML
+//! and calendar part ([`letter`]) and hands it to the transport ([`transport`]): an SMTP
+//! server, or `.eml` files in the data directory when none is configured.
+
+pub mod letter;
+pub mod render;
+pub mod transport;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use entity::message;
+use lettre::message::Mailbox;
+
+use crate::AppState;
+use crate::config::Config;
+use crate::domain::messages::{self, Kind, Outcome};
+use crate::error::DomainResult;
+use render::Unsendable;
+use transport::{SendError, Transport};
+
+/// Messages claimed per round.
+const BATCH: u64 = 50;
+
+/// Pause between two looks at an empty queue.
+const IDLE: Duration = Duration::from_millis(500);
+
+/// The sender and the transport.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// From the settings: `ACADEMY_MAIL_FROM` (with the academy's name when it names no
+    /// one) and `ACADEMY_SMTP_URL` or the data directory.
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let mut from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|_| anyhow::anyhow!("ACADEMY_MAIL_FROM is not an e-mail address"))?;
+        if from.name.is_none() {
+            from.name = Some(config.academy_name.clone());
+        }
+        let transport = Transport::from_settings(config.smtp_url.as_deref(), &config.data_dir)?;
+        Ok(Self { transport, from })
+    }
+
+    /// The sender's address (without the name): also the calendars' organiser.
+    pub fn address(&self) -> String {
+        self.from.email.to_string()
+    }
+
+    /// Where messages go, for the log.
+    pub fn describe(&self) -> String {
+        self.transport.describe()
+    }
+}
+
+/// Starts the worker of this instance: it runs until the process ends.
+pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    tracing::info!(to = %state.mailer.describe(), "sending mail");
+    tokio::spawn(async move {
+        loop {
+            match deliver_due(&state).await {
+                Ok(n) if n as u64 == BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sending the outbox"),
+            }
+            tokio::time::sleep(IDLE).await;
+        }
+    })
+}
+
+/// One round: claims the due messages and sends them, in order. Returns how many were
+/// claimed.
+pub async fn deliver_due(state: &AppState) -> DomainResult<usize> {
+    let claimed = messages::claim(&state.db, BATCH, crate::domain::now()).await?;
+    for m in &claimed {
+        let outcome = deliver(state, m).await;
+        let kind = Kind::parse(&m.kind).map_or("unknown", Kind::as_str);
+        match &outcome {
+            Outcome::Sent { .. } => {
+                state.metrics.mail_sent(kind);
+                tracing::info!(message = %m.id, kind, attempt = m.attempts, "mail sent");
+            }
+            Outcome::Skipped(why) => {
+                tracing::info!(message = %m.id, kind, why, "mail skipped");
+            }
+            Outcome::Retry(why) | Outcome::Failed(why) => {
+                state.metrics.mail_attempt_failed(kind);
+                tracing::warn!(message = %m.id, kind, attempt = m.attempts, error = why, "mail not sent");
+            }
+        }
+        messages::settle(&state.db, m, outcome, state.config.mail_retry_seconds).await?;
+    }
+    Ok(claimed.len())
+}
+
+async fn deliver(state: &AppState, m: &message::Model) -> Outcome {
+    let ready = match render::render(state, m).await {
+        Ok(ready) => ready,
+        Err(Unsendable::Skip(why)) => return Outcome::Skipped(why),
+        Err(Unsendable::Retry(why)) => return Outcome::Retry(why),
+    };
+    let recipient = ready.to.email.to_string();
+    let subject = ready.letter.subject.clone();
+    let email = match ready.letter.compose(
+        m.id,
+        &state.uid_domain,
+        &state.mailer.from,
+        ready.to,
+        &state.config.academy_name,
+    ) {
+        Ok(email) => email,
+        Err(e) => return Outcome::Failed(format!("composing the message: {e}")),
+    };
+    match state.mailer.transport.send(m.id, &email).await {
+        Ok(()) => Outcome::Sent { recipient, subject },
+        Err(SendError::Transient(why)) => Outcome::Retry(why),
+        Err(SendError::Permanent(why)) => Outcome::Failed(why),
+    }
+}

@@ -1,0 +1,670 @@
+//! From an outbox row to a [`Letter`]: the database's current state (the person, the
+//! edition, its sessions), the row's payload (what changed), in the person's language.
+//! The calendar part holds the events exactly as the person's feed shows them.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Amsterdam;
+use entity::{Locale, SessionStatus, course, edition, message, organization, registration, session, user};
+use lettre::message::Mailbox;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::letter::Letter;
+use crate::AppState;
+use crate::calendar::feeds::{self, Item};
+use crate::calendar::ics::{Attendee, Method};
+use crate::domain::messages::Kind;
+use crate::error::DomainError;
+
+/// Why a row cannot become a mail.
+#[derive(Debug)]
+pub enum Unsendable {
+    /// Nobody to send it to, or nothing left to say: skip it for good.
+    Skip(String),
+    /// The database failed: try again later.
+    Retry(String),
+}
+
+impl From<DomainError> for Unsendable {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound(what) => Unsendable::Skip(format!("the {what} is gone")),
+            other => Unsendable::Retry(other.to_string()),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for Unsendable {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Unsendable::Retry(e.to_string())
+    }
+}
+
+/// A mail ready to compose: to whom and what.
+pub struct Ready {
+    /// The recipient.
+    pub to: Mailbox,
+    /// The content.
+    pub letter: Letter,
+}
+
+/// Picks the Dutch or the English text.
+fn t(locale: Locale, nl: &str, en: &str) -> String {
+    match locale {
+        Locale::Nl => nl.to_owned(),
+        Locale::En => en.to_owned(),
+    }
+}
+
+fn lang(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Nl => "nl",
+        Locale::En => "en",
+    }
+}
+
+const DAYS_NL: [&str; 7] = [
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+];
+const DAYS_EN: [&str; 7] = [
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+];
+const MONTHS_NL: [&str; 12] = [
+    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+    "oktober", "november", "december",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+];
+
+/// "dinsdag 8 december 2026, 09:30–12:30" in Dutch time.
+pub fn when(locale: Locale, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let start = starts_at.with_timezone(&Amsterdam);
+    let end = ends_at.with_timezone(&Amsterdam);
+    let day = start.weekday().num_days_from_monday() as usize;
+    let month = start.month0() as usize;
+    let (days, months) = match locale {
+        Locale::Nl => (DAYS_NL, MONTHS_NL),
+        Locale::En => (DAYS_EN, MONTHS_EN),
+    };
+    let end_text = if end.date_naive() == start.date_naive() {
+        end.format("%H:%M").to_string()
+    } else {
+        format!("{} {}", end.format("%d-%m-%Y"), end.format("%H:%M"))
+    };
+    format!(
+        "{} {} {} {}, {}–{}",
+        days[day],
+        start.day(),
+        months[month],
+        start.year(),
+        start.format("%H:%M"),
+        end_text
+    )
+}
+
+/// Everything a mail about one edition shows.
+struct EditionFacts {
+    edition: edition::Model,
+    course: course::Model,
+    sessions: Vec<session::Model>,
+}
+
+async fn edition_facts(db: &sea_orm::DatabaseConnection, edition_id: Uuid) -> Result<EditionFacts, Unsendable> {
+    let edition = edition::Entity::find_by_id(edition_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the edition is gone".into()))?;
+    let course = course::Entity::find_by_id(edition.course_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the course is gone".into()))?;
+    let sessions = session::Entity::find()
+        .filter(session::Column::EditionId.eq(edition_id))
+        .order_by_asc(session::Column::StartsAt)
+        .all(db)
+        .await?;
+    Ok(EditionFacts {
+        edition,
+        course,
+        sessions,
+    })
+}
+
+impl EditionFacts {
+    fn facts(&self, locale: Locale) -> Vec<(String, String)> {
+        let mut out = vec![(t(locale, "Cursus", "Course"), self.course.title.clone())];
+        let scheduled: Vec<&session::Model> = self
+            .sessions
+            .iter()
+            .filter(|s| s.status == SessionStatus::Scheduled)
+            .collect();
+        if !scheduled.is_empty() {
+            let label = if scheduled.len() == 1 {
+                t(locale, "Datum", "Date")
+            } else {
+                t(locale, "Data", "Dates")
+            };
+            let lines: Vec<String> = scheduled
+                .iter()
+                .map(|s| when(locale, s.starts_at, s.ends_at))
+                .collect();
+            out.push((label, lines.join("\n")));
+        }
+        if let Some(place) = &self.edition.location {
+            out.push((t(locale, "Locatie", "Place"), place.clone()));
+        }
+        if let Some(url) = &self.edition.online_url {
+            out.push(("Online".to_owned(), url.clone()));
+        }
+        out
+    }
+}
+
+fn mailbox(person: &user::Model) -> Result<Mailbox, Unsendable> {
+    let Some(email) = person.email.as_deref() else {
+        return Err(Unsendable::Skip("the person has no e-mail address (erased)".into()));
+    };
+    let address = email
+        .parse()
+        .map_err(|_| Unsendable::Skip("the person's e-mail address cannot be mailed".into()))?;
+    Ok(Mailbox::new(Some(person.name.clone()), address))
+}
+
+fn first_name(person: &user::Model) -> &str {
+    person.name.split_whitespace().next().unwrap_or(&person.name)
+}
+
+fn greeting(locale: Locale, person: &user::Model) -> String {
+    match locale {
+        Locale::Nl => format!("Beste {},", first_name(person)),
+        Locale::En => format!("Dear {},", first_name(person)),
+    }
+}
+
+fn payload_str<'a>(payload: &'a Value, key: &str) -> Option<&'a str> {
+    payload.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn payload_time(payload: &Value, key: &str) -> Option<DateTime<Utc>> {
+    payload_str(payload, key)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Renders one outbox row.
+pub async fn render(state: &AppState, m: &message::Model) -> Result<Ready, Unsendable> {
+    let kind = Kind::parse(&m.kind)
+        .ok_or_else(|| Unsendable::Skip(format!("unknown kind {}", m.kind)))?;
+    let user_id = m
+        .user_id
+        .ok_or_else(|| Unsendable::Skip("the message names nobody".into()))?;
+    let person = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the person is gone".into()))?;
+    if person.disabled_at.is_some() && kind != Kind::AccountInvitation {
+        return Err(Unsendable::Skip("the person's account is disabled".into()));
+    }
+    let to = mailbox(&person)?;
+    let payload: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
+    let locale = person.locale;
+    let letter = match kind {
+        Kind::AccountInvitation | Kind::AccountReset => account(state, kind, &person, &payload)?,
+        Kind::ApprovalRequested => approval_requested(state, m, &person).await?,
+        Kind::EditionCancelled => {
+            let edition_id = m.about_id.ok_or_else(|| Unsendable::Skip("no edition".into()))?;
+            let facts = edition_facts(&state.db, edition_id).await?;
+            let mut letter = base(state, locale, &person, &facts);
+            letter.subject = t(locale, "Geannuleerd: ", "Cancelled: ") + &facts.course.title;
+            letter.paragraphs = vec![t(
+                locale,
+                "Deze editie gaat niet door. Je inschrijving is daarmee vervallen; je hoeft niets te doen. De bijeenkomsten verdwijnen uit je agenda.",
+                "This edition will not take place. Your registration has lapsed with it; there is nothing you need to do. The sessions are removed from your calendar.",
+            )];
+            letter.calendar = calendar(state, &person, edition_id, None, Method::Cancel).await?;
+            letter
+        }
+        Kind::SessionCancelled | Kind::SessionMoved => {
+            session_changed(state, kind, m, &person, &payload).await?
+        }
+        _ => registration_letter(state, kind, m, &person, &payload).await?,
+    };
+    Ok(Ready { to, letter })
+}
+
+/// The frame of a mail about an edition: greeting, facts, link, footer.
+fn base(state: &AppState, locale: Locale, person: &user::Model, facts: &EditionFacts) -> Letter {
+    Letter {
+        lang: lang(locale),
+        subject: String::new(),
+        greeting: greeting(locale, person),
+        paragraphs: Vec::new(),
+        facts: facts.facts(locale),
+        action: Some((
+            t(locale, "Meer over deze editie", "More about this edition"),
+            format!(
+                "{}/api/v1/editions/{}",
+                state.config.public_url, facts.edition.id
+            ),
+        )),
+        why: match locale {
+            Locale::Nl => format!(
+                "Je ontvangt dit bericht van {} omdat je bent ingeschreven voor {}. Berichten over je inschrijving kun je niet uitzetten.",
+                state.config.academy_name, facts.course.title
+            ),
+            Locale::En => format!(
+                "You receive this message from {} because you registered for {}. Messages about your registration cannot be turned off.",
+                state.config.academy_name, facts.course.title
+            ),
+        },
+        calendar: None,
+        attachment: None,
+    }
+}
+
+/// The calendar part: the person's events of the edition (or of one session) as their
+/// feed shows them.
+async fn calendar(
+    state: &AppState,
+    person: &user::Model,
+    edition_id: Uuid,
+    session_id: Option<Uuid>,
+    method: Method,
+) -> Result<Option<(Method, String)>, Unsendable> {
+    let mut items: Vec<Item> =
+        crate::domain::calendar::personal_edition(&state.db, person, edition_id).await?;
+    if let Some(id) = session_id {
+        items.retain(|i| i.session_id == id);
+    }
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let Some(email) = person.email.as_deref() else {
+        return Ok(None);
+    };
+    let organizer = state.organizer_email();
+    let site = state.site(&organizer);
+    let name = format!("{} – {}", state.config.academy_name, items[0].course_title);
+    let ics = feeds::invitation(
+        &site,
+        &name,
+        &items,
+        crate::domain::now(),
+        method,
+        Attendee {
+            name: &person.name,
+            email,
+        },
+    )
+    .map_err(|e| Unsendable::Retry(format!("rendering the calendar part: {e}")))?;
+    Ok(Some((method, ics)))
+}
+
+async fn registration_letter(
+    state: &AppState,
+    kind: Kind,
+    m: &message::Model,
+    person: &user::Model,
+    payload: &Value,
+) -> Result<Letter, Unsendable> {
+    let registration_id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
+    let reg = registration::Entity::find_by_id(registration_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))?;
+    let facts = edition_facts(&state.db, reg.edition_id).await?;
+    let locale = person.locale;
+    let mut letter = base(state, locale, person, &facts);
+    let title = &facts.course.title;
+    let status = payload_str(payload, "status").unwrap_or_default();
+    let position = payload.get("position").and_then(Value::as_i64);
+    let reason = payload_str(payload, "reason");
+    let mut method = Method::Request;
+    match kind {
+        Kind::RegistrationConfirmed | Kind::RegistrationPromoted => {
+            letter.subject = t(locale, "Ingeschreven: ", "Registered: ") + title;
+            letter.paragraphs.push(if kind == Kind::RegistrationPromoted {
+                t(
+                    locale,
+                    "Goed nieuws: er is een plaats vrijgekomen en die is voor jou. Je stond op de wachtlijst en bent nu ingeschreven.",
+                    "Good news: a seat became free and it is yours. You were on the waiting list and are now registered.",
+                )
+            } else {
+                t(
+                    locale,
+                    "Je inschrijving is bevestigd. Je hebt een plaats.",
+                    "Your registration is confirmed. You have a seat.",
+                )
+            });
+        }
+        Kind::RegistrationWaitlisted => {
+            letter.subject = t(locale, "Op de wachtlijst: ", "On the waiting list: ") + title;
+            letter.paragraphs.push(match (locale, position) {
+                (Locale::Nl, Some(p)) => format!(
+                    "De editie is vol. Je staat op de wachtlijst, op plaats {p}. Komt er een plaats vrij, dan krijg je die automatisch en hoor je het van ons."
+                ),
+                (Locale::En, Some(p)) => format!(
+                    "The edition is full. You are on the waiting list, at position {p}. When a seat becomes free it is given to you automatically and we let you know."
+                ),
+                _ => t(
+                    locale,
+                    "De editie is vol. Je staat op de wachtlijst.",
+                    "The edition is full. You are on the waiting list.",
+                ),
+            });
+        }
+        Kind::RegistrationPending => {
+            letter.subject = t(locale, "Wacht op goedkeuring: ", "Awaiting approval: ") + title;
+            letter.paragraphs.push(t(
+                locale,
+                "Je inschrijving wacht op goedkeuring door HR van je organisatie. Je hoort van ons zodra er een besluit is.",
+                "Your registration awaits approval by your organisation's HR. We let you know as soon as they decide.",
+            ));
+        }
+        Kind::RegistrationApproved => {
+            letter.subject = t(locale, "Goedgekeurd: ", "Approved: ") + title;
+            letter.paragraphs.push(if status == "waitlisted" {
+                match (locale, position) {
+                    (Locale::Nl, Some(p)) => format!(
+                        "Je inschrijving is goedgekeurd. De editie is inmiddels vol: je staat op de wachtlijst, op plaats {p}."
+                    ),
+                    (Locale::En, Some(p)) => format!(
+                        "Your registration was approved. The edition has filled up meanwhile: you are on the waiting list, at position {p}."
+                    ),
+                    _ => t(
+                        locale,
+                        "Je inschrijving is goedgekeurd; je staat op de wachtlijst.",
+                        "Your registration was approved; you are on the waiting list.",
+                    ),
+                }
+            } else {
+                t(
+                    locale,
+                    "Je inschrijving is goedgekeurd. Je hebt een plaats.",
+                    "Your registration was approved. You have a seat.",
+                )
+            });
+        }
+        Kind::RegistrationDeclined => {
+            method = Method::Cancel;
+            letter.subject = t(locale, "Niet goedgekeurd: ", "Not approved: ") + title;
+            letter.paragraphs.push(t(
+                locale,
+                "Je inschrijving is niet goedgekeurd.",
+                "Your registration was not approved.",
+            ));
+            if let Some(reason) = reason {
+                letter
+                    .facts
+                    .insert(0, (t(locale, "Reden", "Reason"), reason.to_owned()));
+            }
+        }
+        Kind::RegistrationCancelled => {
+            method = Method::Cancel;
+            letter.subject = t(locale, "Afgemeld: ", "Cancelled: ") + title;
+            let by_self = payload.get("by_self").and_then(Value::as_bool).unwrap_or(false);
+            let late = payload.get("late").and_then(Value::as_bool).unwrap_or(false);
+            letter.paragraphs.push(if by_self {
+                t(
+                    locale,
+                    "Je hebt je afgemeld. Je plaats is vrijgegeven.",
+                    "You cancelled your registration. Your seat has been released.",
+                )
+            } else {
+                match payload_str(payload, "by") {
+                    Some("system") => t(
+                        locale,
+                        "Je inschrijving is geannuleerd.",
+                        "Your registration was cancelled.",
+                    ),
+                    _ => t(
+                        locale,
+                        "Je inschrijving is geannuleerd door HR van je organisatie of door de academie.",
+                        "Your registration was cancelled by your organisation's HR or by the academy.",
+                    ),
+                }
+            });
+            if late {
+                letter.paragraphs.push(t(
+                    locale,
+                    "De afmelding kwam na de annuleringstermijn; daarvoor kunnen kosten in rekening worden gebracht.",
+                    "The cancellation came after the cancellation deadline; costs may be charged for it.",
+                ));
+            }
+            if let Some(reason) = reason {
+                letter
+                    .facts
+                    .insert(0, (t(locale, "Reden", "Reason"), reason.to_owned()));
+            }
+        }
+        _ => return Err(Unsendable::Skip(format!("{} is not about a registration", kind.as_str()))),
+    }
+    letter.calendar = calendar(state, person, reg.edition_id, None, method).await?;
+    Ok(letter)
+}
+
+async fn session_changed(
+    state: &AppState,
+    kind: Kind,
+    m: &message::Model,
+    person: &user::Model,
+    payload: &Value,
+) -> Result<Letter, Unsendable> {
+    let session_id = m.about_id.ok_or_else(|| Unsendable::Skip("no session".into()))?;
+    let s = session::Entity::find_by_id(session_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the session is gone".into()))?;
+    let facts = edition_facts(&state.db, s.edition_id).await?;
+    let locale = person.locale;
+    let mut letter = base(state, locale, person, &facts);
+    let title = &facts.course.title;
+    let method = if kind == Kind::SessionCancelled {
+        letter.subject = t(locale, "Bijeenkomst vervalt: ", "Session cancelled: ") + title;
+        letter.paragraphs.push(match locale {
+            Locale::Nl => format!(
+                "De bijeenkomst van {} gaat niet door. Je inschrijving voor de andere bijeenkomsten blijft staan.",
+                when(locale, s.starts_at, s.ends_at)
+            ),
+            Locale::En => format!(
+                "The session of {} will not take place. Your registration for the other sessions stands.",
+                when(locale, s.starts_at, s.ends_at)
+            ),
+        });
+        Method::Cancel
+    } else {
+        letter.subject = t(locale, "Gewijzigd: ", "Changed: ") + title;
+        let old = match (payload_time(payload, "old_starts_at"), payload_time(payload, "old_ends_at")) {
+            (Some(a), Some(b)) => Some(when(locale, a, b)),
+            _ => None,
+        };
+        let new = when(locale, s.starts_at, s.ends_at);
+        letter.paragraphs.push(t(
+            locale,
+            "Een bijeenkomst is gewijzigd. Je agenda wordt bijgewerkt.",
+            "A session has changed. Your calendar is updated.",
+        ));
+        let mut changes = Vec::new();
+        if let Some(old) = old.filter(|o| *o != new) {
+            changes.push((t(locale, "Was", "Was"), old));
+            changes.push((t(locale, "Wordt", "Now"), new));
+        }
+        let place = s.location.clone().or_else(|| facts.edition.location.clone());
+        if payload_str(payload, "old_location") != place.as_deref()
+            && let Some(place) = place
+        {
+            changes.push((t(locale, "Nieuwe locatie", "New place"), place));
+        }
+        for (i, c) in changes.into_iter().enumerate() {
+            letter.facts.insert(1 + i, c);
+        }
+        Method::Request
+    };
+    letter.calendar = calendar(state, person, s.edition_id, Some(s.id), method).await?;
+    Ok(letter)
+}
+
+async fn approval_requested(
+    state: &AppState,
+    m: &message::Model,
+    hr: &user::Model,
+) -> Result<Letter, Unsendable> {
+    let registration_id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
+    let reg = registration::Entity::find_by_id(registration_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))?;
+    if reg.status != entity::RegistrationStatus::PendingApproval {
+        return Err(Unsendable::Skip("the registration was decided already".into()));
+    }
+    let applicant = user::Entity::find_by_id(reg.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the person is gone".into()))?;
+    let org = organization::Entity::find_by_id(hr.organization_id)
+        .one(&state.db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let facts = edition_facts(&state.db, reg.edition_id).await?;
+    let locale = hr.locale;
+    let mut details = vec![(t(locale, "Medewerker", "Employee"), applicant.name.clone())];
+    details.extend(facts.facts(locale));
+    Ok(Letter {
+        lang: lang(locale),
+        subject: t(locale, "Goedkeuring gevraagd: ", "Approval requested: ")
+            + &applicant.name
+            + " – "
+            + &facts.course.title,
+        greeting: greeting(locale, hr),
+        paragraphs: vec![match locale {
+            Locale::Nl => format!(
+                "{} heeft zich ingeschreven voor {} en wacht op jouw goedkeuring. Keur de inschrijving goed of af via het intranet of de API.",
+                applicant.name, facts.course.title
+            ),
+            Locale::En => format!(
+                "{} registered for {} and awaits your approval. Approve or decline the registration on the intranet or through the API.",
+                applicant.name, facts.course.title
+            ),
+        }],
+        facts: details,
+        action: Some((
+            t(locale, "De inschrijving", "The registration"),
+            format!("{}/api/v1/registrations/{}", state.config.public_url, reg.id),
+        )),
+        why: match locale {
+            Locale::Nl => format!(
+                "Je ontvangt dit bericht van {} omdat je HR-contactpersoon bent van {org}. In je voorkeuren kun je kiezen voor één overzicht per dag.",
+                state.config.academy_name
+            ),
+            Locale::En => format!(
+                "You receive this message from {} because you are an HR contact of {org}. In your preferences you can choose one digest a day instead.",
+                state.config.academy_name
+            ),
+        },
+        calendar: None,
+        attachment: None,
+    })
+}
+
+fn account(
+    state: &AppState,
+    kind: Kind,
+    person: &user::Model,
+    payload: &Value,
+) -> Result<Letter, Unsendable> {
+    let token = payload_str(payload, "token")
+        .ok_or_else(|| Unsendable::Skip("the link was sent already".into()))?;
+    let base = state
+        .config
+        .account_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/account/password", state.config.public_url));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let link = format!("{base}{sep}token={token}");
+    let locale = person.locale;
+    let academy = &state.config.academy_name;
+    let email = person.email.clone().unwrap_or_default();
+    Ok(if kind == Kind::AccountInvitation {
+        Letter {
+            lang: lang(locale),
+            subject: match locale {
+                Locale::Nl => format!("Je account bij {academy}"),
+                Locale::En => format!("Your account at {academy}"),
+            },
+            greeting: greeting(locale, person),
+            paragraphs: vec![match locale {
+                Locale::Nl => format!(
+                    "Er is een account voor je aangemaakt bij {academy}, met {email} als gebruikersnaam. Kies een wachtwoord via de link hieronder; daarna kun je je inschrijven, je certificaten bekijken en je agenda koppelen. De link werkt 7 dagen en één keer."
+                ),
+                Locale::En => format!(
+                    "An account was created for you at {academy}, with {email} as the user name. Choose a password with the link below; then you can register, see your certificates and connect your calendar. The link works for 7 days, once."
+                ),
+            }],
+            facts: Vec::new(),
+            action: Some((t(locale, "Kies je wachtwoord", "Choose your password"), link)),
+            why: match locale {
+                Locale::Nl => format!(
+                    "Je ontvangt dit bericht omdat HR of de academie een account voor dit adres heeft aangemaakt bij {academy}."
+                ),
+                Locale::En => format!(
+                    "You receive this message because HR or the academy created an account for this address at {academy}."
+                ),
+            },
+            calendar: None,
+            attachment: None,
+        }
+    } else {
+        Letter {
+            lang: lang(locale),
+            subject: t(locale, "Nieuw wachtwoord instellen", "Set a new password"),
+            greeting: greeting(locale, person),
+            paragraphs: vec![t(
+                locale,
+                "Er is gevraagd om een nieuw wachtwoord voor je account. Kies het via de link hieronder. De link werkt een uur en één keer; daarna ben je overal afgemeld en meld je je aan met het nieuwe wachtwoord.",
+                "A new password was asked for your account. Choose it with the link below. The link works for an hour, once; afterwards you are signed out everywhere and sign in with the new password.",
+            )],
+            facts: Vec::new(),
+            action: Some((t(locale, "Kies een nieuw wachtwoord", "Choose a new password"), link)),
+            why: match locale {
+                Locale::Nl => format!(
+                    "Je ontvangt dit bericht van {academy} omdat iemand een nieuw wachtwoord vroeg voor het account met dit adres. Was jij dat niet? Negeer dit bericht dan; je wachtwoord blijft zoals het is."
+                ),
+                Locale::En => format!(
+                    "You receive this message from {academy} because someone asked for a new password for the account with this address. If that was not you, ignore this message; your password stays as it is."
+                ),
+            },
+            calendar: None,
+            attachment: None,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn dates_read_the_dutch_and_the_english_way_in_dutch_time() {
+        // 8 December 2026 09:30 Amsterdam is 08:30 UTC (winter time).
+        let start = Utc.with_ymd_and_hms(2026, 12, 8, 8, 30, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 12, 8, 11, 30, 0).unwrap();
+        assert_eq!(when(Locale::Nl, start, end), "dinsdag 8 december 2026, 09:30–12:30");
+        assert_eq!(when(Locale::En, start, end), "Tuesday 8 December 2026, 09:30–12:30");
+        // Summer time: 14 July 2026 10:00 Amsterdam is 08:00 UTC.
+        let summer = Utc.with_ymd_and_hms(2026, 7, 14, 8, 0, 0).unwrap();
+        assert_eq!(
+            when(Locale::Nl, summer, summer + chrono::Duration::hours(2)),
+            "dinsdag 14 juli 2026, 10:00–12:00"
+        );
+    }
+}
