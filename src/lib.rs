@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod pages;
 pub mod reports;
 pub mod telemetry;
 
@@ -174,6 +175,10 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
             }),
         )
         .nest("/docs", docs)
+        .at(
+            "/account/password",
+            poem::get(pages::account::show).post(pages::account::submit),
+        )
         .into_endpoint()
         .with(http::BodyLimit(MAX_BODY_BYTES))
         .around(|ep, mut req| async move {

@@ -326,6 +326,13 @@ async fn registration_letter(
     let position = payload.get("position").and_then(Value::as_i64);
     let reason = payload_str(payload, "reason");
     let mut method = Method::Request;
+    let canceller = match payload_str(payload, "by_id").and_then(|id| id.parse::<Uuid>().ok()) {
+        Some(id) if kind == Kind::RegistrationCancelled => user::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+            .map(|u| u.name),
+        _ => None,
+    };
     match kind {
         Kind::RegistrationConfirmed | Kind::RegistrationPromoted => {
             letter.subject = t(locale, "Ingeschreven: ", "Registered: ") + title;
@@ -417,16 +424,20 @@ async fn registration_letter(
                     "You cancelled your registration. Your seat has been released.",
                 )
             } else {
-                match payload_str(payload, "by") {
-                    Some("system") => t(
+                match (payload_str(payload, "by"), canceller.as_deref()) {
+                    (Some("user"), Some(name)) => match locale {
+                        Locale::Nl => format!("Je inschrijving is geannuleerd door {name}."),
+                        Locale::En => format!("Your registration was cancelled by {name}."),
+                    },
+                    (Some("client"), _) => t(
                         locale,
-                        "Je inschrijving is geannuleerd.",
-                        "Your registration was cancelled.",
+                        "Je inschrijving is geannuleerd via het systeem van je organisatie.",
+                        "Your registration was cancelled through your organisation's system.",
                     ),
                     _ => t(
                         locale,
-                        "Je inschrijving is geannuleerd door HR van je organisatie of door de academie.",
-                        "Your registration was cancelled by your organisation's HR or by the academy.",
+                        "Je inschrijving is geannuleerd.",
+                        "Your registration was cancelled.",
                     ),
                 }
             });

@@ -179,6 +179,8 @@ impl TestApp {
             .as_socket_addr()
             .copied()
             .expect("socket address");
+        // As `academy serve` does: this instance sends the outbox.
+        academy::mail::spawn_worker(state.clone());
         let app = build_app(state.clone());
         // As `academy serve` does: a response stream that fails aborts its connection.
         let acceptor = academy::http::Abortable(acceptor);

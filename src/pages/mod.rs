@@ -1,0 +1,100 @@
+//! The few pages a person opens in a browser from a mail or a QR code: small, accessible
+//! HTML in Dutch or English, without script, with the academy's name. They sit beside
+//! the API (not in its document) and call the same domain functions.
+
+pub mod account;
+
+use poem::Response;
+use poem::http::{StatusCode, header};
+
+use crate::mail::letter::escape;
+use entity::Locale;
+
+/// The language of a page: `?lang=`, else the person's own, else the browser's first
+/// choice of Dutch or English, else Dutch.
+pub fn locale(query_lang: Option<&str>, person: Option<Locale>, req: &poem::Request) -> Locale {
+    match query_lang {
+        Some("en") => return Locale::En,
+        Some("nl") => return Locale::Nl,
+        _ => {}
+    }
+    if let Some(l) = person {
+        return l;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    for tag in accept.split(',') {
+        let tag = tag.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if tag.starts_with("nl") {
+            return Locale::Nl;
+        }
+        if tag.starts_with("en") {
+            return Locale::En;
+        }
+    }
+    Locale::Nl
+}
+
+/// Picks the Dutch or the English text.
+pub fn t(locale: Locale, nl: &'static str, en: &'static str) -> &'static str {
+    match locale {
+        Locale::Nl => nl,
+        Locale::En => en,
+    }
+}
+
+/// A whole page: `main` holds the given (already escaped) HTML.
+pub fn page(status: StatusCode, locale: Locale, academy: &str, title: &str, main: &str) -> Response {
+    let lang = match locale {
+        Locale::Nl => "nl",
+        Locale::En => "en",
+    };
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} – {academy}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><p class=\"academy\">{academy}</p></header>\n<main>\n<h1>{title}</h1>\n{main}</main>\n\
+         </body>\n</html>\n",
+        title = escape(title),
+        academy = escape(academy),
+    );
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        // Links hold secrets (tokens, codes): not cached, not passed on, not framed.
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("Referrer-Policy", "no-referrer")
+        .header(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+        .header("X-Content-Type-Options", "nosniff")
+        .body(body)
+}
+
+/// A paragraph of escaped text.
+pub fn para(text: &str) -> String {
+    format!("<p>{}</p>\n", escape(text))
+}
+
+/// A message announced to screen readers (errors, outcomes).
+pub fn alert(text: &str) -> String {
+    format!("<p class=\"alert\" role=\"alert\">{}</p>\n", escape(text))
+}
+
+const STYLE: &str = "body{margin:0;font-family:Arial,Helvetica,sans-serif;font-size:1.0625rem;line-height:1.5;color:#1a1a1a;background:#f4f4f4}\
+header,main{max-width:36rem;margin:0 auto;padding:1rem 1.5rem}\
+main{background:#fff;border-radius:4px}\
+.academy{color:#4a4a4a;margin:0}\
+h1{font-size:1.5rem}\
+label{display:block;font-weight:bold;margin-top:1rem}\
+input{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;border:2px solid #595959;border-radius:4px}\
+input:focus,button:focus,a:focus{outline:3px solid #ffbf47;outline-offset:2px}\
+.hint{color:#4a4a4a;margin:.25rem 0 0}\
+button{margin-top:1.5rem;font-size:1rem;padding:.75rem 1.25rem;background:#00539b;color:#fff;border:none;border-radius:4px;cursor:pointer}\
+.alert{border-left:4px solid #b10e1e;padding:.5rem 1rem;background:#fdf2f2}\
+.ok{border-left:4px solid #00703c;padding:.5rem 1rem;background:#f0f9f4}\
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:bold}dd{margin:0}";

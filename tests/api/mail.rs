@@ -1,0 +1,606 @@
+//! E-mail through a real SMTP server on loopback: what each registration change sends,
+//! the calendar part matching the feed entry, retries, failures, the admins' outbox,
+//! password resets and invitations, and delivery after a crash.
+
+use std::io::BufReader;
+
+use ical::parser::ical::component::IcalEvent;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{ADMIN_EMAIL, Actor, PASSWORD, TestApp, at, id_of, ts};
+use crate::smtp::{Mail, SmtpSink};
+
+/// The app sending to `sink`, retrying after a second.
+async fn app_with(sink: &SmtpSink) -> TestApp {
+    let url = sink.url();
+    TestApp::spawn_with(move |c| {
+        c.smtp_url = Some(url);
+        c.mail_retry_seconds = 1;
+        c.mail_from = "opleidingen@academie.test".to_owned();
+    })
+    .await
+}
+
+fn events(ics: &str) -> Vec<IcalEvent> {
+    let mut parser = ical::IcalParser::new(BufReader::new(ics.as_bytes()));
+    let calendar = parser.next().expect("a calendar").expect("parses");
+    calendar.events
+}
+
+fn prop(e: &IcalEvent, name: &str) -> String {
+    e.properties
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.value.clone())
+        .unwrap_or_default()
+}
+
+fn calendar_method(ics: &str) -> String {
+    let mut parser = ical::IcalParser::new(BufReader::new(ics.as_bytes()));
+    let calendar = parser.next().expect("a calendar").expect("parses");
+    calendar
+        .properties
+        .iter()
+        .find(|p| p.name == "METHOD")
+        .and_then(|p| p.value.clone())
+        .unwrap_or_default()
+}
+
+/// The person's feed: UID → (SEQUENCE, STATUS).
+async fn feed(app: &TestApp, person: &Actor) -> Vec<(String, String, String)> {
+    let (status, body) = app.get("/api/v1/me/calendar-feed", &person.token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let url = body["url"].as_str().expect("url");
+    let path = url.strip_prefix(crate::helpers::ISSUER).expect("own url");
+    let text = app
+        .client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("text");
+    events(&text)
+        .iter()
+        .map(|e| (prop(e, "UID"), prop(e, "SEQUENCE"), prop(e, "STATUS")))
+        .collect()
+}
+
+fn mail_events(mail: &Mail) -> (String, Vec<(String, String, String)>) {
+    let (method, ics) = mail.calendar.clone().expect("a calendar part");
+    assert_eq!(calendar_method(&ics), method, "part type and METHOD agree");
+    let list = events(&ics)
+        .iter()
+        .map(|e| {
+            assert!(
+                prop(e, "ORGANIZER").ends_with("opleidingen@academie.test"),
+                "organiser is the sender address"
+            );
+            assert!(prop(e, "ATTENDEE").starts_with("mailto:"), "the person attends");
+            (prop(e, "UID"), prop(e, "SEQUENCE"), prop(e, "STATUS"))
+        })
+        .collect();
+    (method, list)
+}
+
+async fn session_of(app: &TestApp, token: &str, edition: Uuid) -> Uuid {
+    let (status, body) = app
+        .get(&format!("/api/v1/editions/{edition}/sessions"), token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = body
+        .as_array()
+        .and_then(|a| a.first())
+        .or_else(|| body["items"].as_array().and_then(|a| a.first()))
+        .cloned()
+        .expect("a session");
+    id_of(&first)
+}
+
+#[tokio::test]
+async fn each_change_mails_the_person_with_the_feeds_own_calendar_entry() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Jeugdzorg Flevoland", "provider").await;
+    let anna = app
+        .create_user(&admin, org, &["professional"], "anna@example.test")
+        .await;
+    let edition = app
+        .open_edition(&admin, 14, json!({"capacity": 10}))
+        .await;
+
+    let (status, reg) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/registrations"),
+            &anna.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let confirmed = sink
+        .wait_for_mail(&anna.email, "Ingeschreven: Verklarende analyse", 10)
+        .await;
+    assert!(
+        confirmed.from_header.starts_with("Flevo Academie Jeugd <opleidingen@academie.test>"),
+        "{}",
+        confirmed.from_header
+    );
+    assert!(confirmed.message_id.ends_with("@academy.test"), "{}", confirmed.message_id);
+    assert!(confirmed.text.contains("Beste Test,"), "{}", confirmed.text);
+    assert!(confirmed.text.contains("Je inschrijving is bevestigd"));
+    assert!(confirmed.text.contains("omdat je bent ingeschreven voor Verklarende analyse"));
+    assert!(confirmed.html.contains("<html lang=\"nl\">"), "{}", confirmed.html);
+    assert!(confirmed.html.contains("Je inschrijving is bevestigd"));
+    let (method, invited) = mail_events(&confirmed);
+    assert_eq!(method, "REQUEST");
+    let in_feed = feed(&app, &anna).await;
+    assert_eq!(invited, in_feed, "the mail's event is the feed's: same UID and SEQUENCE");
+    assert_eq!(invited.len(), 1);
+    assert_eq!(invited[0].2, "CONFIRMED");
+
+    // The session moves: the mail names the old and the new time, and its event has
+    // the bumped SEQUENCE the feed shows.
+    let session = session_of(&app, &admin.token, edition).await;
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/sessions/{session}"),
+            &admin.token,
+            json!({"starts_at": ts(at(15, 13)), "ends_at": ts(at(15, 16))}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let moved = sink.wait_for_mail(&anna.email, "Gewijzigd", 10).await;
+    assert!(moved.text.contains("Was: "), "{}", moved.text);
+    assert!(moved.text.contains("Wordt: "), "{}", moved.text);
+    let (method, moved_events) = mail_events(&moved);
+    assert_eq!(method, "REQUEST");
+    assert_eq!(moved_events, feed(&app, &anna).await);
+    assert_eq!(moved_events[0].0, invited[0].0, "the same entry");
+    assert_eq!(
+        moved_events[0].1.parse::<i32>().unwrap(),
+        invited[0].1.parse::<i32>().unwrap() + 1,
+        "a move bumps SEQUENCE"
+    );
+
+    // Anna cancels: METHOD:CANCEL, STATUS:CANCELLED, SEQUENCE bumped again, as in the feed.
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/registrations/{}/cancel", id_of(&reg)),
+            Some(&anna.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cancelled = sink.wait_for_mail(&anna.email, "Afgemeld", 10).await;
+    assert!(cancelled.text.contains("Je hebt je afgemeld"), "{}", cancelled.text);
+    let (method, cancelled_events) = mail_events(&cancelled);
+    assert_eq!(method, "CANCEL");
+    assert_eq!(cancelled_events, feed(&app, &anna).await);
+    assert_eq!(cancelled_events[0].0, invited[0].0);
+    assert_eq!(cancelled_events[0].2, "CANCELLED");
+    assert!(
+        cancelled_events[0].1.parse::<i32>().unwrap() > moved_events[0].1.parse::<i32>().unwrap(),
+        "a cancellation bumps SEQUENCE"
+    );
+    // Three mails, three distinct Message-IDs.
+    let ids: std::collections::HashSet<String> =
+        sink.to(&anna.email).into_iter().map(|m| m.message_id).collect();
+    assert_eq!(ids.len(), 3);
+}
+
+#[tokio::test]
+async fn the_waiting_list_approvals_and_a_cancelled_edition_are_told() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Gemeente Almere", "municipality").await;
+    let hr = app.create_user(&admin, org, &["hr"], "hr@example.test").await;
+    let first = app
+        .create_user(&admin, org, &["professional"], "first@example.test")
+        .await;
+    let second = app
+        .create_user(&admin, org, &["professional"], "second@example.test")
+        .await;
+    // English for the second person.
+    let (status, body) = app
+        .patch("/api/v1/me", &second.token, json!({"locale": "en"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["locale"], "en");
+
+    let edition = app
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 1, "waitlist_enabled": true, "requires_approval": true}),
+        )
+        .await;
+    let register = |who: &Actor| {
+        let token = who.token.clone();
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .post(
+                    &format!("/api/v1/editions/{edition}/registrations"),
+                    &token,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            id_of(&body)
+        }
+    };
+    let r1 = register(&first).await;
+    sink.wait_for_mail(&first.email, "Wacht op goedkeuring", 10).await;
+    let asked = sink
+        .wait_for_mail(&hr.email, "Goedkeuring gevraagd: Test first@example.test", 10)
+        .await;
+    assert!(asked.text.contains("wacht op jouw goedkeuring"), "{}", asked.text);
+    assert!(asked.calendar.is_none(), "HR gets no calendar entry");
+    let r2 = register(&second).await;
+    sink.wait_for_mail(&second.email, "Awaiting approval", 10).await;
+
+    // HR approves the first (a seat) and the second (the waiting list, position 1).
+    for r in [r1, r2] {
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/registrations/{r}/approve"),
+                &hr.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let approved = sink.wait_for_mail(&first.email, "Goedgekeurd", 10).await;
+    assert!(approved.text.contains("Je hebt een plaats"), "{}", approved.text);
+    let waiting = sink.wait_for_mail(&second.email, "Approved", 10).await;
+    assert!(
+        waiting.text.contains("waiting list, at position 1"),
+        "{}",
+        waiting.text
+    );
+    assert!(waiting.html.contains("<html lang=\"en\">"));
+    let (_, tentative) = mail_events(&waiting);
+    assert_eq!(tentative[0].2, "TENTATIVE");
+
+    // HR cancels the first: told who did it; the second is promoted and told.
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/registrations/{r1}/cancel"),
+            Some(&hr.token),
+            Some(json!({"reason": "dienstrooster"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cancelled = sink.wait_for_mail(&first.email, "Afgemeld", 10).await;
+    assert!(cancelled.text.contains("door Test hr@example.test"), "{}", cancelled.text);
+    assert!(cancelled.text.contains("Reden: dienstrooster"), "{}", cancelled.text);
+    let promoted = sink.wait_for_mail(&second.email, "Registered", 10).await;
+    assert!(promoted.text.contains("a seat became free"), "{}", promoted.text);
+    let (method, events) = mail_events(&promoted);
+    assert_eq!(method, "REQUEST");
+    assert_eq!(events, feed(&app, &second).await);
+    assert_eq!(events[0].2, "CONFIRMED");
+
+    // The edition is cancelled: everyone still registered is told, with a CANCEL.
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/editions/{edition}/cancel"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let gone = sink.wait_for_mail(&second.email, "Cancelled: Verklarende analyse", 10).await;
+    let (method, events) = mail_events(&gone);
+    assert_eq!(method, "CANCEL");
+    assert_eq!(events, feed(&app, &second).await);
+    assert!(events.iter().all(|e| e.2 == "CANCELLED"));
+    // The first, cancelled before, hears nothing more.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(sink.to(&first.email).len(), 3);
+}
+
+#[tokio::test]
+async fn a_refusing_server_is_retried_and_a_permanent_refusal_shows_as_failed() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Triade", "provider").await;
+    sink.refuse_next(2, "451 4.3.0 try again later");
+    let bo = app
+        .create_user(&admin, org, &["professional"], "bo@example.test")
+        .await;
+    let edition = app.open_edition(&admin, 7, json!({"capacity": 5})).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/registrations"),
+            &bo.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    sink.wait_for_mail(&bo.email, "Ingeschreven", 20).await;
+    assert_eq!(sink.attempts(), 3, "two refusals, then accepted");
+    let sent = loop {
+        let (status, list) = app
+            .get(
+                &format!("/api/v1/messages?user_id={}&status=sent", bo.id),
+                &admin.token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        if let Some(first) = list["items"].as_array().unwrap().first() {
+            break first.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(sent["attempts"], 3, "{sent}");
+    assert_eq!(sent["kind"], "registration.confirmed");
+    assert_eq!(sent["recipient"], "bo@example.test");
+    assert!(sent["last_error"].is_null());
+
+    // For good: the next message fails at once and waits for an admin.
+    sink.refuse_always("550 5.1.1 mailbox unavailable");
+    let (status, reg) = app
+        .post(
+            &format!("/api/v1/editions/{}/registrations", app.open_edition(&admin, 8, json!({"capacity": 5})).await),
+            &bo.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let failed = wait_for_status(&app, &admin, bo.id, "failed").await;
+    assert!(failed["last_error"].as_str().unwrap().contains("550"), "{failed}");
+    assert_eq!(failed["attempts"], 1);
+    // A wrong filter is a clear 422.
+    let (status, body) = app.get("/api/v1/messages?kind=nonsense", &admin.token).await;
+    crate::helpers::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    // Only admins see the outbox.
+    let (status, _) = app.get("/api/v1/messages", &bo.token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The server is fixed; the admin retries.
+    sink.refuse_always_off();
+    let id = failed["id"].as_str().unwrap();
+    let (status, body) = app
+        .post(&format!("/api/v1/messages/{id}/retry"), &admin.token, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "queued");
+    wait_for_status(&app, &admin, bo.id, "sent").await;
+    let (status, body) = app
+        .post(&format!("/api/v1/messages/{id}/retry"), &admin.token, json!({}))
+        .await;
+    crate::helpers::assert_problem(status, &body, StatusCode::CONFLICT, "message_not_failed");
+}
+
+/// The newest message of a kind to a person, once one has this status.
+async fn wait_for_status(app: &TestApp, admin: &Actor, user: Uuid, status: &str) -> Value {
+    for _ in 0..200 {
+        let (code, list) = app
+            .get(
+                &format!("/api/v1/messages?user_id={user}&status={status}&kind=registration.confirmed&limit=200"),
+                &admin.token,
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{list}");
+        let items = list["items"].as_array().unwrap();
+        // The second registration's message is the one that fails.
+        let wanted = if status == "failed" { 1 } else { 2 };
+        if items.len() >= wanted || (status == "sent" && items.len() == 1 && wanted == 1) {
+            return items.last().unwrap().clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no {status} message for {user}");
+}
+
+/// The link in a mail's text.
+fn link_in(text: &str, prefix: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no link {prefix} in {text}"))
+        .trim()
+        .to_owned()
+}
+
+fn token_of(link: &str) -> String {
+    link.split("token=").nth(1).expect("token").to_owned()
+}
+
+/// `.eml` files written to the data directory, parsed.
+fn eml_files(app: &TestApp) -> Vec<Mail> {
+    let dir = app.data_dir().join("mail");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    names.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "eml"));
+    names.sort();
+    names
+        .into_iter()
+        .map(|p| {
+            let data = std::fs::read_to_string(&p).expect("eml");
+            let to = data
+                .lines()
+                .find_map(|l| l.strip_prefix("To: "))
+                .map(|t| {
+                    let t = t.trim();
+                    t.rsplit('<').next().unwrap_or(t).trim_end_matches('>').to_owned()
+                })
+                .into_iter()
+                .collect();
+            crate::smtp::Received {
+                from: String::new(),
+                to,
+                data,
+            }
+            .parse()
+        })
+        .collect()
+}
+
+async fn wait_for_eml(app: &TestApp, to: &str, subject: &str) -> Mail {
+    for _ in 0..200 {
+        if let Some(m) = eml_files(app)
+            .into_iter()
+            .find(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject))
+        {
+            return m;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no .eml to {to} about {subject}");
+}
+
+#[tokio::test]
+async fn a_password_reset_works_once_through_the_eml_file() {
+    // The embedded default: no SMTP server, every message an .eml file.
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Vitree", "provider").await;
+    let cas = app
+        .create_user(&admin, org, &["professional"], "cas@example.test")
+        .await;
+    let before = app.sign_in(&cas.email, PASSWORD).await;
+
+    let reset = |email: &str| {
+        let email = email.to_owned();
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/v1/auth/password-reset",
+                None,
+                Some(json!({ "email": email })),
+            )
+            .await
+        }
+    };
+    let (status, body) = reset("CAS@example.test").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let mail = wait_for_eml(&app, "cas@example.test", "Nieuw wachtwoord instellen").await;
+    let link = link_in(&mail.text, "http://academy.test/account/password?token=");
+    let token = token_of(&link);
+    assert!(mail.html.contains(&link.replace('&', "&amp;")));
+    // The token is stored hashed only.
+    let stored: Vec<entity::account_token::Model> =
+        <entity::account_token::Entity as sea_orm::EntityTrait>::find()
+            .all(&app.state.db)
+            .await
+            .unwrap();
+    assert!(stored.iter().all(|t| t.token_hash != token && t.token_hash.len() == 64));
+
+    // Unknown addresses get the same answer and no mail.
+    let files = eml_files(&app).len();
+    let (status, _) = reset("nobody@example.test").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(eml_files(&app).len(), files);
+
+    // The form page opens from the link.
+    let page = app
+        .client
+        .get(app.url(link.strip_prefix("http://academy.test").unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"nl\">"), "{html}");
+    assert!(html.contains("cas@example.test"));
+
+    let confirm = |token: String, password: &str| {
+        let password = password.to_owned();
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                Some(json!({ "token": token, "password": password })),
+            )
+            .await
+        }
+    };
+    let (status, body) = confirm(token.clone(), "short").await;
+    crate::helpers::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let (status, body) = confirm(token.clone(), "een-nieuw-wachtwoord").await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    app.sign_in(&cas.email, "een-nieuw-wachtwoord").await;
+    // The old sessions ended: the old refresh token no longer works, nor the old password.
+    let resp = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", before["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (status, _) = app.get("/api/v1/me", &cas.token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The link works once.
+    let (status, body) = confirm(token, "nog-een-wachtwoord").await;
+    crate::helpers::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    // The sent record no longer holds the link.
+    let rows: Vec<entity::message::Model> = <entity::message::Entity as sea_orm::EntityTrait>::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let sent = rows
+        .iter()
+        .find(|m| m.kind == "account.password_reset")
+        .unwrap();
+    assert_eq!(sent.payload, "{}");
+}
+
+#[tokio::test]
+async fn a_user_created_without_a_password_is_invited_to_choose_one() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Youké", "provider").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/users",
+            &admin.token,
+            json!({
+                "email": "dana@example.test",
+                "name": "Dana de Wit",
+                "organization_id": org,
+                "roles": ["professional"],
+                "locale": "en",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mail = sink
+        .wait_for_mail("dana@example.test", "Your account at Flevo Academie Jeugd", 10)
+        .await;
+    assert!(mail.text.contains("Dear Dana,"), "{}", mail.text);
+    assert!(mail.text.contains("works for 7 days"));
+    let token = token_of(&link_in(&mail.text, "http://academy.test/account/password?token="));
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            Some(json!({ "token": token, "password": "mijn-eerste-wachtwoord" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    app.sign_in("dana@example.test", "mijn-eerste-wachtwoord").await;
+    // With a password given, nobody is invited.
+    app.create_user(&admin, org, &["professional"], "eve@example.test")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(sink.to("eve@example.test").is_empty());
+    let _ = ADMIN_EMAIL;
+}
