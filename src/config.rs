@@ -199,7 +199,11 @@ impl Config {
             Some(v) => v.to_owned(),
             None => format!("agenda@{}", host_of(&config.public_url)),
         };
-        if config.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+        if config
+            .mail_from
+            .parse::<lettre::message::Mailbox>()
+            .is_err()
+        {
             bail!(
                 "ACADEMY_MAIL_FROM `{}` is not an e-mail address",
                 config.mail_from

@@ -192,8 +192,10 @@ impl Metrics {
 
     /// Sets the queue gauges: messages queued, failed, and the oldest due one's age.
     pub fn set_mail_queue(&self, queued: u64, failed: u64, age_seconds: f64) {
-        self.mail_queued.set(i64::try_from(queued).unwrap_or(i64::MAX));
-        self.mail_failed.set(i64::try_from(failed).unwrap_or(i64::MAX));
+        self.mail_queued
+            .set(i64::try_from(queued).unwrap_or(i64::MAX));
+        self.mail_failed
+            .set(i64::try_from(failed).unwrap_or(i64::MAX));
         self.mail_queue_age.set(age_seconds);
     }
 

@@ -33,7 +33,7 @@ pub mod user;
 pub mod user_role;
 
 pub use enums::{
-    AccountTokenPurpose, ActorKind, ApprovalMails, AttendanceAction, AttendanceStatus, CertificateAction, CertificateStatus,
-    CompletionSource, CourseKind, EditionStatus, Locale, MessageStatus, OrganizationKind, Register, RegistrationStatus,
-    Role, SessionStatus,
+    AccountTokenPurpose, ActorKind, ApprovalMails, AttendanceAction, AttendanceStatus,
+    CertificateAction, CertificateStatus, CompletionSource, CourseKind, EditionStatus, Locale,
+    MessageStatus, OrganizationKind, Register, RegistrationStatus, Role, SessionStatus,
 };

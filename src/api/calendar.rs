@@ -129,7 +129,6 @@ fn respond(
     ))
 }
 
-
 /// Calendar endpoints.
 pub struct CalendarApi;
 

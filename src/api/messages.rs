@@ -132,6 +132,7 @@ impl MessagesApi {
     ///
     /// The e-mails the academy sent, is sending or gave up on, oldest first (admins).
     #[oai(path = "/messages", method = "get", operation_id = "listMessages")]
+    #[expect(clippy::too_many_arguments, reason = "one parameter per query option")]
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,

@@ -122,7 +122,10 @@ pub async fn request_reset(db: &DatabaseConnection, email: &str, client: &str) -
 }
 
 /// What a link opens, without using it (the form shows whose account it is).
-pub async fn peek(db: &DatabaseConnection, token: &str) -> DomainResult<(account_token::Model, user::Model)> {
+pub async fn peek(
+    db: &DatabaseConnection,
+    token: &str,
+) -> DomainResult<(account_token::Model, user::Model)> {
     let now = super::now();
     let found = account_token::Entity::find_by_id(sha256_hex(token))
         .one(db)

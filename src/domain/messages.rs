@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{MessageStatus, message};
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -184,12 +184,39 @@ pub async fn claim(
 ) -> DomainResult<Vec<message::Model>> {
     retrying(|| async {
         let txn = begin_write(db).await?;
+        // A person's messages go out one after the other, in the order they were
+        // queued, whichever instance sends them: only a person's oldest queued message
+        // can be claimed (one being sent or waiting for a retry holds back the rest).
+        let older = Alias::new("older");
+        let mut earlier = Query::select();
+        earlier
+            .expr(Expr::val(1))
+            .from_as(message::Entity, older.clone())
+            .and_where(
+                Expr::col((older.clone(), message::Column::UserId))
+                    .equals((message::Entity, message::Column::UserId)),
+            )
+            .and_where(
+                Expr::col((older.clone(), message::Column::Status))
+                    .eq(MessageStatus::Queued.to_value()),
+            )
+            .and_where(
+                Expr::col((older, message::Column::Id))
+                    .lt(Expr::col((message::Entity, message::Column::Id))),
+            );
         let mut due = Query::select();
-        due.column(message::Column::Id)
+        due.column((message::Entity, message::Column::Id))
             .from(message::Entity)
-            .and_where(message::Column::Status.eq(MessageStatus::Queued.to_value()))
-            .and_where(message::Column::DueAt.lte(now))
-            .order_by(message::Column::DueAt, sea_orm::Order::Asc)
+            .and_where(
+                Expr::col((message::Entity, message::Column::Status))
+                    .eq(MessageStatus::Queued.to_value()),
+            )
+            .and_where(Expr::col((message::Entity, message::Column::DueAt)).lte(now))
+            .and_where(Expr::exists(earlier).not())
+            .order_by(
+                (message::Entity, message::Column::DueAt),
+                sea_orm::Order::Asc,
+            )
             .limit(n);
         if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
             due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
@@ -280,7 +307,10 @@ pub async fn settle(
                     message::Column::Subject,
                     Expr::value(Some(truncate(&subject, 300))),
                 )
-                .col_expr(message::Column::LastError, Expr::value(Option::<String>::None));
+                .col_expr(
+                    message::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                );
             if Kind::parse(&claimed.kind).is_some_and(Kind::holds_secret) {
                 // The link was for the person only; the record keeps that it was sent.
                 u = u.col_expr(message::Column::Payload, Expr::value("{}"));

@@ -85,7 +85,9 @@ impl Letter {
             out.push_str("</p>\n");
         }
         if !self.facts.is_empty() {
-            out.push_str("<table role=\"presentation\" style=\"border-collapse:collapse;margin:16px 0;\">\n");
+            out.push_str(
+                "<table role=\"presentation\" style=\"border-collapse:collapse;margin:16px 0;\">\n",
+            );
             for (label, value) in &self.facts {
                 out.push_str("<tr><th scope=\"row\" style=\"text-align:left;vertical-align:top;padding:4px 16px 4px 0;\">");
                 out.push_str(&escape(label));
@@ -130,15 +132,13 @@ impl Letter {
                 Method::Request => "REQUEST",
                 Method::Cancel => "CANCEL",
             };
-            let content_type = ContentType::parse(&format!(
-                "text/calendar; charset=utf-8; method={method}"
-            ))
-            .map_err(|_| lettre::error::Error::Io(std::io::Error::other("calendar type")))?;
-            alternative = alternative.singlepart(
-                SinglePart::builder()
-                    .header(content_type)
-                    .body(ics.clone()),
-            );
+            let content_type =
+                ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                    .map_err(|_| {
+                        lettre::error::Error::Io(std::io::Error::other("calendar type"))
+                    })?;
+            alternative = alternative
+                .singlepart(SinglePart::builder().header(content_type).body(ics.clone()));
         }
         let builder = Message::builder()
             .from(from.clone())
@@ -148,12 +148,13 @@ impl Letter {
         match &self.attachment {
             None => builder.multipart(alternative),
             Some((name, mime, bytes)) => {
-                let content_type = ContentType::parse(mime)
-                    .map_err(|_| lettre::error::Error::Io(std::io::Error::other("attachment type")))?;
+                let content_type = ContentType::parse(mime).map_err(|_| {
+                    lettre::error::Error::Io(std::io::Error::other("attachment type"))
+                })?;
                 builder.multipart(
-                    MultiPart::mixed()
-                        .multipart(alternative)
-                        .singlepart(Attachment::new(name.clone()).body(bytes.clone(), content_type)),
+                    MultiPart::mixed().multipart(alternative).singlepart(
+                        Attachment::new(name.clone()).body(bytes.clone(), content_type),
+                    ),
                 )
             }
         }

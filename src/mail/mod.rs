@@ -64,7 +64,8 @@ pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match deliver_due(&state).await {
-                Ok(n) if n as u64 == BATCH => continue,
+                // More may be due, such as the next message of someone just mailed.
+                Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sending the outbox"),
             }
@@ -73,29 +74,56 @@ pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// One round: claims the due messages and sends them, in order. Returns how many were
-/// claimed.
+/// Messages sent at the same time by one instance (to different people).
+const CONCURRENCY: usize = 8;
+
+/// One round: claims the due messages and sends them: each person's in order, different
+/// people's side by side. Returns how many were claimed.
 pub async fn deliver_due(state: &AppState) -> DomainResult<usize> {
+    use futures_util::StreamExt;
     let claimed = messages::claim(&state.db, BATCH, crate::domain::now()).await?;
-    for m in &claimed {
-        let outcome = deliver(state, m).await;
-        let kind = Kind::parse(&m.kind).map_or("unknown", Kind::as_str);
-        match &outcome {
-            Outcome::Sent { .. } => {
-                state.metrics.mail_sent(kind);
-                tracing::info!(message = %m.id, kind, attempt = m.attempts, "mail sent");
-            }
-            Outcome::Skipped(why) => {
-                tracing::info!(message = %m.id, kind, why, "mail skipped");
-            }
-            Outcome::Retry(why) | Outcome::Failed(why) => {
-                state.metrics.mail_attempt_failed(kind);
-                tracing::warn!(message = %m.id, kind, attempt = m.attempts, error = why, "mail not sent");
-            }
-        }
-        messages::settle(&state.db, m, outcome, state.config.mail_retry_seconds).await?;
+    let n = claimed.len();
+    let mut groups: Vec<Vec<message::Model>> = Vec::new();
+    let mut index: std::collections::HashMap<Option<uuid::Uuid>, usize> =
+        std::collections::HashMap::new();
+    for m in claimed {
+        let slot = *index.entry(m.user_id).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[slot].push(m);
     }
-    Ok(claimed.len())
+    let results: Vec<DomainResult<()>> = futures_util::stream::iter(groups)
+        .map(|group| async move {
+            for m in &group {
+                send_one(state, m).await?;
+            }
+            Ok(())
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    results.into_iter().collect::<DomainResult<()>>()?;
+    Ok(n)
+}
+
+async fn send_one(state: &AppState, m: &message::Model) -> DomainResult<()> {
+    let outcome = deliver(state, m).await;
+    let kind = Kind::parse(&m.kind).map_or("unknown", Kind::as_str);
+    match &outcome {
+        Outcome::Sent { .. } => {
+            state.metrics.mail_sent(kind);
+            tracing::info!(message = %m.id, kind, attempt = m.attempts, "mail sent");
+        }
+        Outcome::Skipped(why) => {
+            tracing::info!(message = %m.id, kind, why, "mail skipped");
+        }
+        Outcome::Retry(why) | Outcome::Failed(why) => {
+            state.metrics.mail_attempt_failed(kind);
+            tracing::warn!(message = %m.id, kind, attempt = m.attempts, error = why, "mail not sent");
+        }
+    }
+    messages::settle(&state.db, m, outcome, state.config.mail_retry_seconds).await
 }
 
 async fn deliver(state: &AppState, m: &message::Model) -> Outcome {

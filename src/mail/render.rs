@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Amsterdam;
-use entity::{Locale, SessionStatus, course, edition, message, organization, registration, session, user};
+use entity::{
+    Locale, SessionStatus, course, edition, message, organization, registration, session, user,
+};
 use lettre::message::Mailbox;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -65,18 +67,50 @@ fn lang(locale: Locale) -> &'static str {
 }
 
 const DAYS_NL: [&str; 7] = [
-    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
 ];
 const DAYS_EN: [&str; 7] = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 ];
 const MONTHS_NL: [&str; 12] = [
-    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-    "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 ];
 const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// "dinsdag 8 december 2026, 09:30–12:30" in Dutch time.
@@ -113,7 +147,10 @@ struct EditionFacts {
     sessions: Vec<session::Model>,
 }
 
-async fn edition_facts(db: &sea_orm::DatabaseConnection, edition_id: Uuid) -> Result<EditionFacts, Unsendable> {
+async fn edition_facts(
+    db: &sea_orm::DatabaseConnection,
+    edition_id: Uuid,
+) -> Result<EditionFacts, Unsendable> {
     let edition = edition::Entity::find_by_id(edition_id)
         .one(db)
         .await?
@@ -166,7 +203,9 @@ impl EditionFacts {
 
 fn mailbox(person: &user::Model) -> Result<Mailbox, Unsendable> {
     let Some(email) = person.email.as_deref() else {
-        return Err(Unsendable::Skip("the person has no e-mail address (erased)".into()));
+        return Err(Unsendable::Skip(
+            "the person has no e-mail address (erased)".into(),
+        ));
     };
     let address = email
         .parse()
@@ -175,7 +214,11 @@ fn mailbox(person: &user::Model) -> Result<Mailbox, Unsendable> {
 }
 
 fn first_name(person: &user::Model) -> &str {
-    person.name.split_whitespace().next().unwrap_or(&person.name)
+    person
+        .name
+        .split_whitespace()
+        .next()
+        .unwrap_or(&person.name)
 }
 
 fn greeting(locale: Locale, person: &user::Model) -> String {
@@ -186,7 +229,10 @@ fn greeting(locale: Locale, person: &user::Model) -> String {
 }
 
 fn payload_str<'a>(payload: &'a Value, key: &str) -> Option<&'a str> {
-    payload.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    payload
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 fn payload_time(payload: &Value, key: &str) -> Option<DateTime<Utc>> {
@@ -197,8 +243,8 @@ fn payload_time(payload: &Value, key: &str) -> Option<DateTime<Utc>> {
 
 /// Renders one outbox row.
 pub async fn render(state: &AppState, m: &message::Model) -> Result<Ready, Unsendable> {
-    let kind = Kind::parse(&m.kind)
-        .ok_or_else(|| Unsendable::Skip(format!("unknown kind {}", m.kind)))?;
+    let kind =
+        Kind::parse(&m.kind).ok_or_else(|| Unsendable::Skip(format!("unknown kind {}", m.kind)))?;
     let user_id = m
         .user_id
         .ok_or_else(|| Unsendable::Skip("the message names nobody".into()))?;
@@ -216,7 +262,9 @@ pub async fn render(state: &AppState, m: &message::Model) -> Result<Ready, Unsen
         Kind::AccountInvitation | Kind::AccountReset => account(state, kind, &person, &payload)?,
         Kind::ApprovalRequested => approval_requested(state, m, &person).await?,
         Kind::EditionCancelled => {
-            let edition_id = m.about_id.ok_or_else(|| Unsendable::Skip("no edition".into()))?;
+            let edition_id = m
+                .about_id
+                .ok_or_else(|| Unsendable::Skip("no edition".into()))?;
             let facts = edition_facts(&state.db, edition_id).await?;
             let mut letter = base(state, locale, &person, &facts);
             letter.subject = t(locale, "Geannuleerd: ", "Cancelled: ") + &facts.course.title;
@@ -415,8 +463,14 @@ async fn registration_letter(
         Kind::RegistrationCancelled => {
             method = Method::Cancel;
             letter.subject = t(locale, "Afgemeld: ", "Cancelled: ") + title;
-            let by_self = payload.get("by_self").and_then(Value::as_bool).unwrap_or(false);
-            let late = payload.get("late").and_then(Value::as_bool).unwrap_or(false);
+            let by_self = payload
+                .get("by_self")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let late = payload
+                .get("late")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             letter.paragraphs.push(if by_self {
                 t(
                     locale,
@@ -454,7 +508,12 @@ async fn registration_letter(
                     .insert(0, (t(locale, "Reden", "Reason"), reason.to_owned()));
             }
         }
-        _ => return Err(Unsendable::Skip(format!("{} is not about a registration", kind.as_str()))),
+        _ => {
+            return Err(Unsendable::Skip(format!(
+                "{} is not about a registration",
+                kind.as_str()
+            )));
+        }
     }
     letter.calendar = calendar(state, person, reg.edition_id, None, method).await?;
     Ok(letter)
@@ -467,7 +526,9 @@ async fn session_changed(
     person: &user::Model,
     payload: &Value,
 ) -> Result<Letter, Unsendable> {
-    let session_id = m.about_id.ok_or_else(|| Unsendable::Skip("no session".into()))?;
+    let session_id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no session".into()))?;
     let s = session::Entity::find_by_id(session_id)
         .one(&state.db)
         .await?
@@ -491,7 +552,10 @@ async fn session_changed(
         Method::Cancel
     } else {
         letter.subject = t(locale, "Gewijzigd: ", "Changed: ") + title;
-        let old = match (payload_time(payload, "old_starts_at"), payload_time(payload, "old_ends_at")) {
+        let old = match (
+            payload_time(payload, "old_starts_at"),
+            payload_time(payload, "old_ends_at"),
+        ) {
             (Some(a), Some(b)) => Some(when(locale, a, b)),
             _ => None,
         };
@@ -506,7 +570,10 @@ async fn session_changed(
             changes.push((t(locale, "Was", "Was"), old));
             changes.push((t(locale, "Wordt", "Now"), new));
         }
-        let place = s.location.clone().or_else(|| facts.edition.location.clone());
+        let place = s
+            .location
+            .clone()
+            .or_else(|| facts.edition.location.clone());
         if payload_str(payload, "old_location") != place.as_deref()
             && let Some(place) = place
         {
@@ -534,7 +601,9 @@ async fn approval_requested(
         .await?
         .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))?;
     if reg.status != entity::RegistrationStatus::PendingApproval {
-        return Err(Unsendable::Skip("the registration was decided already".into()));
+        return Err(Unsendable::Skip(
+            "the registration was decided already".into(),
+        ));
     }
     let applicant = user::Entity::find_by_id(reg.user_id)
         .one(&state.db)
@@ -569,7 +638,10 @@ async fn approval_requested(
         facts: details,
         action: Some((
             t(locale, "De inschrijving", "The registration"),
-            format!("{}/api/v1/registrations/{}", state.config.public_url, reg.id),
+            format!(
+                "{}/api/v1/registrations/{}",
+                state.config.public_url, reg.id
+            ),
         )),
         why: match locale {
             Locale::Nl => format!(
@@ -621,7 +693,10 @@ fn account(
                 ),
             }],
             facts: Vec::new(),
-            action: Some((t(locale, "Kies je wachtwoord", "Choose your password"), link)),
+            action: Some((
+                t(locale, "Kies je wachtwoord", "Choose your password"),
+                link,
+            )),
             why: match locale {
                 Locale::Nl => format!(
                     "Je ontvangt dit bericht omdat HR of de academie een account voor dit adres heeft aangemaakt bij {academy}."
@@ -644,7 +719,10 @@ fn account(
                 "A new password was asked for your account. Choose it with the link below. The link works for an hour, once; afterwards you are signed out everywhere and sign in with the new password.",
             )],
             facts: Vec::new(),
-            action: Some((t(locale, "Kies een nieuw wachtwoord", "Choose a new password"), link)),
+            action: Some((
+                t(locale, "Kies een nieuw wachtwoord", "Choose a new password"),
+                link,
+            )),
             why: match locale {
                 Locale::Nl => format!(
                     "Je ontvangt dit bericht van {academy} omdat iemand een nieuw wachtwoord vroeg voor het account met dit adres. Was jij dat niet? Negeer dit bericht dan; je wachtwoord blijft zoals het is."
@@ -669,8 +747,14 @@ mod tests {
         // 8 December 2026 09:30 Amsterdam is 08:30 UTC (winter time).
         let start = Utc.with_ymd_and_hms(2026, 12, 8, 8, 30, 0).unwrap();
         let end = Utc.with_ymd_and_hms(2026, 12, 8, 11, 30, 0).unwrap();
-        assert_eq!(when(Locale::Nl, start, end), "dinsdag 8 december 2026, 09:30–12:30");
-        assert_eq!(when(Locale::En, start, end), "Tuesday 8 December 2026, 09:30–12:30");
+        assert_eq!(
+            when(Locale::Nl, start, end),
+            "dinsdag 8 december 2026, 09:30–12:30"
+        );
+        assert_eq!(
+            when(Locale::En, start, end),
+            "Tuesday 8 December 2026, 09:30–12:30"
+        );
         // Summer time: 14 July 2026 10:00 Amsterdam is 08:00 UTC.
         let summer = Utc.with_ymd_and_hms(2026, 7, 14, 8, 0, 0).unwrap();
         assert_eq!(

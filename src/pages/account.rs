@@ -32,7 +32,9 @@ pub struct PasswordForm {
 
 fn title(locale: Locale, purpose: Option<AccountTokenPurpose>) -> &'static str {
     match purpose {
-        Some(AccountTokenPurpose::Invitation) => t(locale, "Kies je wachtwoord", "Choose your password"),
+        Some(AccountTokenPurpose::Invitation) => {
+            t(locale, "Kies je wachtwoord", "Choose your password")
+        }
         _ => t(locale, "Nieuw wachtwoord", "New password"),
     }
 }
@@ -80,7 +82,11 @@ fn invalid(state: &AppState, locale: Locale) -> Response {
         StatusCode::GONE,
         locale,
         &state.config.academy_name,
-        t(locale, "Deze link werkt niet meer", "This link no longer works"),
+        t(
+            locale,
+            "Deze link werkt niet meer",
+            "This link no longer works",
+        ),
         &para(t(
             locale,
             "De link is al gebruikt, verlopen of vervangen door een nieuwere. Vraag een nieuwe link aan bij het aanmelden (\u{201c}wachtwoord vergeten\u{201d}) of bij HR van je organisatie.",
@@ -91,7 +97,11 @@ fn invalid(state: &AppState, locale: Locale) -> Response {
 
 /// `GET /account/password?token=…`: the form, or why the link does not work.
 #[handler]
-pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Query(q): Query<LinkQuery>) -> Response {
+pub async fn show(
+    state: Data<&Arc<AppState>>,
+    req: &Request,
+    Query(q): Query<LinkQuery>,
+) -> Response {
     let token = q.token.unwrap_or_default();
     match accounts::peek(&state.db, &token).await {
         Ok((link, person)) => {
@@ -101,7 +111,12 @@ pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Query(q): Query<Li
                 locale,
                 &state.config.academy_name,
                 title(locale, Some(link.purpose)),
-                &form(locale, &token, person.email.as_deref().unwrap_or_default(), None),
+                &form(
+                    locale,
+                    &token,
+                    person.email.as_deref().unwrap_or_default(),
+                    None,
+                ),
             )
         }
         Err(DomainError::Validation(_)) => invalid(&state, locale(q.lang.as_deref(), None, req)),
@@ -112,11 +127,17 @@ pub async fn show(state: Data<&Arc<AppState>>, req: &Request, Query(q): Query<Li
 /// `POST /account/password`: sets the password, or shows the form again with what is
 /// wrong.
 #[handler]
-pub async fn submit(state: Data<&Arc<AppState>>, req: &Request, Form(f): Form<PasswordForm>) -> Response {
+pub async fn submit(
+    state: Data<&Arc<AppState>>,
+    req: &Request,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     let token = f.token.unwrap_or_default();
     let (purpose, person) = match accounts::peek(&state.db, &token).await {
         Ok((link, person)) => (link.purpose, person),
-        Err(DomainError::Validation(_)) => return invalid(&state, locale(f.lang.as_deref(), None, req)),
+        Err(DomainError::Validation(_)) => {
+            return invalid(&state, locale(f.lang.as_deref(), None, req));
+        }
         Err(e) => return failed(&state, locale(f.lang.as_deref(), None, req), &e),
     };
     let locale = locale(f.lang.as_deref(), Some(person.locale), req);

@@ -27,7 +27,12 @@ pub fn locale(query_lang: Option<&str>, person: Option<Locale>, req: &poem::Requ
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     for tag in accept.split(',') {
-        let tag = tag.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let tag = tag
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         if tag.starts_with("nl") {
             return Locale::Nl;
         }
@@ -47,7 +52,13 @@ pub fn t(locale: Locale, nl: &'static str, en: &'static str) -> &'static str {
 }
 
 /// A whole page: `main` holds the given (already escaped) HTML.
-pub fn page(status: StatusCode, locale: Locale, academy: &str, title: &str, main: &str) -> Response {
+pub fn page(
+    status: StatusCode,
+    locale: Locale,
+    academy: &str,
+    title: &str,
+    main: &str,
+) -> Response {
     let lang = match locale {
         Locale::Nl => "nl",
         Locale::En => "en",

@@ -441,8 +441,12 @@ async fn the_personal_feed_is_private_marks_waiting_and_cancellations_and_rotate
     assert!(theirs.values().all(|e| e.1 == "CONFIRMED"), "{theirs:?}");
     assert_eq!(
         theirs[&format!("session-{}@academy.test", sessions[0])].0,
-        0,
-        "a registration's change is no session change"
+        1,
+        "the promotion bumps the promoted person's SEQUENCE, so calendars apply it"
+    );
+    assert!(
+        mine.values().all(|e| e.0 == 1),
+        "the cancellation bumps SEQUENCE with STATUS:CANCELLED: {mine:?}"
     );
 
     // Rotation: the old URL stops working at once.

@@ -143,6 +143,27 @@ impl TestApp {
         .await
     }
 
+    /// A second instance on the same database with some settings changed.
+    pub async fn another_instance_with(&self, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with(
+            self.db.clone(),
+            self.database_url.clone(),
+            self._data.clone(),
+            adjust,
+        )
+        .await
+    }
+
+    /// An instance on a database that already exists (as after a restart).
+    pub async fn on_database(
+        test_db: Arc<TestDb>,
+        url: String,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let data = Arc::new(tempfile::tempdir().expect("tempdir"));
+        Self::start_with(test_db, url, data, adjust).await
+    }
+
     async fn start(test_db: Arc<TestDb>, url: String, data: Arc<tempfile::TempDir>) -> Self {
         Self::start_with(test_db, url, data, |_| {}).await
     }
@@ -157,6 +178,7 @@ impl TestApp {
             database_url: url.clone(),
             database_max_connections: 8,
             public_url: ISSUER.to_owned(),
+            mail_from: "agenda@academy.test".to_owned(),
             data_dir: data.path().to_path_buf(),
             bootstrap_admin_email: Some(ADMIN_EMAIL.to_owned()),
             bootstrap_admin_password: Some(ADMIN_PASSWORD.to_owned()),

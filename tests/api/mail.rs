@@ -79,7 +79,10 @@ fn mail_events(mail: &Mail) -> (String, Vec<(String, String, String)>) {
                 prop(e, "ORGANIZER").ends_with("opleidingen@academie.test"),
                 "organiser is the sender address"
             );
-            assert!(prop(e, "ATTENDEE").starts_with("mailto:"), "the person attends");
+            assert!(
+                prop(e, "ATTENDEE").starts_with("mailto:"),
+                "the person attends"
+            );
             (prop(e, "UID"), prop(e, "SEQUENCE"), prop(e, "STATUS"))
         })
         .collect();
@@ -105,13 +108,13 @@ async fn each_change_mails_the_person_with_the_feeds_own_calendar_entry() {
     let sink = SmtpSink::start().await;
     let app = app_with(&sink).await;
     let admin = app.admin().await;
-    let org = app.create_org(&admin, "Jeugdzorg Flevoland", "provider").await;
+    let org = app
+        .create_org(&admin, "Jeugdzorg Flevoland", "provider")
+        .await;
     let anna = app
         .create_user(&admin, org, &["professional"], "anna@example.test")
         .await;
-    let edition = app
-        .open_edition(&admin, 14, json!({"capacity": 10}))
-        .await;
+    let edition = app.open_edition(&admin, 14, json!({"capacity": 10})).await;
 
     let (status, reg) = app
         .post(
@@ -125,20 +128,37 @@ async fn each_change_mails_the_person_with_the_feeds_own_calendar_entry() {
         .wait_for_mail(&anna.email, "Ingeschreven: Verklarende analyse", 10)
         .await;
     assert!(
-        confirmed.from_header.starts_with("Flevo Academie Jeugd <opleidingen@academie.test>"),
+        confirmed
+            .from_header
+            .starts_with("Flevo Academie Jeugd <opleidingen@academie.test>"),
         "{}",
         confirmed.from_header
     );
-    assert!(confirmed.message_id.ends_with("@academy.test"), "{}", confirmed.message_id);
+    assert!(
+        confirmed.message_id.ends_with("@academy.test"),
+        "{}",
+        confirmed.message_id
+    );
     assert!(confirmed.text.contains("Beste Test,"), "{}", confirmed.text);
     assert!(confirmed.text.contains("Je inschrijving is bevestigd"));
-    assert!(confirmed.text.contains("omdat je bent ingeschreven voor Verklarende analyse"));
-    assert!(confirmed.html.contains("<html lang=\"nl\">"), "{}", confirmed.html);
+    assert!(
+        confirmed
+            .text
+            .contains("omdat je bent ingeschreven voor Verklarende analyse")
+    );
+    assert!(
+        confirmed.html.contains("<html lang=\"nl\">"),
+        "{}",
+        confirmed.html
+    );
     assert!(confirmed.html.contains("Je inschrijving is bevestigd"));
     let (method, invited) = mail_events(&confirmed);
     assert_eq!(method, "REQUEST");
     let in_feed = feed(&app, &anna).await;
-    assert_eq!(invited, in_feed, "the mail's event is the feed's: same UID and SEQUENCE");
+    assert_eq!(
+        invited, in_feed,
+        "the mail's event is the feed's: same UID and SEQUENCE"
+    );
     assert_eq!(invited.len(), 1);
     assert_eq!(invited[0].2, "CONFIRMED");
 
@@ -177,7 +197,11 @@ async fn each_change_mails_the_person_with_the_feeds_own_calendar_entry() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let cancelled = sink.wait_for_mail(&anna.email, "Afgemeld", 10).await;
-    assert!(cancelled.text.contains("Je hebt je afgemeld"), "{}", cancelled.text);
+    assert!(
+        cancelled.text.contains("Je hebt je afgemeld"),
+        "{}",
+        cancelled.text
+    );
     let (method, cancelled_events) = mail_events(&cancelled);
     assert_eq!(method, "CANCEL");
     assert_eq!(cancelled_events, feed(&app, &anna).await);
@@ -188,8 +212,11 @@ async fn each_change_mails_the_person_with_the_feeds_own_calendar_entry() {
         "a cancellation bumps SEQUENCE"
     );
     // Three mails, three distinct Message-IDs.
-    let ids: std::collections::HashSet<String> =
-        sink.to(&anna.email).into_iter().map(|m| m.message_id).collect();
+    let ids: std::collections::HashSet<String> = sink
+        .to(&anna.email)
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
     assert_eq!(ids.len(), 3);
 }
 
@@ -198,8 +225,12 @@ async fn the_waiting_list_approvals_and_a_cancelled_edition_are_told() {
     let sink = SmtpSink::start().await;
     let app = app_with(&sink).await;
     let admin = app.admin().await;
-    let org = app.create_org(&admin, "Gemeente Almere", "municipality").await;
-    let hr = app.create_user(&admin, org, &["hr"], "hr@example.test").await;
+    let org = app
+        .create_org(&admin, "Gemeente Almere", "municipality")
+        .await;
+    let hr = app
+        .create_user(&admin, org, &["hr"], "hr@example.test")
+        .await;
     let first = app
         .create_user(&admin, org, &["professional"], "first@example.test")
         .await;
@@ -236,14 +267,24 @@ async fn the_waiting_list_approvals_and_a_cancelled_edition_are_told() {
         }
     };
     let r1 = register(&first).await;
-    sink.wait_for_mail(&first.email, "Wacht op goedkeuring", 10).await;
-    let asked = sink
-        .wait_for_mail(&hr.email, "Goedkeuring gevraagd: Test first@example.test", 10)
+    sink.wait_for_mail(&first.email, "Wacht op goedkeuring", 10)
         .await;
-    assert!(asked.text.contains("wacht op jouw goedkeuring"), "{}", asked.text);
+    let asked = sink
+        .wait_for_mail(
+            &hr.email,
+            "Goedkeuring gevraagd: Test first@example.test",
+            10,
+        )
+        .await;
+    assert!(
+        asked.text.contains("wacht op jouw goedkeuring"),
+        "{}",
+        asked.text
+    );
     assert!(asked.calendar.is_none(), "HR gets no calendar entry");
     let r2 = register(&second).await;
-    sink.wait_for_mail(&second.email, "Awaiting approval", 10).await;
+    sink.wait_for_mail(&second.email, "Awaiting approval", 10)
+        .await;
 
     // HR approves the first (a seat) and the second (the waiting list, position 1).
     for r in [r1, r2] {
@@ -257,7 +298,11 @@ async fn the_waiting_list_approvals_and_a_cancelled_edition_are_told() {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     let approved = sink.wait_for_mail(&first.email, "Goedgekeurd", 10).await;
-    assert!(approved.text.contains("Je hebt een plaats"), "{}", approved.text);
+    assert!(
+        approved.text.contains("Je hebt een plaats"),
+        "{}",
+        approved.text
+    );
     let waiting = sink.wait_for_mail(&second.email, "Approved", 10).await;
     assert!(
         waiting.text.contains("waiting list, at position 1"),
@@ -279,10 +324,22 @@ async fn the_waiting_list_approvals_and_a_cancelled_edition_are_told() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let cancelled = sink.wait_for_mail(&first.email, "Afgemeld", 10).await;
-    assert!(cancelled.text.contains("door Test hr@example.test"), "{}", cancelled.text);
-    assert!(cancelled.text.contains("Reden: dienstrooster"), "{}", cancelled.text);
+    assert!(
+        cancelled.text.contains("door Test hr@example.test"),
+        "{}",
+        cancelled.text
+    );
+    assert!(
+        cancelled.text.contains("Reden: dienstrooster"),
+        "{}",
+        cancelled.text
+    );
     let promoted = sink.wait_for_mail(&second.email, "Registered", 10).await;
-    assert!(promoted.text.contains("a seat became free"), "{}", promoted.text);
+    assert!(
+        promoted.text.contains("a seat became free"),
+        "{}",
+        promoted.text
+    );
     let (method, events) = mail_events(&promoted);
     assert_eq!(method, "REQUEST");
     assert_eq!(events, feed(&app, &second).await);
@@ -298,7 +355,9 @@ async fn the_waiting_list_approvals_and_a_cancelled_edition_are_told() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let gone = sink.wait_for_mail(&second.email, "Cancelled: Verklarende analyse", 10).await;
+    let gone = sink
+        .wait_for_mail(&second.email, "Cancelled: Verklarende analyse", 10)
+        .await;
     let (method, events) = mail_events(&gone);
     assert_eq!(method, "CANCEL");
     assert_eq!(events, feed(&app, &second).await);
@@ -351,18 +410,31 @@ async fn a_refusing_server_is_retried_and_a_permanent_refusal_shows_as_failed() 
     sink.refuse_always("550 5.1.1 mailbox unavailable");
     let (status, reg) = app
         .post(
-            &format!("/api/v1/editions/{}/registrations", app.open_edition(&admin, 8, json!({"capacity": 5})).await),
+            &format!(
+                "/api/v1/editions/{}/registrations",
+                app.open_edition(&admin, 8, json!({"capacity": 5})).await
+            ),
             &bo.token,
             json!({}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     let failed = wait_for_status(&app, &admin, bo.id, "failed").await;
-    assert!(failed["last_error"].as_str().unwrap().contains("550"), "{failed}");
+    assert!(
+        failed["last_error"].as_str().unwrap().contains("550"),
+        "{failed}"
+    );
     assert_eq!(failed["attempts"], 1);
     // A wrong filter is a clear 422.
-    let (status, body) = app.get("/api/v1/messages?kind=nonsense", &admin.token).await;
-    crate::helpers::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let (status, body) = app
+        .get("/api/v1/messages?kind=nonsense", &admin.token)
+        .await;
+    crate::helpers::assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     // Only admins see the outbox.
     let (status, _) = app.get("/api/v1/messages", &bo.token).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -371,13 +443,21 @@ async fn a_refusing_server_is_retried_and_a_permanent_refusal_shows_as_failed() 
     sink.refuse_always_off();
     let id = failed["id"].as_str().unwrap();
     let (status, body) = app
-        .post(&format!("/api/v1/messages/{id}/retry"), &admin.token, json!({}))
+        .post(
+            &format!("/api/v1/messages/{id}/retry"),
+            &admin.token,
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "queued");
     wait_for_status(&app, &admin, bo.id, "sent").await;
     let (status, body) = app
-        .post(&format!("/api/v1/messages/{id}/retry"), &admin.token, json!({}))
+        .post(
+            &format!("/api/v1/messages/{id}/retry"),
+            &admin.token,
+            json!({}),
+        )
         .await;
     crate::helpers::assert_problem(status, &body, StatusCode::CONFLICT, "message_not_failed");
 }
@@ -433,7 +513,11 @@ fn eml_files(app: &TestApp) -> Vec<Mail> {
                 .find_map(|l| l.strip_prefix("To: "))
                 .map(|t| {
                     let t = t.trim();
-                    t.rsplit('<').next().unwrap_or(t).trim_end_matches('>').to_owned()
+                    t.rsplit('<')
+                        .next()
+                        .unwrap_or(t)
+                        .trim_end_matches('>')
+                        .to_owned()
                 })
                 .into_iter()
                 .collect();
@@ -496,7 +580,11 @@ async fn a_password_reset_works_once_through_the_eml_file() {
             .all(&app.state.db)
             .await
             .unwrap();
-    assert!(stored.iter().all(|t| t.token_hash != token && t.token_hash.len() == 64));
+    assert!(
+        stored
+            .iter()
+            .all(|t| t.token_hash != token && t.token_hash.len() == 64)
+    );
 
     // Unknown addresses get the same answer and no mail.
     let files = eml_files(&app).len();
@@ -532,7 +620,12 @@ async fn a_password_reset_works_once_through_the_eml_file() {
         }
     };
     let (status, body) = confirm(token.clone(), "short").await;
-    crate::helpers::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    crate::helpers::assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let (status, body) = confirm(token.clone(), "een-nieuw-wachtwoord").await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     app.sign_in(&cas.email, "een-nieuw-wachtwoord").await;
@@ -548,12 +641,18 @@ async fn a_password_reset_works_once_through_the_eml_file() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // The link works once.
     let (status, body) = confirm(token, "nog-een-wachtwoord").await;
-    crate::helpers::assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    crate::helpers::assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     // The sent record no longer holds the link.
-    let rows: Vec<entity::message::Model> = <entity::message::Entity as sea_orm::EntityTrait>::find()
-        .all(&app.state.db)
-        .await
-        .unwrap();
+    let rows: Vec<entity::message::Model> =
+        <entity::message::Entity as sea_orm::EntityTrait>::find()
+            .all(&app.state.db)
+            .await
+            .unwrap();
     let sent = rows
         .iter()
         .find(|m| m.kind == "account.password_reset")
@@ -582,11 +681,18 @@ async fn a_user_created_without_a_password_is_invited_to_choose_one() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let mail = sink
-        .wait_for_mail("dana@example.test", "Your account at Flevo Academie Jeugd", 10)
+        .wait_for_mail(
+            "dana@example.test",
+            "Your account at Flevo Academie Jeugd",
+            10,
+        )
         .await;
     assert!(mail.text.contains("Dear Dana,"), "{}", mail.text);
     assert!(mail.text.contains("works for 7 days"));
-    let token = token_of(&link_in(&mail.text, "http://academy.test/account/password?token="));
+    let token = token_of(&link_in(
+        &mail.text,
+        "http://academy.test/account/password?token=",
+    ));
     let (status, body) = app
         .call(
             Method::POST,
@@ -596,11 +702,277 @@ async fn a_user_created_without_a_password_is_invited_to_choose_one() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    app.sign_in("dana@example.test", "mijn-eerste-wachtwoord").await;
+    app.sign_in("dana@example.test", "mijn-eerste-wachtwoord")
+        .await;
     // With a password given, nobody is invited.
     app.create_user(&admin, org, &["professional"], "eve@example.test")
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert!(sink.to("eve@example.test").is_empty());
     let _ = ADMIN_EMAIL;
+}
+
+/// A request to the service run as a separate process.
+async fn call_process(
+    client: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Value {
+    let mut req = client.request(method, format!("{base}{path}")).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    let value: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: {status} {value}");
+    value
+}
+
+async fn token_of_process(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> String {
+    let resp = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("token");
+    let body: Value = resp.json().await.expect("json");
+    body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_message_committed_before_a_crash_is_sent_once_after_the_restart() {
+    let (test_db, url) = crate::helpers::TestDb::create().await;
+    let test_db = std::sync::Arc::new(test_db);
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // A mail server that is down: the service commits the message but cannot send it.
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down_port = down.local_addr().unwrap().port();
+    drop(down);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_academy"))
+        .arg("serve")
+        .env("ACADEMY_DATABASE_URL", &url)
+        .env("ACADEMY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ACADEMY_PUBLIC_URL", crate::helpers::ISSUER)
+        .env("ACADEMY_DATA_DIR", data.path())
+        .env("ACADEMY_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env(
+            "ACADEMY_BOOTSTRAP_ADMIN_PASSWORD",
+            crate::helpers::ADMIN_PASSWORD,
+        )
+        .env("ACADEMY_SMTP_URL", format!("smtp://127.0.0.1:{down_port}"))
+        .env("ACADEMY_MAIL_RETRY_SECONDS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the service");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the service started");
+    let admin = token_of_process(&client, &base, ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD).await;
+    let org = call_process(
+        &client,
+        &base,
+        Method::POST,
+        "/api/v1/organizations",
+        Some(&admin),
+        json!({"name": "Jeugdbescherming", "kind": "certified_institution"}),
+    )
+    .await;
+    call_process(
+        &client,
+        &base,
+        Method::POST,
+        "/api/v1/users",
+        Some(&admin),
+        json!({
+            "email": "fien@example.test", "name": "Fien Bakker", "organization_id": org["id"],
+            "roles": ["professional"], "password": PASSWORD,
+        }),
+    )
+    .await;
+    let course = call_process(&client, &base, Method::POST, "/api/v1/courses", Some(&admin),
+        json!({"title": "Kindermishandeling herkennen", "kind": "workshop", "description": "Een middag."})).await;
+    let edition = call_process(
+        &client,
+        &base,
+        Method::POST,
+        &format!(
+            "/api/v1/courses/{}/editions",
+            course["id"].as_str().unwrap()
+        ),
+        Some(&admin),
+        json!({"capacity": 12}),
+    )
+    .await;
+    let edition = edition["id"].as_str().unwrap().to_owned();
+    call_process(
+        &client,
+        &base,
+        Method::POST,
+        &format!("/api/v1/editions/{edition}/sessions"),
+        Some(&admin),
+        json!({"starts_at": ts(at(20, 12)), "ends_at": ts(at(20, 15))}),
+    )
+    .await;
+    call_process(
+        &client,
+        &base,
+        Method::POST,
+        &format!("/api/v1/editions/{edition}/publish"),
+        Some(&admin),
+        json!({}),
+    )
+    .await;
+    let fien = token_of_process(&client, &base, "fien@example.test", PASSWORD).await;
+    call_process(
+        &client,
+        &base,
+        Method::POST,
+        &format!("/api/v1/editions/{edition}/registrations"),
+        Some(&fien),
+        json!({}),
+    )
+    .await;
+    // The registration is committed, its mail not sent: the process dies (SIGKILL).
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+
+    let rows: Vec<entity::message::Model> =
+        <entity::message::Entity as sea_orm::EntityTrait>::find()
+            .all(&academy::db::connect(&url, 1).await.unwrap())
+            .await
+            .unwrap();
+    let row = rows
+        .iter()
+        .find(|m| m.kind == "registration.confirmed")
+        .expect("the message was committed with the registration");
+    assert_eq!(row.status, entity::MessageStatus::Queued);
+
+    // Restarted, with the mail server up: sent, once.
+    let sink = SmtpSink::start().await;
+    let sink_url = sink.url();
+    let _app = TestApp::on_database(test_db.clone(), url.clone(), move |c| {
+        c.smtp_url = Some(sink_url);
+        c.mail_retry_seconds = 1;
+    })
+    .await;
+    let mail = sink
+        .wait_for_mail(
+            "fien@example.test",
+            "Ingeschreven: Kindermishandeling herkennen",
+            30,
+        )
+        .await;
+    assert_eq!(mail.message_id, format!("{}@academy.test", row.id));
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(sink.to("fien@example.test").len(), 1, "sent exactly once");
+}
+
+#[tokio::test]
+async fn two_instances_send_a_backlog_of_a_thousand_messages_each_once() {
+    let sink = SmtpSink::start().await;
+    let a = app_with(&sink).await;
+    let url = sink.url();
+    let b = a
+        .another_instance_with(move |c| {
+            c.smtp_url = Some(url);
+            c.mail_retry_seconds = 1;
+        })
+        .await;
+    let admin = a.admin().await;
+    let org = a.create_org(&admin, "Kwintes", "provider").await;
+    // Fifty people, each invited (fifty mails).
+    let people = a.people(&admin, org, "staff", 50).await;
+    sink.wait_for(50, 30).await;
+
+    // A backlog, committed at once (as after an outage of the mail server): twenty
+    // messages for each person.
+    use academy::domain::messages::{Kind, Outgoing, enqueue};
+    use sea_orm::TransactionTrait;
+    let txn = a.state.db.begin().await.unwrap();
+    let backlog = (0..1000)
+        .map(|i| {
+            Outgoing::new(
+                Kind::AccountReset,
+                people[i % 50].id,
+                None,
+                json!({ "token": format!("backlog-{i}") }),
+            )
+        })
+        .collect();
+    enqueue(&txn, backlog, academy::domain::now())
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+
+    sink.wait_for(1050, 120).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let received = sink.received();
+    let ids: std::collections::HashSet<String> =
+        received.iter().map(|r| r.parse().message_id).collect();
+    assert_eq!(received.len(), 1050, "no message twice");
+    assert_eq!(ids.len(), 1050);
+    // Each person's twenty arrived in the order they were queued.
+    let first = &people[0].email;
+    let links: Vec<usize> = sink
+        .to(first)
+        .iter()
+        .filter_map(|m| m.text.split("token=backlog-").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(links.len(), 20);
+    assert!(links.windows(2).all(|w| w[0] < w[1]), "in order: {links:?}");
+    // Both instances took part.
+    for app in [&a, &b] {
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let sent: f64 = metrics
+            .lines()
+            .filter(|l| l.starts_with("academy_mail_sent_total"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum();
+        assert!(sent > 0.0, "each instance sent some: {metrics}");
+    }
 }

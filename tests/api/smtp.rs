@@ -187,7 +187,8 @@ impl SmtpSink {
 }
 
 async fn reply(w: &mut tokio::net::tcp::OwnedWriteHalf, text: &str) -> bool {
-    w.write_all(text.as_bytes()).await.is_ok() && w.write_all(b"\r\n").await.is_ok()
+    // One write per reply: two small writes would meet Nagle and delayed ACKs.
+    w.write_all(format!("{text}\r\n").as_bytes()).await.is_ok()
 }
 
 fn address(arg: &str) -> String {
@@ -197,6 +198,7 @@ fn address(arg: &str) -> String {
 }
 
 async fn session(stream: tokio::net::TcpStream, state: Arc<Mutex<State>>) {
+    let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     if !reply(&mut write, "220 sink.test ESMTP").await {
