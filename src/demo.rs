@@ -1219,23 +1219,49 @@ impl<'a> Loader<'a> {
         .await
         .step(what)?;
         let id = view.edition.id;
+        // An edition is published before it takes place: the sessions of one that lies
+        // in the past are planned ahead first and moved to their real dates once it is
+        // published (before anyone registers, so nobody is mailed about the move).
+        let shift = match plan.dates.iter().max() {
+            Some(&last) if plan.outcome != Outcome::Draft && last < self.today => {
+                self.today - last + Duration::days(1)
+            }
+            _ => Duration::zero(),
+        };
+        let mut planned = Vec::with_capacity(plan.dates.len());
         for &date in &plan.dates {
-            sessions::create(
+            let s = sessions::create(
                 db,
                 id,
                 SessionInput {
-                    starts_at: Some(local(date, plan.slot.0)?),
-                    ends_at: Some(local(date, plan.slot.1)?),
+                    starts_at: Some(local(date + shift, plan.slot.0)?),
+                    ends_at: Some(local(date + shift, plan.slot.1)?),
                     ..SessionInput::default()
                 },
             )
             .await
             .step(|| format!("a session on {date}"))?;
+            planned.push((s.id, date));
         }
         if plan.outcome != Outcome::Draft {
             editions::transition(db, actor, id, Transition::Publish, self.issuer)
                 .await
                 .step(what)?;
+        }
+        if shift > Duration::zero() {
+            for (session, date) in planned {
+                sessions::update(
+                    db,
+                    session,
+                    SessionInput {
+                        starts_at: Some(local(date, plan.slot.0)?),
+                        ends_at: Some(local(date, plan.slot.1)?),
+                        ..SessionInput::default()
+                    },
+                )
+                .await
+                .step(|| format!("the session on {date}"))?;
+            }
         }
         Ok(id)
     }

@@ -179,6 +179,10 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
             "/account/password",
             poem::get(pages::account::show).post(pages::account::submit),
         )
+        .at(
+            "/check-in",
+            poem::get(pages::check_in::show).post(pages::check_in::submit),
+        )
         .into_endpoint()
         .with(http::BodyLimit(MAX_BODY_BYTES))
         .around(|ep, mut req| async move {

@@ -9,9 +9,8 @@ use entity::{CertificateStatus, certificate_accreditation};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Binary, Json, PlainText};
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
-use sea_orm::ActiveEnum;
+use poem_openapi::payload::{Binary, Html, Json, PlainText};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 use uuid::Uuid;
 
 use super::ApiTags;
@@ -21,8 +20,7 @@ use super::security::{AdminAuth, Auth, UserAuth, optional_principal};
 use super::types::{Timestamp, strict_string};
 use super::users::RegisterName;
 use crate::AppState;
-use crate::certificates::pdf::{CertificateDocument, PdfAccreditation};
-use crate::certificates::{code, credential, pdf};
+use crate::certificates::{code, credential};
 use crate::domain::certificates::{self, Certificate as Held, Filter};
 use crate::error::DomainError;
 
@@ -227,11 +225,21 @@ enum Credential {
     Ok(PlainText<String>),
 }
 
+/// What a verification answers: JSON, or a page for a browser.
+#[derive(ResponseContent)]
+enum VerificationBody {
+    /// For programs.
+    Json(Json<Verification>),
+    /// For people (`Accept: text/html`, as a browser following the QR code sends), in
+    /// Dutch or English by `Accept-Language` or `?lang=`.
+    Html(Html<String>),
+}
+
 #[derive(ApiResponse)]
 enum Verified {
     /// What the code certifies.
     #[oai(status = 200)]
-    Ok(Json<Verification>),
+    Ok(VerificationBody),
 }
 
 /// Certificate endpoints.
@@ -429,13 +437,22 @@ impl CertificatesApi {
         state: Data<&Arc<AppState>>,
         req: &Request,
         #[oai(validator(max_length = 64))] code: Path<String>,
+        /// The page's language (`nl` or `en`), for browsers.
+        #[oai(validator(max_length = 2))]
+        lang: Query<Option<String>>,
     ) -> Result<Verified, ApiError> {
         // Public, but a token that is sent must be valid, as everywhere.
         optional_principal(req, &state).await?;
         let caller = state.client_key(req);
         let c = certificates::verify(&state.db, &code.0, &caller).await?;
+        if crate::pages::wants_html(req) {
+            let locale = crate::pages::locale(lang.0.as_deref(), None, req);
+            return Ok(Verified::Ok(VerificationBody::Html(Html(
+                crate::pages::verify::page(&state.config.academy_name, locale, &c),
+            ))));
+        }
         let r = c.row;
-        Ok(Verified::Ok(Json(Verification {
+        Ok(Verified::Ok(VerificationBody::Json(Json(Verification {
             valid: r.status == CertificateStatus::Valid,
             status: r.status.into(),
             holder_name: r.holder_name,
@@ -451,7 +468,7 @@ impl CertificatesApi {
                 })
                 .collect(),
             issuer: r.issuer,
-        })))
+        }))))
     }
 }
 
@@ -468,38 +485,6 @@ fn page(state: &AppState, items: Vec<Held>, next_cursor: Option<String>) -> Page
     reason = "the error is the response itself, built once per refused request"
 )]
 pub fn render_pdf(state: &AppState, c: &Held) -> Result<Vec<u8>, ApiError> {
-    let r = &c.row;
-    let registers: Vec<String> = c
-        .accreditations
-        .iter()
-        .map(|a| a.register.to_value())
-        .collect();
-    let accreditations: Vec<PdfAccreditation<'_>> = c
-        .accreditations
-        .iter()
-        .zip(&registers)
-        .map(|(a, register)| PdfAccreditation {
-            register,
-            accreditation_number: &a.accreditation_number,
-            points: a.points,
-            holder_number: a.holder_number.as_deref(),
-        })
-        .collect();
-    let shown_code = code::display(&r.code);
-    let url = code::verify_url(&state.config.public_url, &r.code);
-    let doc = CertificateDocument {
-        issuer: &r.issuer,
-        holder_name: &r.holder_name,
-        course_title: &r.course_title,
-        course_kind: credential::kind_label(r.course_kind),
-        first_day: r.first_day.unwrap_or(r.completed_on),
-        last_day: r.last_day.unwrap_or(r.completed_on),
-        completed_on: r.completed_on,
-        hours: r.hours,
-        accreditations: &accreditations,
-        issued_on: certificates::local_day(r.issued_at),
-        code: &shown_code,
-        verify_url: &url,
-    };
-    pdf::render(&doc).map_err(|e| DomainError::Internal(format!("rendering a PDF: {e}")).into())
+    crate::certificates::document(&state.config.public_url, c)
+        .map_err(|e| DomainError::Internal(format!("rendering a PDF: {e}")).into())
 }

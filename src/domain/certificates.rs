@@ -19,6 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::limits::{self, Limit};
+use super::messages::{self, Kind, Outgoing};
 use super::paging::PageRequest;
 use super::registrations::{ActorRef, actor_of};
 use super::values;
@@ -169,6 +170,7 @@ pub async fn settle_completed(
             history(row.id, CertificateAction::Reinstated, None, by, now)
                 .insert(db)
                 .await?;
+            tell_holder(db, &row, Kind::CertificateIssued, now).await?;
             return Ok(Settled::Reinstated);
         }
         return Ok(Settled::Unchanged);
@@ -212,7 +214,28 @@ pub async fn settle_completed(
     history(id, CertificateAction::Issued, None, by, now)
         .insert(db)
         .await?;
+    tell_holder(db, &row, Kind::CertificateIssued, now).await?;
     Ok(Settled::Issued)
+}
+
+/// Queues the mail that tells the holder of a new, reinstated or revoked certificate.
+async fn tell_holder(
+    db: &impl ConnectionTrait,
+    row: &certificate::Model,
+    kind: Kind,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    messages::enqueue(
+        db,
+        vec![Outgoing::new(
+            kind,
+            row.user_id,
+            Some(row.id),
+            serde_json::json!({ "reason": row.revoked_reason }),
+        )],
+        now,
+    )
+    .await
 }
 
 async fn unused_code(db: &impl ConnectionTrait) -> DomainResult<String> {
@@ -267,6 +290,10 @@ pub async fn revoke_as(
     history(id, CertificateAction::Revoked, Some(reason), by, now)
         .insert(db)
         .await?;
+    // An erased person is not written to any more.
+    if reason != super::privacy::ERASED_REASON {
+        tell_holder(db, &row, Kind::CertificateRevoked, now).await?;
+    }
     Ok(row)
 }
 
@@ -307,7 +334,7 @@ pub async fn revoke(
 }
 
 /// A certificate by id, without access checks.
-async fn load(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Certificate> {
+pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Certificate> {
     let row = certificate::Entity::find_by_id(id)
         .one(db)
         .await?

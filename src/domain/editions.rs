@@ -642,6 +642,14 @@ async fn transition_once(
                     "an edition needs at least one scheduled session before it is published",
                 ));
             }
+            if course.kind != CourseKind::Elearning
+                && current.last_session_at.is_some_and(|end| end <= now)
+            {
+                return Err(DomainError::conflict(
+                    "sessions_over",
+                    "every session of this edition is over: an edition is published before it takes place",
+                ));
+            }
         }
         Transition::Close => {
             if current.last_session_at.is_some_and(|end| end > now) {

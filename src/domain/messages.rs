@@ -63,11 +63,15 @@ pub enum Kind {
     AccountInvitation,
     /// A forgotten password: choose a new one.
     AccountReset,
+    /// A certificate was issued (or reinstated): the PDF and the verification link.
+    CertificateIssued,
+    /// A certificate was revoked.
+    CertificateRevoked,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 15] = [
         Kind::RegistrationConfirmed,
         Kind::RegistrationWaitlisted,
         Kind::RegistrationPending,
@@ -81,6 +85,8 @@ impl Kind {
         Kind::SessionMoved,
         Kind::AccountInvitation,
         Kind::AccountReset,
+        Kind::CertificateIssued,
+        Kind::CertificateRevoked,
     ];
 
     /// The stored name.
@@ -99,6 +105,8 @@ impl Kind {
             Kind::SessionMoved => "session.moved",
             Kind::AccountInvitation => "account.invitation",
             Kind::AccountReset => "account.password_reset",
+            Kind::CertificateIssued => "certificate.issued",
+            Kind::CertificateRevoked => "certificate.revoked",
         }
     }
 

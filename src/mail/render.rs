@@ -279,6 +279,9 @@ pub async fn render(state: &AppState, m: &message::Model) -> Result<Ready, Unsen
         Kind::SessionCancelled | Kind::SessionMoved => {
             session_changed(state, kind, m, &person, &payload).await?
         }
+        Kind::CertificateIssued | Kind::CertificateRevoked => {
+            certificate_letter(state, kind, m, &person).await?
+        }
         _ => registration_letter(state, kind, m, &person, &payload).await?,
     };
     Ok(Ready { to, letter })
@@ -734,6 +737,108 @@ fn account(
             calendar: None,
             attachment: None,
         }
+    })
+}
+
+async fn certificate_letter(
+    state: &AppState,
+    kind: Kind,
+    m: &message::Model,
+    person: &user::Model,
+) -> Result<Letter, Unsendable> {
+    let id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no certificate".into()))?;
+    let c = crate::domain::certificates::load(&state.db, id).await?;
+    let locale = person.locale;
+    let academy = &state.config.academy_name;
+    let title = c.row.course_title.clone();
+    let verify = crate::certificates::code::verify_url(&state.config.public_url, &c.row.code);
+    let mut facts = vec![
+        (t(locale, "Cursus", "Course"), title.clone()),
+        (
+            t(locale, "Afgerond op", "Completed on"),
+            c.row.completed_on.format("%d-%m-%Y").to_string(),
+        ),
+        (
+            t(locale, "Certificaatcode", "Certificate code"),
+            crate::certificates::code::display(&c.row.code),
+        ),
+    ];
+    for a in &c.accreditations {
+        use sea_orm::ActiveEnum;
+        facts.push((
+            format!(
+                "{} {}",
+                a.register.to_value(),
+                t(locale, "punten", "points")
+            ),
+            format!("{}", a.points),
+        ));
+    }
+    let why = match locale {
+        Locale::Nl => format!(
+            "Je ontvangt dit bericht van {academy} omdat je {title} hebt afgerond. Berichten over je certificaten kun je niet uitzetten."
+        ),
+        Locale::En => format!(
+            "You receive this message from {academy} because you completed {title}. Messages about your certificates cannot be turned off."
+        ),
+    };
+    if kind == Kind::CertificateRevoked {
+        if c.row.status != entity::CertificateStatus::Revoked {
+            return Err(Unsendable::Skip("the certificate is valid again".into()));
+        }
+        if let Some(reason) = &c.row.revoked_reason {
+            facts.insert(1, (t(locale, "Reden", "Reason"), reason.clone()));
+        }
+        return Ok(Letter {
+            lang: lang(locale),
+            subject: t(locale, "Certificaat ingetrokken: ", "Certificate revoked: ") + &title,
+            greeting: greeting(locale, person),
+            paragraphs: vec![t(
+                locale,
+                "Je certificaat is ingetrokken. Wie de code controleert, ziet dat het niet meer geldig is. Heb je vragen, neem dan contact op met de academie.",
+                "Your certificate was revoked. Anyone checking its code sees that it is no longer valid. If you have questions, please contact the academy.",
+            )],
+            facts,
+            action: Some((t(locale, "Bekijk de status", "See its status"), verify)),
+            why,
+            calendar: None,
+            attachment: None,
+        });
+    }
+    if c.row.status != entity::CertificateStatus::Valid {
+        return Err(Unsendable::Skip(
+            "the certificate was revoked meanwhile".into(),
+        ));
+    }
+    let pdf = crate::certificates::document(&state.config.public_url, &c)
+        .map_err(|e| Unsendable::Retry(format!("rendering the certificate: {e}")))?;
+    Ok(Letter {
+        lang: lang(locale),
+        subject: t(locale, "Je certificaat: ", "Your certificate: ") + &title,
+        greeting: greeting(locale, person),
+        paragraphs: vec![t(
+            locale,
+            "Gefeliciteerd! Je hebt de cursus afgerond. Je certificaat zit als PDF bij dit bericht. Iedereen kan het controleren met de code of de link hieronder; de punten schrijft de academie bij in het register.",
+            "Congratulations! You completed the course. Your certificate is attached to this message as a PDF. Anyone can check it with the code or the link below; the academy reports the points to the register.",
+        )],
+        facts,
+        action: Some((
+            t(
+                locale,
+                "Controleer het certificaat",
+                "Verify the certificate",
+            ),
+            verify,
+        )),
+        why,
+        calendar: None,
+        attachment: Some((
+            format!("certificaat-{}.pdf", c.row.code.to_lowercase()),
+            "application/pdf".to_owned(),
+            pdf,
+        )),
     })
 }
 

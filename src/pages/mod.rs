@@ -3,6 +3,8 @@
 //! the API (not in its document) and call the same domain functions.
 
 pub mod account;
+pub mod check_in;
+pub mod verify;
 
 use poem::Response;
 use poem::http::{StatusCode, header};
@@ -52,18 +54,12 @@ pub fn t(locale: Locale, nl: &'static str, en: &'static str) -> &'static str {
 }
 
 /// A whole page: `main` holds the given (already escaped) HTML.
-pub fn page(
-    status: StatusCode,
-    locale: Locale,
-    academy: &str,
-    title: &str,
-    main: &str,
-) -> Response {
+pub fn html(locale: Locale, academy: &str, title: &str, main: &str) -> String {
     let lang = match locale {
         Locale::Nl => "nl",
         Locale::En => "en",
     };
-    let body = format!(
+    format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} – {academy}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
@@ -71,19 +67,57 @@ pub fn page(
          </body>\n</html>\n",
         title = escape(title),
         academy = escape(academy),
-    );
+    )
+}
+
+/// A page as a response, with the headers every page carries.
+pub fn page(
+    status: StatusCode,
+    locale: Locale,
+    academy: &str,
+    title: &str,
+    main: &str,
+) -> Response {
     Response::builder()
         .status(status)
         .content_type("text/html; charset=utf-8")
         // Links hold secrets (tokens, codes): not cached, not passed on, not framed.
         .header(header::CACHE_CONTROL, "no-store")
         .header("Referrer-Policy", "no-referrer")
-        .header(
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        )
+        .header("Content-Security-Policy", CSP)
         .header("X-Content-Type-Options", "nosniff")
-        .body(body)
+        .body(html(locale, academy, title, main))
+}
+
+/// What a page may load: its own inline styles, nothing else; forms post back here.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Whether the request asks for HTML before JSON (a browser following a link).
+pub fn wants_html(req: &poem::Request) -> bool {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let quality = |media: &str| -> Option<f32> {
+        accept.split(',').find_map(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next()?.trim();
+            if !name.eq_ignore_ascii_case(media) {
+                return None;
+            }
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1.0);
+            Some(q)
+        })
+    };
+    match (quality("text/html"), quality("application/json")) {
+        (Some(h), Some(j)) => h > j,
+        (Some(h), None) => h > 0.0,
+        _ => false,
+    }
 }
 
 /// A paragraph of escaped text.

@@ -170,15 +170,7 @@ async fn edition(
         .await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
     if !draft {
-        let (status, p) = app
-            .call(
-                Method::POST,
-                &format!("/api/v1/editions/{edition}/publish"),
-                Some(&admin.token),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{p}");
+        app.publish_as_if_planned(admin, edition).await;
     }
     (edition, id_of(&s))
 }

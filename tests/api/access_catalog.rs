@@ -216,15 +216,10 @@ async fn setup(app: &TestApp) -> World {
     let past = new_edition(app, &admin, course, &[trainer.id]).await;
     new_session(app, &admin, past, -10).await;
     new_session(app, &admin, past, -9).await;
-    post_ok(app, &admin, &format!("/api/v1/editions/{past}/publish")).await;
+    app.publish_as_if_planned(&admin, past).await;
     let past_admin = new_edition(app, &admin, course, &[]).await;
     new_session(app, &admin, past_admin, -8).await;
-    post_ok(
-        app,
-        &admin,
-        &format!("/api/v1/editions/{past_admin}/publish"),
-    )
-    .await;
+    app.publish_as_if_planned(&admin, past_admin).await;
 
     World {
         admin,

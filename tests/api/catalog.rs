@@ -948,7 +948,7 @@ async fn edition_closes_only_when_its_sessions_are_over() {
     let past = edition(&app, &admin, c, &[]).await;
     session(&app, &admin, past, at(-10, 9), at(-10, 12)).await;
     session(&app, &admin, past, at(-3, 9), at(-3, 12)).await;
-    publish(&app, &admin, past).await;
+    app.publish_as_if_planned(&admin, past).await;
     let (status, body) = post_empty(
         &app,
         &format!("/api/v1/editions/{past}/close"),
@@ -961,7 +961,7 @@ async fn edition_closes_only_when_its_sessions_are_over() {
     // ...or by its own trainer, but not by another one.
     let taught = edition(&app, &admin, c, &[trainer.id]).await;
     session(&app, &admin, taught, at(-2, 9), at(-2, 12)).await;
-    publish(&app, &admin, taught).await;
+    app.publish_as_if_planned(&admin, taught).await;
     let (status, body) = post_empty(
         &app,
         &format!("/api/v1/editions/{taught}/close"),

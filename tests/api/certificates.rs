@@ -58,15 +58,7 @@ pub async fn past_edition(
         assert_eq!(status, StatusCode::CREATED, "{s}");
         sessions.push(id_of(&s));
     }
-    let (status, p) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/editions/{edition}/publish"),
-            Some(&admin.token),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{p}");
+    app.publish_as_if_planned(admin, edition).await;
     (edition, sessions)
 }
 

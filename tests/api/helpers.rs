@@ -548,3 +548,74 @@ impl TestApp {
         id
     }
 }
+
+impl TestApp {
+    /// Publishes an edition whose sessions lie in the past, as a test needs it: the
+    /// service publishes only editions still to take place, so the ended sessions are
+    /// moved ahead, the edition published, and the sessions moved back. Returns the
+    /// publish response.
+    pub async fn publish_as_if_planned(&self, admin: &Actor, edition: Uuid) -> Value {
+        let (status, list) = self
+            .get(
+                &format!("/api/v1/editions/{edition}/sessions"),
+                &admin.token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let items = list
+            .as_array()
+            .cloned()
+            .or_else(|| list["items"].as_array().cloned())
+            .unwrap_or_default();
+        let now = Utc::now();
+        let mut moved = Vec::new();
+        for (k, s) in items.iter().enumerate() {
+            let starts: DateTime<Utc> = s["starts_at"]
+                .as_str()
+                .expect("starts_at")
+                .parse()
+                .expect("time");
+            let ends: DateTime<Utc> = s["ends_at"]
+                .as_str()
+                .expect("ends_at")
+                .parse()
+                .expect("time");
+            if ends > now || s["status"] != "scheduled" {
+                continue;
+            }
+            let ahead = at(400 + k as i64, 9);
+            let (status, body) = self
+                .patch(
+                    &format!("/api/v1/sessions/{}", id_of(s)),
+                    &admin.token,
+                    json!({"starts_at": ts(ahead), "ends_at": ts(ahead + (ends - starts))}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            moved.push((id_of(s), starts, ends));
+        }
+        let (status, published) = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/editions/{edition}/publish"),
+                Some(&admin.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{published}");
+        for (id, starts, ends) in moved {
+            let (status, body) = self
+                .patch(
+                    &format!("/api/v1/sessions/{id}"),
+                    &admin.token,
+                    json!({"starts_at": ts(starts), "ends_at": ts(ends)}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let (_, edition) = self
+            .get(&format!("/api/v1/editions/{edition}"), &admin.token)
+            .await;
+        edition
+    }
+}

@@ -24,6 +24,7 @@ mod mail;
 mod matrix;
 mod migrations;
 mod openapi;
+mod pages;
 mod privacy;
 mod registrations;
 mod reports;

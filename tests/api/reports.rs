@@ -51,13 +51,7 @@ async fn completed(
         assert_eq!(status, StatusCode::CREATED, "{s}");
         sessions.push(id_of(&s));
     }
-    app.call(
-        Method::POST,
-        &format!("/api/v1/editions/{edition}/publish"),
-        Some(&admin.token),
-        None,
-    )
-    .await;
+    app.publish_as_if_planned(admin, edition).await;
     let mut regs = Vec::new();
     for p in people {
         regs.push(enrol(app, admin, edition, p).await);

@@ -1,0 +1,298 @@
+//! The pages a person opens from a mail or a QR code (certificate verification, check-in)
+//! and the certificate mails that link to them; publishing only what lies ahead.
+
+use chrono::{Duration, SecondsFormat, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::certificates::{enrol, mark, past_edition};
+use crate::helpers::{PASSWORD, TestApp, assert_problem, id_of};
+use crate::smtp::SmtpSink;
+
+async fn app_with(sink: &SmtpSink) -> TestApp {
+    let url = sink.url();
+    TestApp::spawn_with(move |c| {
+        c.smtp_url = Some(url);
+        c.mail_retry_seconds = 1;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_certificate_is_mailed_with_its_pdf_and_its_page_tells_valid_from_revoked() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Jeugdformaat", "provider").await;
+    let trainer = app
+        .create_user(&admin, org, &["trainer"], "trainer@example.test")
+        .await;
+    let ilse = app
+        .create_user(&admin, org, &["professional"], "ilse@example.test")
+        .await;
+    let (edition, sessions) =
+        past_edition(&app, &admin, &trainer, "Waardevrij rapporteren", 1, 100.0).await;
+    let reg = enrol(&app, &admin, edition, &ilse).await;
+    let (status, body) = mark(
+        &app,
+        &trainer.token,
+        sessions[0],
+        json!([{"registration_id": reg, "status": "present"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/editions/{edition}/close"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let mail = sink
+        .wait_for_mail(&ilse.email, "Je certificaat: Waardevrij rapporteren", 10)
+        .await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    let pdf = parsed.attachment(0).expect("the PDF is attached");
+    assert!(pdf.contents().starts_with(b"%PDF"), "a PDF");
+    assert!(mail.text.contains("SKJ punten: 24"), "{}", mail.text);
+    let link = mail
+        .text
+        .lines()
+        .find(|l| l.starts_with("http://academy.test/api/v1/verify/"))
+        .expect("the verification link")
+        .to_owned();
+    let path = link.strip_prefix("http://academy.test").unwrap();
+
+    // A browser gets the page; programs keep the JSON.
+    let page = |lang: &'static str| {
+        let url = app.url(path);
+        let client = app.client.clone();
+        async move {
+            let resp = client
+                .get(url)
+                .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+                .header("Accept-Language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert!(
+                resp.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html"),
+                "{:?}",
+                resp.headers()
+            );
+            resp.text().await.unwrap()
+        }
+    };
+    let html = page("nl-NL,nl;q=0.9").await;
+    assert!(html.contains("<html lang=\"nl\">"), "{html}");
+    assert!(html.contains("Geldig."), "{html}");
+    assert!(html.contains("Test ilse@example.test"));
+    assert!(html.contains("Waardevrij rapporteren"));
+    assert!(!html.contains("<script"));
+    let english = page("en-GB,en;q=0.9").await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Valid."));
+    let (status, json) = app.call(Method::GET, path, None, None).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["valid"], true);
+
+    // Revoked: the holder is told, and the page says so.
+    let (_, list) = app.get("/api/v1/me/certificates", &ilse.token).await;
+    let certificate = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/certificates/{certificate}/revoke"),
+            &admin.token,
+            json!({"reason": "aanwezigheid onjuist geregistreerd"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let revoked = sink
+        .wait_for_mail(&ilse.email, "Certificaat ingetrokken", 10)
+        .await;
+    assert!(
+        revoked
+            .text
+            .contains("Reden: aanwezigheid onjuist geregistreerd"),
+        "{}",
+        revoked.text
+    );
+    let html = page("nl").await;
+    assert!(html.contains("Ingetrokken."), "{html}");
+    assert!(!html.contains("Geldig."));
+}
+
+#[tokio::test]
+async fn the_check_in_link_signs_the_participant_in_and_checks_them_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Intermetzo", "provider").await;
+    let trainer = app
+        .create_user(&admin, org, &["trainer"], "coach@example.test")
+        .await;
+    let joris = app
+        .create_user(&admin, org, &["professional"], "joris@example.test")
+        .await;
+    let (_, course) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Kindermishandeling", "kind": "workshop", "description": "Signalen."}),
+        )
+        .await;
+    let (_, e) = app
+        .post(
+            &format!("/api/v1/courses/{}/editions", id_of(&course)),
+            &admin.token,
+            json!({"capacity": 20, "trainer_ids": [trainer.id]}),
+        )
+        .await;
+    let edition = id_of(&e);
+    let start = Utc::now() - Duration::minutes(5);
+    let stamp = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let (status, s) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/sessions"),
+            &admin.token,
+            json!({"starts_at": stamp(start), "ends_at": stamp(start + Duration::hours(3))}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let session = id_of(&s);
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/editions/{edition}/publish"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    enrol(&app, &admin, edition, &joris).await;
+    let (status, code) = app
+        .get(
+            &format!("/api/v1/sessions/{session}/check-in-code"),
+            &trainer.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{code}");
+    let url = code["url"].as_str().unwrap();
+    let path = url.strip_prefix("http://academy.test").unwrap();
+
+    let form = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let html = form.text().await.unwrap();
+    assert!(
+        html.contains("<form method=\"post\" action=\"/check-in\">"),
+        "{html}"
+    );
+    assert!(html.contains("autocomplete=\"current-password\""));
+
+    let submit = |password: &'static str| {
+        let app = &app;
+        let code = code["code"].as_str().unwrap().to_owned();
+        async move {
+            let resp = app
+                .client
+                .post(app.url("/check-in"))
+                .form(&[
+                    ("session", session.to_string().as_str()),
+                    ("code", code.as_str()),
+                    ("email", "joris@example.test"),
+                    ("password", password),
+                    ("lang", "nl"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (resp.status(), resp.text().await.unwrap())
+        }
+    };
+    let (status, html) = submit("niet-het-wachtwoord").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(html.contains("E-mailadres of wachtwoord klopt niet."));
+    let (status, html) = submit(PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Je bent ingecheckt."), "{html}");
+    let (status, list) = app
+        .get(
+            &format!("/api/v1/sessions/{session}/attendance"),
+            &trainer.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert!(list.to_string().contains("\"present\""), "{list}");
+}
+
+#[tokio::test]
+async fn an_edition_whose_sessions_are_over_is_not_published() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, course) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Verklarende analyse", "kind": "workshop", "description": "Een dag."}),
+        )
+        .await;
+    let (_, e) = app
+        .post(
+            &format!("/api/v1/courses/{}/editions", id_of(&course)),
+            &admin.token,
+            json!({"capacity": 20}),
+        )
+        .await;
+    let edition = id_of(&e);
+    let stamp = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let past = Utc::now() - Duration::days(3);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/sessions"),
+            &admin.token,
+            json!({"starts_at": stamp(past), "ends_at": stamp(past + Duration::hours(3))}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/editions/{edition}/publish"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "sessions_over");
+    // An e-learning module has no sessions and is published whenever.
+    let (_, module) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Meldcode", "kind": "elearning", "description": "Online."}),
+        )
+        .await;
+    let (_, e) = app
+        .post(
+            &format!("/api/v1/courses/{}/editions", id_of(&module)),
+            &admin.token,
+            json!({"capacity": 500}),
+        )
+        .await;
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/editions/{}/publish", id_of(&e)),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
