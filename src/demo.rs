@@ -1214,6 +1214,8 @@ impl<'a> Loader<'a> {
                 location: Some(plan.location.map(str::to_owned)),
                 online_url: Some(plan.online_url.map(str::to_owned)),
                 trainer_ids: Some(trainer_ids),
+                reminder_days_first: None,
+                reminder_days_later: None,
             },
         )
         .await

@@ -21,6 +21,10 @@ pub struct Model {
     pub waitlist_enabled: bool,
     /// Whether registrations need approval by HR or an admin.
     pub requires_approval: bool,
+    /// Days before the first session that participants are reminded (0: not at all).
+    pub reminder_days_first: i32,
+    /// Days before each later session that participants are reminded (0: not at all).
+    pub reminder_days_later: i32,
     /// Registration opens (UTC); open from publication when absent.
     pub registration_opens_at: Option<DateTimeUtc>,
     /// Registration closes (UTC); open until the first session when absent.

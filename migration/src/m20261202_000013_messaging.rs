@@ -50,6 +50,13 @@ enum Settings {
 }
 
 #[derive(DeriveIden)]
+enum Editions {
+    Table,
+    ReminderDaysFirst,
+    ReminderDaysLater,
+}
+
+#[derive(DeriveIden)]
 enum Preferences {
     Locale,
     Reminders,
@@ -182,10 +189,36 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Editions::Table)
+                    .add_column(integer(Editions::ReminderDaysFirst).default(2))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Editions::Table)
+                    .add_column(integer(Editions::ReminderDaysLater).default(1))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for col in [Editions::ReminderDaysLater, Editions::ReminderDaysFirst] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Editions::Table)
+                        .drop_column(col)
+                        .to_owned(),
+                )
+                .await?;
+        }
         for col in [
             Preferences::ApprovalMails,
             Preferences::Reminders,

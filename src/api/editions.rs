@@ -75,6 +75,10 @@ pub struct Edition {
     pub waitlist_enabled: bool,
     /// Whether registrations need approval by HR or an admin.
     pub requires_approval: bool,
+    /// Days before the first session that participants are reminded (0: not at all).
+    pub reminder_days_first: i32,
+    /// Days before each later session that participants are reminded (0: not at all).
+    pub reminder_days_later: i32,
     /// Registration opens (UTC); from publication when absent.
     #[oai(nullable)]
     pub registration_opens_at: Option<Timestamp>,
@@ -123,6 +127,8 @@ impl From<EditionView> for Edition {
             capacity: i64::from(e.capacity),
             waitlist_enabled: e.waitlist_enabled,
             requires_approval: e.requires_approval,
+            reminder_days_first: e.reminder_days_first,
+            reminder_days_later: e.reminder_days_later,
             registration_opens_at: e.registration_opens_at.map(Into::into),
             registration_closes_at: e.registration_closes_at.map(Into::into),
             cancellation_deadline: e.cancellation_deadline.map(Into::into),
@@ -153,6 +159,13 @@ pub struct NewEdition {
     /// Whether registrations need approval (default false).
     #[oai(nullable)]
     pub requires_approval: Option<bool>,
+    /// Days before the first session that participants are reminded, 0–14 (default 2;
+    /// 0: no reminder).
+    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "14")))]
+    pub reminder_days_first: Option<i32>,
+    /// Days before each later session, 0–14 (default 1; 0: no reminder).
+    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "14")))]
+    pub reminder_days_later: Option<i32>,
     /// Registration opens.
     #[oai(nullable)]
     pub registration_opens_at: Option<Timestamp>,
@@ -192,6 +205,12 @@ pub struct EditionPatch {
     pub waitlist_enabled: Option<bool>,
     /// Approval required.
     pub requires_approval: Option<bool>,
+    /// Days before the first session that participants are reminded (0–14, 0: none).
+    #[oai(validator(minimum(value = "0"), maximum(value = "14")))]
+    pub reminder_days_first: Option<i32>,
+    /// Days before each later session (0–14, 0: none).
+    #[oai(validator(minimum(value = "0"), maximum(value = "14")))]
+    pub reminder_days_later: Option<i32>,
     /// Registration opens.
     #[oai(nullable)]
     pub registration_opens_at: poem_openapi::types::MaybeUndefined<Timestamp>,
@@ -618,6 +637,8 @@ impl EditionsApi {
             location: Some(b.location),
             online_url: Some(b.online_url),
             trainer_ids: Some(b.trainer_ids),
+            reminder_days_first: b.reminder_days_first,
+            reminder_days_later: b.reminder_days_later,
         };
         let view = editions::create(&state.db, id.0, input).await?;
         let location = format!("/api/v1/editions/{}", view.edition.id);
@@ -664,6 +685,8 @@ impl EditionsApi {
             location: maybe(b.location, |s| s).map(|o| o.filter(|s| !s.trim().is_empty())),
             online_url: maybe(b.online_url, |s| s).map(|o| o.filter(|s| !s.trim().is_empty())),
             trainer_ids: b.trainer_ids,
+            reminder_days_first: b.reminder_days_first,
+            reminder_days_later: b.reminder_days_later,
         };
         Ok(EditionOne::Ok(Json(
             editions::update(&state.db, id.0, input).await?.into(),

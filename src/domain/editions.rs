@@ -76,7 +76,14 @@ pub struct EditionInput {
     pub online_url: Option<Option<String>>,
     /// Trainers (replaces all).
     pub trainer_ids: Option<Vec<Uuid>>,
+    /// Days before the first session that participants are reminded (0–14, 0: none).
+    pub reminder_days_first: Option<i32>,
+    /// Days before each later session (0–14, 0: none).
+    pub reminder_days_later: Option<i32>,
 }
+
+/// Most days ahead a reminder is sent.
+pub const MAX_REMINDER_DAYS: i32 = 14;
 
 /// Catalogue filters.
 #[derive(Debug, Clone, Default)]
@@ -380,6 +387,8 @@ pub async fn create(
         capacity: 1,
         waitlist_enabled: true,
         requires_approval: false,
+        reminder_days_first: 2,
+        reminder_days_later: 1,
         registration_opens_at: None,
         registration_closes_at: None,
         cancellation_deadline: None,
@@ -478,6 +487,27 @@ async fn apply(
     }
     if let Some(v) = input.requires_approval {
         e.requires_approval = v;
+    }
+    for (field, value, target) in [
+        (
+            "reminder_days_first",
+            input.reminder_days_first,
+            &mut e.reminder_days_first,
+        ),
+        (
+            "reminder_days_later",
+            input.reminder_days_later,
+            &mut e.reminder_days_later,
+        ),
+    ] {
+        match value {
+            Some(days) if !(0..=MAX_REMINDER_DAYS).contains(&days) => errors.push(FieldError::new(
+                field,
+                format!("must be between 0 (no reminder) and {MAX_REMINDER_DAYS} days"),
+            )),
+            Some(days) => *target = days,
+            None => {}
+        }
     }
     if let Some(v) = input.registration_opens_at {
         e.registration_opens_at = v;

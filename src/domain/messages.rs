@@ -67,11 +67,21 @@ pub enum Kind {
     CertificateIssued,
     /// A certificate was revoked.
     CertificateRevoked,
+    /// A session is near (the edition's reminder days before it).
+    SessionReminder,
+    /// The last session is over: please evaluate.
+    EvaluationInvitation,
+    /// To HR who chose it: the day's registrations waiting for approval.
+    ApprovalDigest,
+    /// To HR, monthly: people short of register points within a year of their period's end.
+    PointsDigest,
+    /// To a person, once per period: short of points within a year of the period's end.
+    PointsReminder,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 20] = [
         Kind::RegistrationConfirmed,
         Kind::RegistrationWaitlisted,
         Kind::RegistrationPending,
@@ -87,6 +97,11 @@ impl Kind {
         Kind::AccountReset,
         Kind::CertificateIssued,
         Kind::CertificateRevoked,
+        Kind::SessionReminder,
+        Kind::EvaluationInvitation,
+        Kind::ApprovalDigest,
+        Kind::PointsDigest,
+        Kind::PointsReminder,
     ];
 
     /// The stored name.
@@ -107,6 +122,11 @@ impl Kind {
             Kind::AccountReset => "account.password_reset",
             Kind::CertificateIssued => "certificate.issued",
             Kind::CertificateRevoked => "certificate.revoked",
+            Kind::SessionReminder => "session.reminder",
+            Kind::EvaluationInvitation => "evaluation.invitation",
+            Kind::ApprovalDigest => "registration.approval_digest",
+            Kind::PointsDigest => "points.digest",
+            Kind::PointsReminder => "points.reminder",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod paging;
 pub mod privacy;
 pub mod registrations;
 pub mod reports;
+pub mod schedule;
 pub mod sessions;
 pub mod settings;
 pub mod statistics;

@@ -23,6 +23,9 @@ use transport::{SendError, Transport};
 /// Messages claimed per round.
 const BATCH: u64 = 50;
 
+/// How often reminders and digests are planned.
+const PLAN_EVERY: Duration = Duration::from_secs(60);
+
 /// Pause between two looks at an empty queue.
 const IDLE: Duration = Duration::from_millis(500);
 
@@ -62,7 +65,16 @@ impl Mailer {
 pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     tracing::info!(to = %state.mailer.describe(), "sending mail");
     tokio::spawn(async move {
+        let mut planned_at = tokio::time::Instant::now() - PLAN_EVERY;
         loop {
+            if planned_at.elapsed() >= PLAN_EVERY {
+                planned_at = tokio::time::Instant::now();
+                match crate::domain::schedule::plan(&state.db, crate::domain::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(messages = n, "scheduled mails planned"),
+                    Err(e) => tracing::warn!(error = %e, "planning scheduled mails"),
+                }
+            }
             match deliver_due(&state).await {
                 // More may be due, such as the next message of someone just mailed.
                 Ok(n) if n > 0 => continue,

@@ -282,6 +282,12 @@ pub async fn render(state: &AppState, m: &message::Model) -> Result<Ready, Unsen
         Kind::CertificateIssued | Kind::CertificateRevoked => {
             certificate_letter(state, kind, m, &person).await?
         }
+        Kind::SessionReminder => reminder(state, m, &person, &payload).await?,
+        Kind::EvaluationInvitation => evaluation_invitation(state, m, &person).await?,
+        Kind::ApprovalDigest => approval_digest(state, m, &person).await?,
+        Kind::PointsDigest | Kind::PointsReminder => {
+            points_letter(state, kind, m, &person, &payload).await?
+        }
         _ => registration_letter(state, kind, m, &person, &payload).await?,
     };
     Ok(Ready { to, letter })
@@ -839,6 +845,335 @@ async fn certificate_letter(
             "application/pdf".to_owned(),
             pdf,
         )),
+    })
+}
+
+async fn reminder(
+    state: &AppState,
+    m: &message::Model,
+    person: &user::Model,
+    payload: &Value,
+) -> Result<Letter, Unsendable> {
+    let session_id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no session".into()))?;
+    let s = session::Entity::find_by_id(session_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the session is gone".into()))?;
+    let revision = payload.get("revision").and_then(Value::as_i64);
+    if s.status != SessionStatus::Scheduled
+        || revision != Some(i64::from(s.revision))
+        || s.starts_at <= crate::domain::now()
+    {
+        return Err(Unsendable::Skip("the session changed or began".into()));
+    }
+    if !person.reminders {
+        return Err(Unsendable::Skip("the person turned reminders off".into()));
+    }
+    let still = registration::Entity::find()
+        .filter(registration::Column::EditionId.eq(s.edition_id))
+        .filter(registration::Column::UserId.eq(person.id))
+        .filter(registration::Column::Status.eq(entity::RegistrationStatus::Confirmed))
+        .one(&state.db)
+        .await?;
+    if still.is_none() {
+        return Err(Unsendable::Skip(
+            "the person is no longer registered".into(),
+        ));
+    }
+    let facts = edition_facts(&state.db, s.edition_id).await?;
+    let locale = person.locale;
+    let mut letter = base(state, locale, person, &facts);
+    let when_text = when(locale, s.starts_at, s.ends_at);
+    letter.subject =
+        t(locale, "Herinnering: ", "Reminder: ") + &facts.course.title + ", " + &when_text;
+    letter.paragraphs.push(match locale {
+        Locale::Nl => format!(
+            "Binnenkort is de bijeenkomst van {} op {when_text}. Kun je niet? Meld je dan af, zodat iemand van de wachtlijst je plaats krijgt.",
+            facts.course.title
+        ),
+        Locale::En => format!(
+            "The session of {} is coming up on {when_text}. If you cannot come, please cancel, so someone on the waiting list gets your seat.",
+            facts.course.title
+        ),
+    });
+    let place = s
+        .location
+        .clone()
+        .or_else(|| facts.edition.location.clone());
+    if let Some(place) = place {
+        letter
+            .facts
+            .retain(|(label, _)| label != &t(locale, "Locatie", "Place"));
+        letter.facts.push((t(locale, "Locatie", "Place"), place));
+    }
+    letter.why = match locale {
+        Locale::Nl => format!(
+            "Je ontvangt deze herinnering van {} omdat je bent ingeschreven voor {}. Herinneringen kun je uitzetten in je voorkeuren.",
+            state.config.academy_name, facts.course.title
+        ),
+        Locale::En => format!(
+            "You receive this reminder from {} because you registered for {}. You can turn reminders off in your preferences.",
+            state.config.academy_name, facts.course.title
+        ),
+    };
+    letter.calendar = calendar(state, person, s.edition_id, Some(s.id), Method::Request).await?;
+    Ok(letter)
+}
+
+async fn evaluation_invitation(
+    state: &AppState,
+    m: &message::Model,
+    person: &user::Model,
+) -> Result<Letter, Unsendable> {
+    let registration_id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
+    let reg = registration::Entity::find_by_id(registration_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))?;
+    let done = entity::evaluation::Entity::find()
+        .filter(entity::evaluation::Column::RegistrationId.eq(reg.id))
+        .one(&state.db)
+        .await?;
+    if done.is_some() {
+        return Err(Unsendable::Skip("evaluated already".into()));
+    }
+    let facts = edition_facts(&state.db, reg.edition_id).await?;
+    let locale = person.locale;
+    let mut letter = base(state, locale, person, &facts);
+    letter.subject = t(locale, "Hoe was het? ", "How was it? ") + &facts.course.title;
+    letter.paragraphs.push(t(
+        locale,
+        "Bedankt voor je deelname. Wil je in een minuut laten weten hoe je het vond? Met een cijfer en eventueel een opmerking help je de trainers en de academie. Je kunt je evaluatie tot 30 dagen na de afsluiting aanpassen.",
+        "Thank you for taking part. Would you take a minute to tell us how it was? A score and, if you like, a comment help the trainers and the academy. You can change your evaluation until 30 days after the edition closes.",
+    ));
+    letter.action = Some((
+        t(locale, "Geef je evaluatie", "Give your evaluation"),
+        format!(
+            "{}/api/v1/editions/{}/evaluations/mine",
+            state.config.public_url, reg.edition_id
+        ),
+    ));
+    letter
+        .facts
+        .retain(|(label, _)| label == &t(locale, "Cursus", "Course"));
+    letter.why = match locale {
+        Locale::Nl => format!(
+            "Je ontvangt dit bericht van {} omdat je hebt deelgenomen aan {}.",
+            state.config.academy_name, facts.course.title
+        ),
+        Locale::En => format!(
+            "You receive this message from {} because you took part in {}.",
+            state.config.academy_name, facts.course.title
+        ),
+    };
+    Ok(letter)
+}
+
+async fn approval_digest(
+    state: &AppState,
+    m: &message::Model,
+    hr: &user::Model,
+) -> Result<Letter, Unsendable> {
+    let org = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no organisation".into()))?;
+    if hr.organization_id != org {
+        return Err(Unsendable::Skip("HR moved to another organisation".into()));
+    }
+    let pending: Vec<(registration::Model, Option<user::Model>)> = registration::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(user::Column::OrganizationId.eq(org))
+        .filter(registration::Column::Status.eq(entity::RegistrationStatus::PendingApproval))
+        .order_by_asc(registration::Column::Id)
+        .all(&state.db)
+        .await?;
+    if pending.is_empty() {
+        return Err(Unsendable::Skip("nothing waits any more".into()));
+    }
+    let editions: std::collections::HashSet<Uuid> =
+        pending.iter().map(|(r, _)| r.edition_id).collect();
+    let mut titles = std::collections::HashMap::new();
+    for id in editions {
+        let facts = edition_facts(&state.db, id).await?;
+        let first = facts
+            .sessions
+            .iter()
+            .find(|s| s.status == SessionStatus::Scheduled)
+            .map(|s| when(hr.locale, s.starts_at, s.ends_at));
+        titles.insert(id, (facts.course.title, first));
+    }
+    let locale = hr.locale;
+    let lines: Vec<String> = pending
+        .iter()
+        .map(|(r, person)| {
+            let name = person.as_ref().map_or("?", |p| p.name.as_str());
+            let (title, first) = titles.get(&r.edition_id).cloned().unwrap_or_default();
+            match first {
+                Some(first) => format!("{name} – {title} ({first})"),
+                None => format!("{name} – {title}"),
+            }
+        })
+        .collect();
+    let n = lines.len();
+    Ok(Letter {
+        lang: lang(locale),
+        subject: match locale {
+            Locale::Nl => format!("{n} inschrijving(en) wachten op je goedkeuring"),
+            Locale::En => format!("{n} registration(s) await your approval"),
+        },
+        greeting: greeting(locale, hr),
+        paragraphs: vec![t(
+            locale,
+            "Deze inschrijvingen van je organisatie wachten op je goedkeuring. Keur ze goed of af via het intranet of de API.",
+            "These registrations of your organisation await your approval. Approve or decline them on the intranet or through the API.",
+        )],
+        facts: vec![(t(locale, "Wachtend", "Waiting"), lines.join("\n"))],
+        action: None,
+        why: match locale {
+            Locale::Nl => format!(
+                "Je ontvangt dit overzicht van {} omdat je als HR-contactpersoon koos voor één bericht per dag.",
+                state.config.academy_name
+            ),
+            Locale::En => format!(
+                "You receive this digest from {} because as an HR contact you chose one message a day.",
+                state.config.academy_name
+            ),
+        },
+        calendar: None,
+        attachment: None,
+    })
+}
+
+async fn points_letter(
+    state: &AppState,
+    kind: Kind,
+    m: &message::Model,
+    person: &user::Model,
+    payload: &Value,
+) -> Result<Letter, Unsendable> {
+    use crate::domain::reports::{self, Scope};
+    let today = crate::domain::certificates::local_day(crate::domain::now());
+    let locale = person.locale;
+    let academy = &state.config.academy_name;
+    let registers = [
+        entity::Register::Skj,
+        entity::Register::Big,
+        entity::Register::Nip,
+        entity::Register::Nvo,
+        entity::Register::Other,
+    ];
+    let mut short = Vec::new();
+    for register in registers {
+        use sea_orm::ActiveEnum;
+        if reports::norm(register).is_none() {
+            continue;
+        }
+        if kind == Kind::PointsReminder
+            && payload_str(payload, "register") != Some(register.to_value().as_str())
+        {
+            continue;
+        }
+        let (scope, only) = if kind == Kind::PointsDigest {
+            let org = m
+                .about_id
+                .ok_or_else(|| Unsendable::Skip("no organisation".into()))?;
+            if person.organization_id != org {
+                return Err(Unsendable::Skip("HR moved to another organisation".into()));
+            }
+            (Scope::Organization(org), None)
+        } else {
+            (Scope::All, Some(person.id))
+        };
+        short.extend(
+            reports::points(&state.db, scope, register, only, None, today)
+                .await?
+                .into_iter()
+                .filter(|l| {
+                    l.shortfall.is_some_and(|s| s > 0.0) && (0..=365).contains(&l.days_left)
+                }),
+        );
+    }
+    if short.is_empty() {
+        return Err(Unsendable::Skip("nobody is short of points".into()));
+    }
+    short.sort_by(|a, b| a.period_end.cmp(&b.period_end).then(a.name.cmp(&b.name)));
+    let describe = |l: &reports::PointsLine| {
+        use sea_orm::ActiveEnum;
+        let need = l.shortfall.unwrap_or_default();
+        match locale {
+            Locale::Nl => format!(
+                "{}: {} {} van {} punten, nog {need} nodig vóór {}",
+                l.name,
+                l.register.to_value(),
+                l.points,
+                l.norm.unwrap_or_default(),
+                l.period_end.format("%d-%m-%Y")
+            ),
+            Locale::En => format!(
+                "{}: {} {} of {} points, {need} more needed by {}",
+                l.name,
+                l.register.to_value(),
+                l.points,
+                l.norm.unwrap_or_default(),
+                l.period_end.format("%d-%m-%Y")
+            ),
+        }
+    };
+    let lines: Vec<String> = short.iter().map(describe).collect();
+    let catalogue = format!("{}/api/v1/editions?has_seats=true", state.config.public_url);
+    if kind == Kind::PointsDigest {
+        return Ok(Letter {
+            lang: lang(locale),
+            subject: t(
+                locale,
+                "Registerpunten: wie loopt achter",
+                "Register points: who is behind",
+            ),
+            greeting: greeting(locale, person),
+            paragraphs: vec![t(
+                locale,
+                "De registratieperiode van deze medewerkers eindigt binnen een jaar en ze hebben nog niet genoeg punten. Het aanbod van de academie staat in de catalogus.",
+                "The registration period of these employees ends within a year and they do not have enough points yet. The academy's offer is in the catalogue.",
+            )],
+            facts: vec![(t(locale, "Medewerkers", "Employees"), lines.join("\n"))],
+            action: Some((t(locale, "De catalogus", "The catalogue"), catalogue)),
+            why: match locale {
+                Locale::Nl => format!(
+                    "Je ontvangt dit maandoverzicht van {academy} omdat je HR-contactpersoon bent van je organisatie."
+                ),
+                Locale::En => format!(
+                    "You receive this monthly digest from {academy} because you are an HR contact of your organisation."
+                ),
+            },
+            calendar: None,
+            attachment: None,
+        });
+    }
+    Ok(Letter {
+        lang: lang(locale),
+        subject: t(locale, "Je registerpunten", "Your register points"),
+        greeting: greeting(locale, person),
+        paragraphs: vec![t(
+            locale,
+            "Je registratieperiode eindigt binnen een jaar en je hebt nog niet genoeg punten. In de catalogus vind je cursussen met plaats.",
+            "Your registration period ends within a year and you do not have enough points yet. The catalogue lists courses with seats.",
+        )],
+        facts: vec![(t(locale, "Stand", "Standing"), lines.join("\n"))],
+        action: Some((t(locale, "De catalogus", "The catalogue"), catalogue)),
+        why: match locale {
+            Locale::Nl => format!(
+                "Je ontvangt dit bericht van {academy} eenmaal per registratieperiode, omdat je in het register staat."
+            ),
+            Locale::En => format!(
+                "You receive this message from {academy} once per registration period, because you are in the register."
+            ),
+        },
+        calendar: None,
+        attachment: None,
     })
 }
 

@@ -21,6 +21,7 @@ mod errors;
 mod evaluations;
 mod helpers;
 mod mail;
+mod mail_schedule;
 mod matrix;
 mod migrations;
 mod openapi;
