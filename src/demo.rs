@@ -13,6 +13,7 @@
 //! (a database error, or another process loading at the same time), what was loaded
 //! before it stays.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
@@ -23,7 +24,8 @@ use entity::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -655,12 +657,26 @@ fn day(today: NaiveDate, weeks: i64, weekday: Weekday) -> NaiveDate {
     base + Duration::days(i64::from(ahead))
 }
 
+/// Today's session: from an hour before the current hour for four hours (within the
+/// day).
+fn today_slot(hour: u32) -> Slot {
+    let start = hour.saturating_sub(1).min(19);
+    ((start, 0), (start + 4, 0))
+}
+
+/// The current hour in the Netherlands.
+fn local_hour(now: DateTime<Utc>) -> u32 {
+    use chrono::Timelike;
+    let offset = amsterdam_offset_hours(now.date_naive());
+    (now + Duration::hours(offset)).hour()
+}
+
 /// `count` dates a week apart.
 fn weekly(first: NaiveDate, count: i64) -> Vec<NaiveDate> {
     (0..count).map(|k| first + Duration::weeks(k)).collect()
 }
 
-fn plans(today: NaiveDate) -> Vec<EditionPlan> {
+fn plans(today: NaiveDate, hour: u32) -> Vec<EditionPlan> {
     use Outcome::{Closed, Draft, Published};
     use Weekday::{Fri, Mon, Thu, Tue, Wed};
     let plan = |course, outcome, dates, slot, capacity, location, trainers| EditionPlan {
@@ -748,6 +764,21 @@ fn plans(today: NaiveDate) -> Vec<EditionPlan> {
                 300,
                 Some(AGORA),
                 &[3, 0],
+            )
+        },
+        // Running this week: a session today (begun an hour ago, so the trainer can show
+        // the check-in code and mark attendance at once) and one next week.
+        EditionPlan {
+            registrations: 12,
+            first_professional: 0,
+            ..plan(
+                c::RAPPORTEREN,
+                Published,
+                vec![today, today + Duration::weeks(1)],
+                today_slot(hour),
+                16,
+                Some(LELYSTAD),
+                &[0],
             )
         },
         // Upcoming, published.
@@ -1106,7 +1137,7 @@ impl<'a> Loader<'a> {
         let mut sessions = 0;
         let mut registrations = 0;
         let mut printed_professional = None;
-        for plan in plans(self.today) {
+        for plan in plans(self.today, local_hour(self.now)) {
             let course_id = *course_ids
                 .get(plan.course)
                 .ok_or_else(|| anyhow!("no course {}", plan.course))?;
@@ -1323,16 +1354,56 @@ impl<'a> Loader<'a> {
         let capacity = usize::try_from(plan.capacity).unwrap_or(usize::MAX);
         let mut rows = Vec::with_capacity(people.len());
         let mut events = Vec::with_capacity(people.len());
+        // Of an upcoming edition that needs approval, the last three people of
+        // organisations with HR wait for their HR.
+        let waiting: HashSet<Uuid> = if plan.requires_approval && plan.outcome == Outcome::Published
+        {
+            let with_hr: HashSet<Uuid> = user::Entity::find()
+                .select_only()
+                .column(user::Column::OrganizationId)
+                .inner_join(entity::user_role::Entity)
+                .filter(entity::user_role::Column::Role.eq(Role::Hr))
+                .into_tuple::<Uuid>()
+                .all(self.db)
+                .await?
+                .into_iter()
+                .collect();
+            let orgs: HashMap<Uuid, Uuid> = user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .column(user::Column::OrganizationId)
+                .filter(user::Column::Id.is_in(people.iter().copied()))
+                .into_tuple::<(Uuid, Uuid)>()
+                .all(self.db)
+                .await?
+                .into_iter()
+                .collect();
+            people
+                .iter()
+                .rev()
+                .filter(|p| orgs.get(p).is_some_and(|o| with_hr.contains(o)))
+                .take(3)
+                .copied()
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let mut pending = Vec::new();
         for (k, &user_id) in people.iter().enumerate() {
             // A few hours apart, and never in the future.
             let at = (opened + Duration::hours(5 * k as i64)).min(self.now);
-            let (status, position) = if k < capacity {
+            let (status, position) = if waiting.contains(&user_id) {
+                (RegistrationStatus::PendingApproval, None)
+            } else if k < capacity {
                 (RegistrationStatus::Confirmed, None)
             } else {
                 let position = i32::try_from(k - capacity + 1)?;
                 (RegistrationStatus::Waitlisted, Some(position))
             };
             let id = Uuid::now_v7();
+            if status == RegistrationStatus::PendingApproval {
+                pending.push(id);
+            }
             events.push(registration_event::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 registration_id: Set(id),
@@ -1359,6 +1430,13 @@ impl<'a> Loader<'a> {
         registration_event::Entity::insert_many(events)
             .exec(&txn)
             .await?;
+        // HR hears of the ones waiting, as they would have.
+        let requests = crate::domain::registrations::approval_requests_for(&txn, &pending)
+            .await
+            .map_err(|e| anyhow!("{}", explain(&e)))?;
+        crate::domain::messages::enqueue(&txn, requests, self.now)
+            .await
+            .map_err(|e| anyhow!("{}", explain(&e)))?;
         txn.commit().await?;
         Ok(people.len())
     }

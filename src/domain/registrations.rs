@@ -531,6 +531,27 @@ async fn approval_requests(
         .collect())
 }
 
+/// The approval mails for registrations already pending (by id), for HR who want a mail
+/// per request.
+pub async fn approval_requests_for(
+    db: &impl ConnectionTrait,
+    registrations: &[Uuid],
+) -> DomainResult<Vec<Outgoing>> {
+    if registrations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pending: Vec<(Uuid, Uuid)> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .column(user::Column::OrganizationId)
+        .inner_join(user::Entity)
+        .filter(registration::Column::Id.is_in(registrations.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    approval_requests(db, &pending).await
+}
+
 /// Who made a change, for the mail about it.
 fn by_payload(by: ActorRef, person: Uuid) -> serde_json::Value {
     let who = match by.kind {
