@@ -671,6 +671,17 @@ async fn an_idempotency_key_replays_the_first_response() {
         assert_eq!(a.3, answers[0].3);
     }
     assert_eq!(all_registrations(&app, &admin, e2).await.len(), 1);
+    // An empty or blank key is refused, not ignored.
+    for empty in ["", "   "] {
+        let (status, _, _, body) =
+            send(hr.token.clone(), empty, e2, json!({"user_id": q.id})).await;
+        crate::helpers::assert_problem(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+    }
 }
 
 #[tokio::test]
