@@ -1,0 +1,111 @@
+// The pages a person opens from a mail or a QR code, in a real browser (Debian's Chromium,
+// driven by playwright-core), each checked with axe-core: no serious or critical
+// accessibility violation.
+//
+//   node .ci/pages.mjs  (with PAGES_* set by .ci/pages.sh)
+//
+// PAGES_VALID and PAGES_REVOKED are verification URLs, PAGES_RESET a password link from a
+// mail, PAGES_CHECK_IN the check-in link of a session running now, PAGES_EMAIL the
+// participant who resets their password and checks in with it.
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+
+const require = createRequire(process.env.PAGES_NODE_MODULES + "/");
+const { chromium } = require("playwright-core");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+let failures = 0;
+const fail = (what) => {
+  console.error(`FAIL ${what}`);
+  failures += 1;
+};
+
+async function accessible(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { resultTypes: ["violations"] }),
+  );
+  const serious = result.violations.filter((v) => ["serious", "critical"].includes(v.impact));
+  for (const v of serious) {
+    fail(`${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`);
+  }
+  const minor = result.violations.length - serious.length;
+  console.log(`${name}: axe found ${serious.length} serious, ${minor} minor`);
+}
+
+async function expectText(page, name, text) {
+  const body = await page.textContent("body");
+  if (!body.includes(text)) fail(`${name}: "${text}" not on the page: ${body.slice(0, 400)}`);
+  else console.log(`${name}: shows "${text}"`);
+}
+
+// The pages allow no script at all (CSP); axe is injected past it, as a tester would.
+const context = await browser.newContext({ locale: "nl-NL", bypassCSP: true });
+const page = await context.newPage();
+
+// The certificate's QR code: a valid and a revoked one.
+await page.goto(env("PAGES_VALID"));
+await expectText(page, "valid certificate", "Geldig.");
+await accessible(page, "verification page (valid)");
+await page.goto(env("PAGES_REVOKED"));
+await expectText(page, "revoked certificate", "Ingetrokken.");
+await accessible(page, "verification page (revoked)");
+
+// The password link of a reset mail: the form, a mismatch, then the new password.
+await page.goto(env("PAGES_RESET"));
+await accessible(page, "password form");
+await page.getByLabel("Nieuw wachtwoord").fill("een-nieuw-wachtwoord-1");
+await page.getByLabel("Herhaal het wachtwoord").fill("iets-anders-getypt");
+await page.getByRole("button", { name: "Wachtwoord instellen" }).click();
+await expectText(page, "password mismatch", "De twee wachtwoorden zijn niet gelijk.");
+await accessible(page, "password form with an error");
+await page.getByLabel("Nieuw wachtwoord").fill("een-nieuw-wachtwoord-1");
+await page.getByLabel("Herhaal het wachtwoord").fill("een-nieuw-wachtwoord-1");
+await page.getByRole("button", { name: "Wachtwoord instellen" }).click();
+await expectText(page, "password set", "Je wachtwoord is ingesteld");
+await accessible(page, "password set");
+// The link works once.
+await page.goto(env("PAGES_RESET"));
+await expectText(page, "used link", "Deze link werkt niet meer");
+
+// The check-in QR code: sign in with the new password, checked in.
+await page.goto(env("PAGES_CHECK_IN"));
+await accessible(page, "check-in form");
+await page.getByLabel("E-mailadres").fill(env("PAGES_EMAIL"));
+await page.getByLabel("Wachtwoord").fill("een-nieuw-wachtwoord-1");
+await page.getByRole("button", { name: "Aanmelden en inchecken" }).click();
+await expectText(page, "check-in", "Je bent ingecheckt");
+await accessible(page, "checked in");
+
+// English, by the browser's language.
+const english = await (await browser.newContext({ locale: "en-GB", bypassCSP: true })).newPage();
+await english.goto(env("PAGES_VALID"));
+await expectText(english, "English verification page", "Valid.");
+await accessible(english, "verification page (English)");
+
+await browser.close();
+if (failures > 0) {
+  console.error(`${failures} page check(s) failed`);
+  process.exit(1);
+}
+console.log("all pages work in Chromium and pass axe-core");
