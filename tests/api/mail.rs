@@ -976,3 +976,59 @@ async fn two_instances_send_a_backlog_of_a_thousand_messages_each_once() {
         assert!(sent > 0.0, "each instance sent some: {metrics}");
     }
 }
+
+#[tokio::test]
+async fn password_resets_are_limited_per_account_and_per_address() {
+    let app = TestApp::spawn().await;
+    let ask = |email: String| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/v1/auth/password-reset",
+                None,
+                Some(json!({ "email": email })),
+            )
+            .await
+        }
+    };
+    // Three an hour for one account name, known or not (so the answer tells nothing).
+    for _ in 0..3 {
+        let (status, _) = ask("someone@example.test".into()).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let (status, body) = ask("someone@example.test".into()).await;
+    crate::helpers::assert_problem(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // Ten per quarter of an hour from one address, over any names.
+    for i in 0..6 {
+        let (status, _) = ask(format!("other{i}@example.test")).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "request {i}");
+    }
+    let (status, body) = ask("yet-another@example.test".into()).await;
+    crate::helpers::assert_problem(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
+
+#[tokio::test]
+async fn calendar_uids_stay_when_the_public_url_changes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let edition = app.open_edition(&admin, 5, json!({"capacity": 4})).await;
+    let uids = |app: &TestApp| {
+        let url = app.url(&format!("/api/v1/editions/{edition}/calendar.ics"));
+        let client = app.client.clone();
+        async move {
+            let text = client.get(url).send().await.unwrap().text().await.unwrap();
+            events(&text)
+                .iter()
+                .map(|e| prop(e, "UID"))
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = uids(&app).await;
+    assert!(before[0].ends_with("@academy.test"), "{before:?}");
+    // The academy moves to a new address: same UIDs, so no calendar shows a session twice.
+    let moved = app
+        .another_instance_with(|c| c.public_url = "https://academie.example.nl".to_owned())
+        .await;
+    assert_eq!(uids(&moved).await, before);
+}
