@@ -1125,23 +1125,21 @@ async fn points_letter(
     };
     let lines: Vec<String> = short.iter().map(describe).collect();
     let catalogue = format!("{}/api/v1/editions?has_seats=true", state.config.public_url);
-    if kind == Kind::PointsDigest {
-        return Ok(Letter {
-            lang: lang(locale),
-            subject: t(
+    let hr = kind == Kind::PointsDigest;
+    let (subject, paragraph, label, why) = match (hr, locale) {
+        (true, _) => (
+            t(
                 locale,
                 "Registerpunten: wie loopt achter",
                 "Register points: who is behind",
             ),
-            greeting: greeting(locale, person),
-            paragraphs: vec![t(
+            t(
                 locale,
                 "De registratieperiode van deze medewerkers eindigt binnen een jaar en ze hebben nog niet genoeg punten. Het aanbod van de academie staat in de catalogus.",
                 "The registration period of these employees ends within a year and they do not have enough points yet. The academy's offer is in the catalogue.",
-            )],
-            facts: vec![(t(locale, "Medewerkers", "Employees"), lines.join("\n"))],
-            action: Some((t(locale, "De catalogus", "The catalogue"), catalogue)),
-            why: match locale {
+            ),
+            t(locale, "Medewerkers", "Employees"),
+            match locale {
                 Locale::Nl => format!(
                     "Je ontvangt dit maandoverzicht van {academy} omdat je HR-contactpersoon bent van je organisatie."
                 ),
@@ -1149,29 +1147,33 @@ async fn points_letter(
                     "You receive this monthly digest from {academy} because you are an HR contact of your organisation."
                 ),
             },
-            calendar: None,
-            attachment: None,
-        });
-    }
+        ),
+        (false, _) => (
+            t(locale, "Je registerpunten", "Your register points"),
+            t(
+                locale,
+                "Je registratieperiode eindigt binnen een jaar en je hebt nog niet genoeg punten. In de catalogus vind je cursussen met plaats.",
+                "Your registration period ends within a year and you do not have enough points yet. The catalogue lists courses with seats.",
+            ),
+            t(locale, "Stand", "Standing"),
+            match locale {
+                Locale::Nl => format!(
+                    "Je ontvangt dit bericht van {academy} eenmaal per registratieperiode, omdat je in het register staat."
+                ),
+                Locale::En => format!(
+                    "You receive this message from {academy} once per registration period, because you are in the register."
+                ),
+            },
+        ),
+    };
     Ok(Letter {
         lang: lang(locale),
-        subject: t(locale, "Je registerpunten", "Your register points"),
+        subject,
         greeting: greeting(locale, person),
-        paragraphs: vec![t(
-            locale,
-            "Je registratieperiode eindigt binnen een jaar en je hebt nog niet genoeg punten. In de catalogus vind je cursussen met plaats.",
-            "Your registration period ends within a year and you do not have enough points yet. The catalogue lists courses with seats.",
-        )],
-        facts: vec![(t(locale, "Stand", "Standing"), lines.join("\n"))],
+        paragraphs: vec![paragraph],
+        facts: vec![(label, lines.join("\n"))],
         action: Some((t(locale, "De catalogus", "The catalogue"), catalogue)),
-        why: match locale {
-            Locale::Nl => format!(
-                "Je ontvangt dit bericht van {academy} eenmaal per registratieperiode, omdat je in het register staat."
-            ),
-            Locale::En => format!(
-                "You receive this message from {academy} once per registration period, because you are in the register."
-            ),
-        },
+        why,
         calendar: None,
         attachment: None,
     })

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::helpers::{ADMIN_EMAIL, Actor, PASSWORD, TestApp, at, id_of, ts};
 use crate::smtp::{Mail, SmtpSink};
 
-/// The app sending to `sink`, retrying after a second.
+/// The app sending to `sink` from the academy's own address, retrying after a second.
 async fn app_with(sink: &SmtpSink) -> TestApp {
     let url = sink.url();
     TestApp::spawn_with(move |c| {

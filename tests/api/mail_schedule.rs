@@ -13,15 +13,6 @@ use crate::certificates::{enrol, mark, past_edition};
 use crate::helpers::{Actor, TestApp, id_of};
 use crate::smtp::SmtpSink;
 
-async fn app_with(sink: &SmtpSink) -> TestApp {
-    let url = sink.url();
-    TestApp::spawn_with(move |c| {
-        c.smtp_url = Some(url);
-        c.mail_retry_seconds = 1;
-    })
-    .await
-}
-
 fn stamp(t: chrono::DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -72,7 +63,7 @@ async fn plan(app: &TestApp, now: chrono::DateTime<Utc>) {
 #[tokio::test]
 async fn reminders_come_before_each_session_once_and_only_to_those_who_want_them() {
     let sink = SmtpSink::start().await;
-    let app = app_with(&sink).await;
+    let app = TestApp::spawn_with_mail(&sink).await;
     let url = sink.url();
     let other = app
         .another_instance_with(move |c| c.smtp_url = Some(url))
@@ -196,7 +187,7 @@ async fn reminders_come_before_each_session_once_and_only_to_those_who_want_them
 #[tokio::test]
 async fn after_the_last_session_those_who_attended_are_invited_to_evaluate() {
     let sink = SmtpSink::start().await;
-    let app = app_with(&sink).await;
+    let app = TestApp::spawn_with_mail(&sink).await;
     let admin = app.admin().await;
     let org = app.create_org(&admin, "Pluryn", "provider").await;
     let trainer = app
@@ -257,7 +248,7 @@ fn this_morning() -> chrono::DateTime<Utc> {
 #[tokio::test]
 async fn hr_who_chose_a_digest_get_one_mail_a_day_instead_of_one_per_request() {
     let sink = SmtpSink::start().await;
-    let app = app_with(&sink).await;
+    let app = TestApp::spawn_with_mail(&sink).await;
     let admin = app.admin().await;
     let org = app
         .create_org(&admin, "Gemeente Lelystad", "municipality")
@@ -336,7 +327,7 @@ async fn hr_who_chose_a_digest_get_one_mail_a_day_instead_of_one_per_request() {
 #[tokio::test]
 async fn people_short_of_points_are_named_to_their_hr_monthly_and_told_once_themselves() {
     let sink = SmtpSink::start().await;
-    let app = app_with(&sink).await;
+    let app = TestApp::spawn_with_mail(&sink).await;
     let url = sink.url();
     let other = app
         .another_instance_with(move |c| c.smtp_url = Some(url))

@@ -9,19 +9,10 @@ use crate::certificates::{enrol, mark, past_edition};
 use crate::helpers::{PASSWORD, TestApp, assert_problem, id_of};
 use crate::smtp::SmtpSink;
 
-async fn app_with(sink: &SmtpSink) -> TestApp {
-    let url = sink.url();
-    TestApp::spawn_with(move |c| {
-        c.smtp_url = Some(url);
-        c.mail_retry_seconds = 1;
-    })
-    .await
-}
-
 #[tokio::test]
 async fn a_certificate_is_mailed_with_its_pdf_and_its_page_tells_valid_from_revoked() {
     let sink = SmtpSink::start().await;
-    let app = app_with(&sink).await;
+    let app = TestApp::spawn_with_mail(&sink).await;
     let admin = app.admin().await;
     let org = app.create_org(&admin, "Jeugdformaat", "provider").await;
     let trainer = app

@@ -9,6 +9,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mail_parser::{MessageParser, MimeHeaders};
+
+use crate::helpers::TestApp;
+
+impl TestApp {
+    /// The app sending its mail to `sink`, retrying a refused message after a second.
+    pub async fn spawn_with_mail(sink: &SmtpSink) -> Self {
+        let url = sink.url();
+        Self::spawn_with(move |c| {
+            c.smtp_url = Some(url);
+            c.mail_retry_seconds = 1;
+        })
+        .await
+    }
+}
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
