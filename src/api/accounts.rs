@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::problem::ApiError;
+use super::types::strict_string;
 use crate::AppState;
 use crate::domain::accounts;
 
@@ -18,7 +19,7 @@ use crate::domain::accounts;
 #[oai(deny_unknown_fields)]
 pub struct ResetRequest {
     /// The account's e-mail address.
-    #[oai(validator(max_length = 254))]
+    #[oai(validator(max_length = 254), deserialize_with = "strict_string")]
     pub email: String,
 }
 
@@ -27,10 +28,16 @@ pub struct ResetRequest {
 #[oai(deny_unknown_fields)]
 pub struct ResetConfirmation {
     /// The `token` of the link.
-    #[oai(validator(min_length = 1, max_length = 100))]
+    #[oai(
+        validator(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9_-]+$"),
+        deserialize_with = "strict_string"
+    )]
     pub token: String,
     /// The new password (10–1024 characters).
-    #[oai(validator(min_length = 10, max_length = 1024))]
+    #[oai(
+        validator(min_length = 10, max_length = 1024),
+        deserialize_with = "strict_string"
+    )]
     pub password: String,
 }
 

@@ -992,6 +992,21 @@ async fn password_resets_are_limited_per_account_and_per_address() {
             .await
         }
     };
+    // Not an address at all: refused as such, not taken as a string.
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({ "email": false })),
+        )
+        .await;
+    crate::helpers::assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     // Three an hour for one account name, known or not (so the answer tells nothing).
     for _ in 0..3 {
         let (status, _) = ask("someone@example.test".into()).await;
