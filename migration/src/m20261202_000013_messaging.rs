@@ -102,12 +102,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A person's queued messages, for the claim's "oldest first" rule and erasure.
         manager
             .create_index(
                 Index::create()
                     .name("ix_messages_user")
                     .table(Messages::Table)
                     .col(Messages::UserId)
+                    .col(Messages::Id)
                     .to_owned(),
             )
             .await?;

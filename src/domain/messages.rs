@@ -312,9 +312,27 @@ pub fn backoff(base_seconds: u64, attempts: i32) -> Duration {
     Duration::seconds(i64::try_from(seconds + jitter).unwrap_or(i64::MAX))
 }
 
+/// Records the outcomes of a round of attempts, in one transaction (one commit for the
+/// round rather than one per message).
+pub async fn settle_all(
+    db: &DatabaseConnection,
+    outcomes: Vec<(message::Model, Outcome)>,
+    retry_base_seconds: u64,
+) -> DomainResult<()> {
+    retrying(|| async {
+        let txn = begin_write(db).await?;
+        for (claimed, outcome) in &outcomes {
+            settle(&txn, claimed, outcome.clone(), retry_base_seconds).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
 /// Records the outcome of an attempt on a claimed message.
 pub async fn settle(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     claimed: &message::Model,
     outcome: Outcome,
     retry_base_seconds: u64,

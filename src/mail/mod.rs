@@ -23,6 +23,10 @@ use transport::{SendError, Transport};
 /// Messages claimed per round.
 const BATCH: u64 = 50;
 
+/// The pause after a full round: a backlog goes out at up to 50 messages a second per
+/// instance (180,000 an hour), leaving the processors to the requests that queue them.
+const PACE: Duration = Duration::from_secs(1);
+
 /// How often reminders and digests are planned.
 const PLAN_EVERY: Duration = Duration::from_secs(60);
 
@@ -76,7 +80,14 @@ pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 }
             }
             match deliver_due(&state).await {
-                // More may be due, such as the next message of someone just mailed.
+                // A full round: more is waiting. Pause a little, so that a backlog (a
+                // thousand registrations a second each queue a mail) is sent beside the
+                // requests rather than in their way: at most BATCH per PACE.
+                Ok(n) if n as u64 == BATCH => {
+                    tokio::time::sleep(PACE).await;
+                    continue;
+                }
+                // More may be due at once, such as the next message of someone just mailed.
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sending the outbox"),
@@ -87,42 +98,35 @@ pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
 }
 
 /// Messages sent at the same time by one instance (to different people).
-const CONCURRENCY: usize = 8;
+const CONCURRENCY: usize = 4;
 
-/// One round: claims the due messages and sends them: each person's in order, different
-/// people's side by side. Returns how many were claimed.
+/// One round: claims the due messages (at most one per person: see
+/// [`messages::claim`]), sends them side by side, and records the outcomes in one
+/// transaction. Returns how many were claimed.
 pub async fn deliver_due(state: &AppState) -> DomainResult<usize> {
     use futures_util::StreamExt;
     let claimed = messages::claim(&state.db, BATCH, crate::domain::now()).await?;
     let n = claimed.len();
-    let mut groups: Vec<Vec<message::Model>> = Vec::new();
-    let mut index: std::collections::HashMap<Option<uuid::Uuid>, usize> =
-        std::collections::HashMap::new();
-    for m in claimed {
-        let slot = *index.entry(m.user_id).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[slot].push(m);
+    if n == 0 {
+        return Ok(0);
     }
-    let results: Vec<DomainResult<()>> = futures_util::stream::iter(groups)
-        .map(|group| async move {
-            for m in &group {
-                send_one(state, m).await?;
-            }
-            Ok(())
+    let outcomes: Vec<(message::Model, Outcome)> = futures_util::stream::iter(claimed)
+        .map(|m| async move {
+            let outcome = deliver(state, &m).await;
+            report(state, &m, &outcome);
+            (m, outcome)
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    results.into_iter().collect::<DomainResult<()>>()?;
+    messages::settle_all(&state.db, outcomes, state.config.mail_retry_seconds).await?;
     Ok(n)
 }
 
-async fn send_one(state: &AppState, m: &message::Model) -> DomainResult<()> {
-    let outcome = deliver(state, m).await;
+/// The log line and the counters of one attempt.
+fn report(state: &AppState, m: &message::Model, outcome: &Outcome) {
     let kind = Kind::parse(&m.kind).map_or("unknown", Kind::as_str);
-    match &outcome {
+    match outcome {
         Outcome::Sent { .. } => {
             state.metrics.mail_sent(kind);
             tracing::info!(message = %m.id, kind, attempt = m.attempts, "mail sent");
@@ -135,7 +139,6 @@ async fn send_one(state: &AppState, m: &message::Model) -> DomainResult<()> {
             tracing::warn!(message = %m.id, kind, attempt = m.attempts, error = why, "mail not sent");
         }
     }
-    messages::settle(&state.db, m, outcome, state.config.mail_retry_seconds).await
 }
 
 async fn deliver(state: &AppState, m: &message::Model) -> Outcome {
