@@ -657,11 +657,15 @@ fn day(today: NaiveDate, weeks: i64, weekday: Weekday) -> NaiveDate {
     base + Duration::days(i64::from(ahead))
 }
 
-/// Today's session: from an hour before the current hour for four hours (within the
-/// day).
+/// Today's session: from an hour before the current hour for four hours, or until the
+/// end of the day, so that it is under way whenever the demo is loaded.
 fn today_slot(hour: u32) -> Slot {
-    let start = hour.saturating_sub(1).min(19);
-    ((start, 0), (start + 4, 0))
+    let start = hour.saturating_sub(1).min(22);
+    if start + 4 > 23 {
+        ((start, 0), (23, 59))
+    } else {
+        ((start, 0), (start + 4, 0))
+    }
 }
 
 /// The current hour in the Netherlands.
@@ -1448,6 +1452,17 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn todays_session_is_under_way_at_any_hour() {
+        for hour in 0..24 {
+            let ((h0, m0), (h1, m1)) = today_slot(hour);
+            assert!(
+                (h0, m0) <= (hour, 0) && (hour, 59) <= (h1, m1),
+                "{hour}: {h0}:{m0}–{h1}:{m1}"
+            );
+        }
     }
 
     #[test]
