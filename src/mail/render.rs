@@ -361,6 +361,31 @@ async fn calendar(
     Ok(Some((method, ics)))
 }
 
+/// The registration a message is about.
+async fn about_registration(
+    state: &AppState,
+    m: &message::Model,
+) -> Result<registration::Model, Unsendable> {
+    let id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
+    registration::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))
+}
+
+/// The session a message is about.
+async fn about_session(state: &AppState, m: &message::Model) -> Result<session::Model, Unsendable> {
+    let id = m
+        .about_id
+        .ok_or_else(|| Unsendable::Skip("no session".into()))?;
+    session::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Unsendable::Skip("the session is gone".into()))
+}
+
 async fn registration_letter(
     state: &AppState,
     kind: Kind,
@@ -368,13 +393,7 @@ async fn registration_letter(
     person: &user::Model,
     payload: &Value,
 ) -> Result<Letter, Unsendable> {
-    let registration_id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
-    let reg = registration::Entity::find_by_id(registration_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))?;
+    let reg = about_registration(state, m).await?;
     let facts = edition_facts(&state.db, reg.edition_id).await?;
     let locale = person.locale;
     let mut letter = base(state, locale, person, &facts);
@@ -535,13 +554,7 @@ async fn session_changed(
     person: &user::Model,
     payload: &Value,
 ) -> Result<Letter, Unsendable> {
-    let session_id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no session".into()))?;
-    let s = session::Entity::find_by_id(session_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| Unsendable::Skip("the session is gone".into()))?;
+    let s = about_session(state, m).await?;
     let facts = edition_facts(&state.db, s.edition_id).await?;
     let locale = person.locale;
     let mut letter = base(state, locale, person, &facts);
@@ -602,13 +615,7 @@ async fn approval_requested(
     m: &message::Model,
     hr: &user::Model,
 ) -> Result<Letter, Unsendable> {
-    let registration_id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
-    let reg = registration::Entity::find_by_id(registration_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))?;
+    let reg = about_registration(state, m).await?;
     if reg.status != entity::RegistrationStatus::PendingApproval {
         return Err(Unsendable::Skip(
             "the registration was decided already".into(),
@@ -854,13 +861,7 @@ async fn reminder(
     person: &user::Model,
     payload: &Value,
 ) -> Result<Letter, Unsendable> {
-    let session_id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no session".into()))?;
-    let s = session::Entity::find_by_id(session_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| Unsendable::Skip("the session is gone".into()))?;
+    let s = about_session(state, m).await?;
     let revision = payload.get("revision").and_then(Value::as_i64);
     if s.status != SessionStatus::Scheduled
         || revision != Some(i64::from(s.revision))
@@ -927,13 +928,7 @@ async fn evaluation_invitation(
     m: &message::Model,
     person: &user::Model,
 ) -> Result<Letter, Unsendable> {
-    let registration_id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
-    let reg = registration::Entity::find_by_id(registration_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| Unsendable::Skip("the registration is gone".into()))?;
+    let reg = about_registration(state, m).await?;
     let done = entity::evaluation::Entity::find()
         .filter(entity::evaluation::Column::RegistrationId.eq(reg.id))
         .one(&state.db)
