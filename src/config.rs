@@ -54,6 +54,10 @@ pub struct Config {
     /// Delay before the first retry of a message that could not be sent; each further
     /// retry waits twice as long (at most an hour).
     pub mail_retry_seconds: u64,
+    /// Most messages one instance sends per second: a backlog (a cancelled symposium, a
+    /// registration rush) drains at this pace, within the mail server's limits and
+    /// beside the requests that queue it.
+    pub mail_rate: u32,
 }
 
 /// How log lines are written.
@@ -85,6 +89,7 @@ impl Default for Config {
             mail_from: "agenda@127.0.0.1".to_owned(),
             account_url: None,
             mail_retry_seconds: 15,
+            mail_rate: 20,
         }
     }
 }
@@ -107,6 +112,7 @@ const KEYS: &[&str] = &[
     "mail_from",
     "account_url",
     "mail_retry_seconds",
+    "mail_rate",
 ];
 
 impl Config {
@@ -221,6 +227,12 @@ impl Config {
                 .ok()
                 .filter(|s| (1..=3600).contains(s))
                 .context("ACADEMY_MAIL_RETRY_SECONDS must be a number of seconds, 1 to 3600")?;
+        }
+        if let Some(v) = get("mail_rate") {
+            config.mail_rate =
+                v.parse().ok().filter(|r| (1..=1000).contains(r)).context(
+                    "ACADEMY_MAIL_RATE must be a number of messages per second, 1 to 1000",
+                )?;
         }
         Ok(config)
     }

@@ -1417,6 +1417,9 @@ impl<'a> Loader<'a> {
                 actor_id: Set(Some(user_id)),
                 reason: Set(Some("registered".to_owned())),
                 at: Set(at),
+                // The demo's history is of before: nobody is told of it again.
+                notice_kind: Set(None),
+                notice_payload: Set(None),
             });
             rows.push(registration::ActiveModel {
                 id: Set(id),

@@ -25,6 +25,11 @@ pub struct Model {
     pub reason: Option<String>,
     /// When (UTC).
     pub at: DateTimeUtc,
+    /// The kind of message this change sends to the registration's person, until the
+    /// mail worker has moved it into the outbox (`messages`); then none.
+    pub notice_kind: Option<String>,
+    /// What rendering that message needs besides the database's state (JSON).
+    pub notice_payload: Option<String>,
 }
 
 /// Relations of an event.

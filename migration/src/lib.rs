@@ -16,6 +16,7 @@ mod m20261123_000010_evaluations;
 mod m20261123_000011_erasures;
 mod m20261201_000012_access;
 mod m20261202_000013_messaging;
+mod m20261203_000014_registration_notices;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_erasures::Migration),
             Box::new(m20261201_000012_access::Migration),
             Box::new(m20261202_000013_messaging::Migration),
+            Box::new(m20261203_000014_registration_notices::Migration),
         ]
     }
 }

@@ -19,7 +19,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -257,8 +257,11 @@ async fn personal(
     let mut overlay = Overlay::new();
     // The latest registration per edition speaks (after a cancellation one may register
     // again).
+    // One edition's entry (a mail's calendar part) reads that edition's rows only.
+    let of_edition = |edition: Uuid| registration::Column::EditionId.eq(edition);
     let regs = registration::Entity::find()
         .filter(registration::Column::UserId.eq(person.id))
+        .apply_if(only, |q, edition| q.filter(of_edition(edition)))
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
@@ -270,6 +273,7 @@ async fn personal(
         .column_as(registration_event::Column::Id.count(), "n")
         .inner_join(registration::Entity)
         .filter(registration::Column::UserId.eq(person.id))
+        .apply_if(only, |q, edition| q.filter(of_edition(edition)))
         .group_by(registration::Column::EditionId)
         .into_tuple::<(Uuid, i64)>()
         .all(db)
@@ -306,6 +310,9 @@ async fn personal(
     }
     let taught: Vec<Uuid> = edition_trainer::Entity::find()
         .filter(edition_trainer::Column::UserId.eq(person.id))
+        .apply_if(only, |q, edition| {
+            q.filter(edition_trainer::Column::EditionId.eq(edition))
+        })
         .all(db)
         .await?
         .into_iter()
@@ -321,9 +328,6 @@ async fn personal(
                 0,
             ),
         );
-    }
-    if let Some(only) = only {
-        overlay.retain(|id, _| *id == only);
     }
     let ids: Vec<Uuid> = overlay.keys().copied().collect();
     if ids.is_empty() {

@@ -8,12 +8,14 @@
 //! On PostgreSQL the claim skips rows other instances are claiming at that moment
 //! (`FOR UPDATE SKIP LOCKED`); on SQLite the write lock serialises claims.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::{MessageStatus, message};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -166,6 +168,25 @@ impl Outgoing {
     }
 }
 
+/// The message a registration's status change sends to the registration's person. It
+/// is written on the change's history entry (`registration_events`), the row the change
+/// writes anyway, and the worker's claim moves it into the outbox: a registration rush pays two
+/// columns per registration for its mail rather than a row of its own.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// What it is about.
+    pub kind: Kind,
+    /// What rendering needs besides the database's state.
+    pub payload: Value,
+}
+
+impl Notice {
+    /// A notice of this kind.
+    pub fn new(kind: Kind, payload: Value) -> Self {
+        Self { kind, payload }
+    }
+}
+
 /// Queues messages in the caller's transaction, due at once.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
@@ -203,15 +224,132 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Claims up to `n` due messages for sending: each attempt is counted and the row is
+/// Whether any registration history entry still carries its notice.
+async fn notices_waiting(db: &impl ConnectionTrait) -> DomainResult<bool> {
+    use entity::registration_event;
+    Ok(registration_event::Entity::find()
+        .select_only()
+        .column(registration_event::Column::Id)
+        .filter(registration_event::Column::NoticeKind.is_not_null())
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Moves up to `n` notices of registration history entries into the outbox, oldest
+/// first, in the caller's transaction: each becomes a queued message with the entry's id
+/// (so it sorts with the person's other messages by the time of the change), and the
+/// entry's notice is cleared. A notice is about its registration, except an edition's
+/// cancellation, which is about the edition. Moving no more than a round sends keeps the
+/// round's transaction short, and a rush's notices wait on their entries, where they
+/// cost least.
+async fn relay(txn: &DatabaseTransaction, n: u64, now: DateTime<Utc>) -> DomainResult<()> {
+    use entity::{registration, registration_event};
+    let mut q = registration_event::Entity::find()
+        .filter(registration_event::Column::NoticeKind.is_not_null())
+        .order_by_asc(registration_event::Column::Id)
+        .limit(n);
+    // Another instance relaying at the same moment takes other entries.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let entries = q.all(txn).await?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let registrations: HashMap<Uuid, (Uuid, Uuid)> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .column(registration::Column::UserId)
+        .column(registration::Column::EditionId)
+        .filter(
+            registration::Column::Id.is_in(
+                entries
+                    .iter()
+                    .map(|e| e.registration_id)
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .into_tuple::<(Uuid, Uuid, Uuid)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|(id, user, edition)| (id, (user, edition)))
+        .collect();
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+    let rows: Vec<message::ActiveModel> = entries
+        .into_iter()
+        .filter_map(|e| {
+            let (user, edition) = *registrations.get(&e.registration_id)?;
+            let kind = e.notice_kind?;
+            let about = if kind == Kind::EditionCancelled.as_str() {
+                edition
+            } else {
+                e.registration_id
+            };
+            Some(message::ActiveModel {
+                id: Set(e.id),
+                kind: Set(kind),
+                user_id: Set(Some(user)),
+                to_address: Set(None),
+                about_id: Set(Some(about)),
+                payload: Set(e.notice_payload.unwrap_or_else(|| "{}".to_owned())),
+                dedup_key: Set(None),
+                status: Set(MessageStatus::Queued),
+                attempts: Set(0),
+                due_at: Set(now),
+                last_error: Set(None),
+                recipient: Set(None),
+                subject: Set(None),
+                created_at: Set(e.at),
+                sent_at: Set(None),
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        message::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    registration_event::Entity::update_many()
+        .col_expr(
+            registration_event::Column::NoticeKind,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration_event::Column::NoticePayload,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(registration_event::Column::Id.is_in(ids))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Claims up to `n` due messages for sending, after moving up to `n` waiting notices
+/// into the outbox in the same transaction: each attempt is counted and the row is
 /// leased to the caller for [`LEASE`].
 pub async fn claim(
     db: &DatabaseConnection,
     n: u64,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<message::Model>> {
+    // Most looks find nothing to do: find that out without taking the write lock.
+    let due = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::Status.eq(MessageStatus::Queued))
+        .filter(message::Column::DueAt.lte(now))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if due.is_none() && !notices_waiting(db).await? {
+        return Ok(Vec::new());
+    }
     retrying(|| async {
         let txn = begin_write(db).await?;
+        relay(&txn, n, now).await?;
         // A person's messages go out one after the other, in the order they were
         // queued, whichever instance sends them: only a person's oldest queued message
         // can be claimed (one being sent or waiting for a retry holds back the rest).

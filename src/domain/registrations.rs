@@ -29,7 +29,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::editions;
-use super::messages::{self, Kind, Outgoing};
+use super::messages::{self, Kind, Notice, Outgoing};
 use super::paging::PageRequest;
 use crate::auth::tokens::{Principal, SubjectKind};
 use crate::db::{begin_write, retrying};
@@ -364,7 +364,6 @@ async fn register_batch(
     let mut rows = Vec::new();
     let mut events = Vec::new();
     let mut keys = Vec::new();
-    let mut mail = Vec::new();
     let mut pending = Vec::new();
     let mut out = Vec::with_capacity(batch.len());
     for request in batch {
@@ -425,16 +424,21 @@ async fn register_batch(
             created_at: now,
             updated_at: now,
         };
-        events.push(event(&row, None, actor_of(actor), Some(reason), now));
-        mail.push(Outgoing::new(
+        let notice = Notice::new(
             match status {
                 RegistrationStatus::Confirmed => Kind::RegistrationConfirmed,
                 RegistrationStatus::Waitlisted => Kind::RegistrationWaitlisted,
                 _ => Kind::RegistrationPending,
             },
-            row.user_id,
-            Some(row.id),
             serde_json::json!({ "status": status.to_value(), "position": position }),
+        );
+        events.push(event(
+            &row,
+            None,
+            actor_of(actor),
+            Some(reason),
+            now,
+            notice,
         ));
         if status == RegistrationStatus::PendingApproval {
             pending.push((row.id, request.person.organization_id));
@@ -473,8 +477,7 @@ async fn register_batch(
             .exec_without_returning(&txn)
             .await?;
     }
-    mail.extend(approval_requests(&txn, &pending).await?);
-    messages::enqueue(&txn, mail, now).await?;
+    messages::enqueue(&txn, approval_requests(&txn, &pending).await?, now).await?;
     for chunk in keys.chunks(INSERT_CHUNK) {
         idempotency_key::Entity::insert_many(chunk.iter().cloned())
             .exec_without_returning(&txn)
@@ -733,13 +736,14 @@ pub const SYSTEM: ActorRef = ActorRef {
     id: None,
 };
 
-/// The history entry of a change.
+/// The history entry of a change, with the message the change sends to the registration's person.
 fn event(
     row: &registration::Model,
     from: Option<RegistrationStatus>,
     by: ActorRef,
     reason: Option<&str>,
     at: DateTime<Utc>,
+    notice: Notice,
 ) -> registration_event::ActiveModel {
     registration_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -750,6 +754,8 @@ fn event(
         actor_id: Set(by.id),
         reason: Set(reason.map(str::to_owned)),
         at: Set(at),
+        notice_kind: Set(Some(notice.kind.as_str().to_owned())),
+        notice_payload: Set(Some(notice.payload.to_string())),
     }
 }
 
@@ -760,8 +766,9 @@ async fn record(
     by: ActorRef,
     reason: Option<&str>,
     at: DateTime<Utc>,
+    notice: Notice,
 ) -> DomainResult<()> {
-    event(row, from, by, reason, at).insert(db).await?;
+    event(row, from, by, reason, at, notice).insert(db).await?;
     Ok(())
 }
 
@@ -769,11 +776,11 @@ async fn record(
 async fn change(
     db: &impl ConnectionTrait,
     current: registration::Model,
-    to: RegistrationStatus,
-    position: Option<i32>,
+    (to, position): (RegistrationStatus, Option<i32>),
     by: ActorRef,
     reason: Option<&str>,
     now: DateTime<Utc>,
+    notice: Notice,
 ) -> DomainResult<registration::Model> {
     let from = current.status;
     let mut active: registration::ActiveModel = current.into();
@@ -781,7 +788,7 @@ async fn change(
     active.waitlist_position = Set(position);
     active.updated_at = Set(now);
     let row = active.update(db).await?;
-    record(db, &row, Some(from), by, reason, now).await?;
+    record(db, &row, Some(from), by, reason, now, notice).await?;
     Ok(row)
 }
 
@@ -860,32 +867,19 @@ pub async fn fill_seats(
             change(
                 db,
                 r,
-                RegistrationStatus::Confirmed,
-                None,
+                (RegistrationStatus::Confirmed, None),
                 SYSTEM,
                 Some("a seat became free"),
                 now,
+                Notice::new(
+                    Kind::RegistrationPromoted,
+                    serde_json::json!({ "status": "confirmed" }),
+                ),
             )
             .await?,
         );
     }
     close_up(db, e.id, &vacated).await?;
-    messages::enqueue(
-        db,
-        promoted
-            .iter()
-            .map(|r| {
-                Outgoing::new(
-                    Kind::RegistrationPromoted,
-                    r.user_id,
-                    Some(r.id),
-                    serde_json::json!({ "status": "confirmed" }),
-                )
-            })
-            .collect(),
-        now,
-    )
-    .await?;
     Ok(promoted)
 }
 
@@ -930,25 +924,13 @@ pub async fn cancel_all(
             by,
             Some("the edition was cancelled"),
             now,
+            Notice::new(
+                Kind::EditionCancelled,
+                serde_json::json!({ "registration_id": r.id }),
+            ),
         )
     }))
     .exec(db)
-    .await?;
-    messages::enqueue(
-        db,
-        active
-            .iter()
-            .map(|r| {
-                Outgoing::new(
-                    Kind::EditionCancelled,
-                    r.user_id,
-                    Some(edition_id),
-                    serde_json::json!({ "registration_id": r.id }),
-                )
-            })
-            .collect(),
-        now,
-    )
     .await?;
     Ok(active.len() as u64)
 }
@@ -1028,21 +1010,11 @@ async fn decide_once(
             } else {
                 "cancelled"
             });
-            record(&txn, &row, Some(from), by, Some(why), now).await?;
             let mut payload = by_payload(by, row.user_id);
             payload["late"] = late.into();
             payload["reason"] = reason.into();
-            messages::enqueue(
-                &txn,
-                vec![Outgoing::new(
-                    Kind::RegistrationCancelled,
-                    row.user_id,
-                    Some(row.id),
-                    payload,
-                )],
-                now,
-            )
-            .await?;
+            let notice = Notice::new(Kind::RegistrationCancelled, payload);
+            record(&txn, &row, Some(from), by, Some(why), now, notice).await?;
             if let Some(p) = vacated {
                 close_up(&txn, e.id, &[p]).await?;
             }
@@ -1061,48 +1033,22 @@ async fn decide_once(
                     ),
                 ));
             }
-            let row = if decision == Decision::Decline {
-                change(
-                    &txn,
-                    current,
-                    RegistrationStatus::Declined,
-                    None,
-                    by,
-                    Some(reason.unwrap_or("declined")),
-                    now,
-                )
-                .await?
+            let (kind, status, position, why) = if decision == Decision::Decline {
+                let declined = RegistrationStatus::Declined;
+                (Kind::RegistrationDeclined, declined, None, "declined")
             } else {
                 check_open(&e, now, true)?;
                 let figures = Figures::read(&txn, e.id).await?;
                 let (status, position) = figures.seat(&e)?;
-                change(
-                    &txn,
-                    current,
-                    status,
-                    position,
-                    by,
-                    Some(reason.unwrap_or("approved")),
-                    now,
-                )
-                .await?
+                (Kind::RegistrationApproved, status, position, "approved")
             };
-            let kind = if decision == Decision::Decline {
-                Kind::RegistrationDeclined
-            } else {
-                Kind::RegistrationApproved
-            };
-            let mut payload = by_payload(by, row.user_id);
-            payload["status"] = row.status.to_value().into();
-            payload["position"] = row.waitlist_position.into();
+            let mut payload = by_payload(by, current.user_id);
+            payload["status"] = status.to_value().into();
+            payload["position"] = position.into();
             payload["reason"] = reason.into();
-            messages::enqueue(
-                &txn,
-                vec![Outgoing::new(kind, row.user_id, Some(row.id), payload)],
-                now,
-            )
-            .await?;
-            row
+            let notice = Notice::new(kind, payload);
+            let why = Some(reason.unwrap_or(why));
+            change(&txn, current, (status, position), by, why, now, notice).await?
         }
     };
     txn.commit().await?;

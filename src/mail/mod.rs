@@ -20,12 +20,8 @@ use crate::error::DomainResult;
 use render::Unsendable;
 use transport::{SendError, Transport};
 
-/// Messages claimed per round.
-const BATCH: u64 = 50;
-
-/// The pause after a full round: a backlog goes out at up to 50 messages a second per
-/// instance (180,000 an hour), leaving the processors to the requests that queue them.
-const PACE: Duration = Duration::from_secs(1);
+/// Most messages claimed per round.
+const BATCH: u32 = 50;
 
 /// How often reminders and digests are planned.
 const PLAN_EVERY: Duration = Duration::from_secs(60);
@@ -68,6 +64,8 @@ impl Mailer {
 /// Starts the worker of this instance: it runs until the process ends.
 pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     tracing::info!(to = %state.mailer.describe(), "sending mail");
+    let rate = state.config.mail_rate.max(1);
+    let batch = BATCH.min(rate);
     tokio::spawn(async move {
         let mut planned_at = tokio::time::Instant::now() - PLAN_EVERY;
         loop {
@@ -79,16 +77,18 @@ pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                     Err(e) => tracing::warn!(error = %e, "planning scheduled mails"),
                 }
             }
-            match deliver_due(&state).await {
-                // A full round: more is waiting. Pause a little, so that a backlog (a
-                // thousand registrations a second each queue a mail) is sent beside the
-                // requests rather than in their way: at most BATCH per PACE.
-                Ok(n) if n as u64 == BATCH => {
-                    tokio::time::sleep(PACE).await;
+            let round = tokio::time::Instant::now();
+            match deliver_due(&state, batch).await {
+                // A round of n messages takes at least n / ACADEMY_MAIL_RATE seconds, so
+                // that a backlog (a registration rush queues a mail for every request)
+                // goes out within the mail server's limits and beside the requests
+                // rather than in their way. More may be due at once (a full round, or the
+                // next message of someone just mailed).
+                Ok(n) if n > 0 => {
+                    let share = Duration::from_secs_f64(n as f64 / f64::from(rate));
+                    tokio::time::sleep_until(round + share).await;
                     continue;
                 }
-                // More may be due at once, such as the next message of someone just mailed.
-                Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sending the outbox"),
             }
@@ -103,9 +103,9 @@ const CONCURRENCY: usize = 4;
 /// One round: claims the due messages (at most one per person: see
 /// [`messages::claim`]), sends them side by side, and records the outcomes in one
 /// transaction. Returns how many were claimed.
-pub async fn deliver_due(state: &AppState) -> DomainResult<usize> {
+pub async fn deliver_due(state: &AppState, batch: u32) -> DomainResult<usize> {
     use futures_util::StreamExt;
-    let claimed = messages::claim(&state.db, BATCH, crate::domain::now()).await?;
+    let claimed = messages::claim(&state.db, u64::from(batch), crate::domain::now()).await?;
     let n = claimed.len();
     if n == 0 {
         return Ok(0);

@@ -872,16 +872,32 @@ async fn a_message_committed_before_a_crash_is_sent_once_after_the_restart() {
     child.kill().expect("kill");
     child.wait().expect("reap");
 
-    let rows: Vec<entity::message::Model> =
-        <entity::message::Entity as sea_orm::EntityTrait>::find()
-            .all(&academy::db::connect(&url, 1).await.unwrap())
-            .await
-            .unwrap();
-    let row = rows
-        .iter()
-        .find(|m| m.kind == "registration.confirmed")
-        .expect("the message was committed with the registration");
-    assert_eq!(row.status, entity::MessageStatus::Queued);
+    // The mail was committed with the registration: as the notice on its history entry,
+    // or, once the worker has moved it, as a queued message with the entry's id.
+    use sea_orm::EntityTrait;
+    let db = academy::db::connect(&url, 1).await.unwrap();
+    let entry = entity::registration_event::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("the registration's history entry");
+    let queued = entity::message::Entity::find_by_id(entry.id)
+        .one(&db)
+        .await
+        .unwrap();
+    match queued {
+        Some(m) => {
+            assert_eq!(m.kind, "registration.confirmed");
+            assert_eq!(m.status, entity::MessageStatus::Queued);
+            assert_eq!(entry.notice_kind, None, "moved, not copied");
+        }
+        None => assert_eq!(
+            entry.notice_kind.as_deref(),
+            Some("registration.confirmed"),
+            "the notice waits on the history entry"
+        ),
+    }
+    drop(db);
 
     // Restarted, with the mail server up: sent, once.
     let sink = SmtpSink::start().await;
@@ -898,7 +914,7 @@ async fn a_message_committed_before_a_crash_is_sent_once_after_the_restart() {
             30,
         )
         .await;
-    assert_eq!(mail.message_id, format!("{}@academy.test", row.id));
+    assert_eq!(mail.message_id, format!("{}@academy.test", entry.id));
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(sink.to("fien@example.test").len(), 1, "sent exactly once");
 }
@@ -906,12 +922,20 @@ async fn a_message_committed_before_a_crash_is_sent_once_after_the_restart() {
 #[tokio::test]
 async fn two_instances_send_a_backlog_of_a_thousand_messages_each_once() {
     let sink = SmtpSink::start().await;
-    let a = app_with(&sink).await;
+    // Each instance sends up to 100 a second (ACADEMY_MAIL_RATE).
+    let url = sink.url();
+    let a = TestApp::spawn_with(move |c| {
+        c.smtp_url = Some(url);
+        c.mail_retry_seconds = 1;
+        c.mail_rate = 100;
+    })
+    .await;
     let url = sink.url();
     let b = a
         .another_instance_with(move |c| {
             c.smtp_url = Some(url);
             c.mail_retry_seconds = 1;
+            c.mail_rate = 100;
         })
         .await;
     let admin = a.admin().await;
@@ -974,6 +998,32 @@ async fn two_instances_send_a_backlog_of_a_thousand_messages_each_once() {
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum();
         assert!(sent > 0.0, "each instance sent some: {metrics}");
+    }
+
+    // The fifty register, half through each instance: each confirmation (a notice on
+    // the registration's history entry, moved into the outbox by whichever instance
+    // gets to it first) is sent once.
+    let edition = a.open_edition(&admin, 20, json!({"capacity": 100})).await;
+    let path = format!("/api/v1/editions/{edition}/registrations");
+    futures::future::join_all(people.iter().enumerate().map(|(i, p)| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let path = path.clone();
+        async move {
+            let (status, body) = app.post(&path, &p.token, json!({})).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+    }))
+    .await;
+    sink.wait_for(1100, 60).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(sink.received().len(), 1100, "no confirmation twice");
+    for p in &people {
+        let confirmations = sink
+            .to(&p.email)
+            .iter()
+            .filter(|m| m.subject == "Ingeschreven: Verklarende analyse")
+            .count();
+        assert_eq!(confirmations, 1, "{}", p.email);
     }
 }
 
@@ -1046,4 +1096,54 @@ async fn calendar_uids_stay_when_the_public_url_changes() {
         .another_instance_with(|c| c.public_url = "https://academie.example.nl".to_owned())
         .await;
     assert_eq!(uids(&moved).await, before);
+}
+
+#[tokio::test]
+async fn an_erased_person_is_sent_nothing_that_was_still_waiting() {
+    let sink = SmtpSink::start().await;
+    // Refused for now: whatever is queued stays queued.
+    sink.refuse_always("451 4.3.0 try again later");
+    let app = app_with(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Kwintes", "provider").await;
+    let person = app
+        .person(&admin, org, &["professional"], "jan@example.test")
+        .await;
+    let edition = app.open_edition(&admin, 20, json!({"capacity": 10})).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/registrations"),
+            &person.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/users/{}/erase", person.id),
+            &admin.token,
+            json!({"reason": "verzoek van betrokkene"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Neither the queued messages nor the confirmation still on the registration's
+    // history entry (whichever it was when the erasure came) survive it.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let messages = entity::message::Entity::find()
+        .filter(entity::message::Column::UserId.eq(person.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(messages, vec![]);
+    let waiting = entity::registration_event::Entity::find()
+        .filter(entity::registration_event::Column::NoticeKind.is_not_null())
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting, vec![]);
+    // And nothing goes out once the mail server is back.
+    sink.refuse_always_off();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(sink.to("jan@example.test").len(), 0);
 }
