@@ -44,7 +44,7 @@ pub struct TokenResponse {
     /// Always `Bearer`.
     pub token_type: String,
     /// Seconds until the access token expires.
-    pub expires_in: i64,
+    pub expires_in: i32,
     /// A refresh token (people only); it can be used once.
     #[oai(skip_serializing_if_is_none)]
     pub refresh_token: Option<String>,
@@ -117,7 +117,7 @@ enum TokenResult {
         Json<Problem>,
         /// Seconds until the window passes.
         #[oai(header = "Retry-After")]
-        u64,
+        u32,
     ),
     /// The body is not form-encoded (`unsupported_media_type`).
     #[oai(status = 415, content_type = "application/problem+json")]
@@ -277,7 +277,7 @@ impl AuthApi {
                         "too many failed sign-ins from this address; try again in {retry_after} seconds"
                     ),
                 )),
-                retry_after,
+                u32::try_from(retry_after).unwrap_or(u32::MAX),
             ),
             Err(GrantError::Domain(e)) => {
                 let (internal, problem) = server_failure(e);
@@ -403,7 +403,7 @@ fn ok(grant: Grant) -> TokenResult {
         Json(TokenResponse {
             access_token: grant.access_token,
             token_type: "Bearer".to_owned(),
-            expires_in: grant.expires_in,
+            expires_in: i32::try_from(grant.expires_in).unwrap_or(i32::MAX),
             refresh_token: grant.refresh_token,
             scope: grant.scope,
         }),

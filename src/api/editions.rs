@@ -70,7 +70,7 @@ pub struct Edition {
     /// Lifecycle state.
     pub status: Status,
     /// Seats.
-    pub capacity: i64,
+    pub capacity: i32,
     /// Whether a waiting list opens when it is full.
     pub waitlist_enabled: bool,
     /// Whether registrations need approval by HR or an admin.
@@ -103,15 +103,21 @@ pub struct Edition {
     #[oai(nullable)]
     pub last_session_at: Option<Timestamp>,
     /// Confirmed registrations.
-    pub seats_taken: i64,
+    pub seats_taken: i32,
     /// Seats still free.
-    pub seats_available: i64,
+    pub seats_available: i32,
     /// People on the waiting list.
-    pub waitlist_length: i64,
+    pub waitlist_length: i32,
     /// Creation time (UTC).
     pub created_at: Timestamp,
     /// Last change (UTC).
     pub updated_at: Timestamp,
+}
+
+/// A count of seats or registrations as the wire carries it (32 bits: generated clients
+/// keep it a plain number).
+fn small(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 impl From<EditionView> for Edition {
@@ -124,7 +130,7 @@ impl From<EditionView> for Edition {
             course_title: v.course_title,
             course_kind: v.course_kind.into(),
             status: e.status.into(),
-            capacity: i64::from(e.capacity),
+            capacity: e.capacity,
             waitlist_enabled: e.waitlist_enabled,
             requires_approval: e.requires_approval,
             reminder_days_first: e.reminder_days_first,
@@ -137,9 +143,9 @@ impl From<EditionView> for Edition {
             trainer_ids: v.trainer_ids,
             first_session_at: e.first_session_at.map(Into::into),
             last_session_at: e.last_session_at.map(Into::into),
-            seats_taken: v.seats_taken,
-            seats_available,
-            waitlist_length: v.waitlist_length,
+            seats_taken: small(v.seats_taken),
+            seats_available: small(seats_available),
+            waitlist_length: small(v.waitlist_length),
             created_at: e.created_at.into(),
             updated_at: e.updated_at.into(),
         }
@@ -296,7 +302,7 @@ pub struct Session {
     /// Scheduled or cancelled.
     pub status: SessionState,
     /// Bumped on every change of time, place or status.
-    pub revision: i64,
+    pub revision: i32,
     /// Last change (UTC).
     pub updated_at: Timestamp,
 }
@@ -311,7 +317,7 @@ impl From<session::Model> for Session {
             location: s.location,
             online_url: s.online_url,
             status: s.status.into(),
-            revision: i64::from(s.revision),
+            revision: s.revision,
             updated_at: s.updated_at.into(),
         }
     }

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod certificates;
 pub mod clients;
 pub mod courses;
+pub mod document;
 pub mod editions;
 pub mod evaluations;
 pub mod messages;
@@ -105,10 +106,22 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         .server(public_url.to_owned())
 }
 
-/// The OpenAPI document as served and committed. poem-openapi does not mark request
-/// objects that refuse unknown fields; this adds `additionalProperties: false` to every
-/// schema reachable from a JSON request body, so the document tells the truth.
+/// The OpenAPI document as served and committed: [`annotated_spec`], rewritten for
+/// partners' code generators ([`document::for_partners`]).
 pub fn spec_json(public_url: &str) -> String {
+    let raw = annotated_spec(public_url);
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&raw) else {
+        return raw;
+    };
+    document::for_partners(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap_or(raw)
+}
+
+/// poem-openapi's document, in poem-openapi's own terms (the type names its parse errors
+/// quote). poem-openapi does not mark request objects that refuse unknown fields; this
+/// adds `additionalProperties: false` to every schema reachable from a JSON request
+/// body, so the document tells the truth.
+pub fn annotated_spec(public_url: &str) -> String {
     let raw = service(public_url).spec();
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&raw) else {
         return raw;

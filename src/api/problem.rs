@@ -114,7 +114,7 @@ pub enum ApiError {
         Json<Problem>,
         /// Seconds until a new attempt can succeed.
         #[oai(header = "Retry-After")]
-        u64,
+        u32,
     ),
     /// The service failed; nothing was changed.
     #[oai(status = 500, content_type = "application/problem+json")]
@@ -195,7 +195,7 @@ impl From<DomainError> for ApiError {
                 retry_after,
             } => Self::TooManyRequests(
                 Json(Problem::new(StatusCode::TOO_MANY_REQUESTS, code, detail)),
-                retry_after,
+                u32::try_from(retry_after).unwrap_or(u32::MAX),
             ),
             DomainError::Db(db) => {
                 let db = match DomainError::from_db(db) {
@@ -373,7 +373,7 @@ fn split_payload_reason(reason: &str, body: Option<&serde_json::Value>) -> (Stri
 }
 
 static SPEC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
-    serde_json::from_str(&super::spec_json("http://127.0.0.1")).unwrap_or_default()
+    serde_json::from_str(&super::annotated_spec("http://127.0.0.1")).unwrap_or_default()
 });
 
 fn quoted_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {

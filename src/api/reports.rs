@@ -173,7 +173,7 @@ pub struct PointsRow {
     #[oai(nullable)]
     pub shortfall: Option<f64>,
     /// Days until the period ends.
-    pub days_left: i64,
+    pub days_left: i32,
 }
 
 impl From<PointsLine> for PointsRow {
@@ -189,7 +189,7 @@ impl From<PointsLine> for PointsRow {
             points: l.points,
             norm: l.norm,
             shortfall: l.shortfall,
-            days_left: l.days_left,
+            days_left: i32::try_from(l.days_left).unwrap_or(i32::MAX),
         }
     }
 }

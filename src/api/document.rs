@@ -1,0 +1,150 @@
+//! The OpenAPI document as partners' code generators read it. poem-openapi writes a few
+//! things generators trip over; this rewrites them in the generated document (so the
+//! committed file stays generated):
+//!
+//! - A property's description beside a `$ref` comes as `allOf: [{$ref}, {description}]`,
+//!   which openapi-python-client cannot merge (it drops the schema): a plain `$ref`
+//!   instead, the description living on the referenced schema.
+//! - A nullable reference to an enum comes as an `allOf` whose enum has no `null`, so a
+//!   strict validator refuses the `null` the service sends: the enum is written out with
+//!   `null` among its values.
+//! - Rust's integer and date formats (`uint32`, `naive-date` …) are not OpenAPI's:
+//!   `int32`/`int64` with `minimum: 0`, and `date`. An `int64` whose bounds fit 32 bits is
+//!   `int32`, so TypeScript generators do not make it a `bigint`.
+
+use serde_json::{Map, Value, json};
+
+/// Rewrites the document in place.
+pub fn for_partners(doc: &mut Value) {
+    let schemas = doc["components"]["schemas"].clone();
+    rewrite(doc, &schemas);
+}
+
+fn rewrite(value: &mut Value, schemas: &Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(plain) = plain_reference(map, schemas) {
+                *value = plain;
+                return;
+            }
+            standard_format(map);
+            for v in map.values_mut() {
+                rewrite(v, schemas);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, schemas)),
+        _ => {}
+    }
+}
+
+/// `allOf: [{$ref}, {description, nullable?}]` as generators read it, or none when the
+/// schema is something else.
+fn plain_reference(map: &Map<String, Value>, schemas: &Value) -> Option<Value> {
+    let [reference, extra] = map.get("allOf")?.as_array()?.as_slice() else {
+        return None;
+    };
+    let target = reference.get("$ref")?.as_str()?;
+    let extra = extra.as_object()?;
+    if !extra.keys().all(|k| k == "description" || k == "nullable") {
+        return None;
+    }
+    let nullable = map
+        .get("nullable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        || extra
+            .get("nullable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+    if !nullable {
+        return Some(json!({ "$ref": target }));
+    }
+    let description = map.get("description").or_else(|| extra.get("description"));
+    let name = target.strip_prefix("#/components/schemas/")?;
+    let referenced = &schemas[name];
+    let mut out = Map::new();
+    match referenced["enum"].as_array() {
+        Some(values) => {
+            let mut values = values.clone();
+            values.push(Value::Null);
+            out.insert("type".into(), referenced["type"].clone());
+            out.insert("enum".into(), Value::Array(values));
+        }
+        None => {
+            out.insert("allOf".into(), json!([{ "$ref": target }]));
+        }
+    }
+    out.insert("nullable".into(), Value::Bool(true));
+    if let Some(d) = description {
+        out.insert("description".into(), d.clone());
+    }
+    Some(Value::Object(out))
+}
+
+fn standard_format(map: &mut Map<String, Value>) {
+    let Some(format) = map.get("format").and_then(Value::as_str) else {
+        return;
+    };
+    let (standard, unsigned) = match format {
+        "naive-date" => ("date", false),
+        "uint8" | "uint16" | "uint32" => ("int32", true),
+        "uint64" => ("int64", true),
+        "int64" if fits_32_bits(map) => ("int32", false),
+        _ => return,
+    };
+    map.insert("format".into(), Value::from(standard));
+    if unsigned {
+        let floor = map.get("minimum").and_then(Value::as_f64).unwrap_or(0.0);
+        map.insert("minimum".into(), Value::from(floor.max(0.0) as i64));
+    }
+}
+
+fn fits_32_bits(map: &Map<String, Value>) -> bool {
+    let bound = |key: &str| map.get(key).and_then(Value::as_f64);
+    matches!(
+        (bound("minimum"), bound("maximum")),
+        (Some(low), Some(high)) if low >= f64::from(i32::MIN) && high <= f64::from(i32::MAX)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_become_plain_and_nullable_enums_take_null() {
+        let mut doc = json!({
+            "components": {"schemas": {
+                "Kind": {"type": "string", "enum": ["a", "b"], "description": "A kind."},
+                "Thing": {"type": "object", "properties": {
+                    "kind": {"allOf": [{"$ref": "#/components/schemas/Kind"}, {"description": "The kind."}], "description": "The kind."},
+                    "was": {"allOf": [{"$ref": "#/components/schemas/Kind"}, {"description": "Before.", "nullable": true}], "description": "Before.", "nullable": true},
+                    "other": {"allOf": [{"$ref": "#/components/schemas/Other"}, {"description": "An other.", "nullable": true}], "nullable": true},
+                    "day": {"type": "string", "format": "naive-date"},
+                    "count": {"type": "integer", "format": "uint32"},
+                    "seats": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 100000},
+                    "big": {"type": "integer", "format": "int64"}
+                }},
+                "Other": {"type": "object", "properties": {}}
+            }}
+        });
+        for_partners(&mut doc);
+        let p = &doc["components"]["schemas"]["Thing"]["properties"];
+        assert_eq!(p["kind"], json!({"$ref": "#/components/schemas/Kind"}));
+        assert_eq!(
+            p["was"],
+            json!({"type": "string", "enum": ["a", "b", null], "nullable": true, "description": "Before."})
+        );
+        assert_eq!(
+            p["other"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Other"}], "nullable": true, "description": "An other."})
+        );
+        assert_eq!(p["day"]["format"], "date");
+        assert_eq!(
+            p["count"],
+            json!({"type": "integer", "format": "int32", "minimum": 0})
+        );
+        assert_eq!(p["seats"]["format"], "int32");
+        assert_eq!(p["big"]["format"], "int64");
+    }
+}
