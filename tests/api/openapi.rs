@@ -102,10 +102,10 @@ fn the_document_is_plain_for_code_generators() {
     ];
     let mut problems = Vec::new();
     walk(&spec, "", &mut |path, v| {
-        if let Some(all) = v["allOf"].as_array() {
-            if all.iter().any(|s| s.get("$ref").is_none()) {
-                problems.push(format!("{path}: allOf with an entry that is not a $ref"));
-            }
+        if let Some(all) = v["allOf"].as_array()
+            && all.iter().any(|s| s.get("$ref").is_none())
+        {
+            problems.push(format!("{path}: allOf with an entry that is not a $ref"));
         }
         if let Some(format) = v["format"].as_str() {
             if !standard.contains(&format) {
@@ -116,10 +116,10 @@ fn the_document_is_plain_for_code_generators() {
             }
         }
         if v["nullable"] == true {
-            if let Some(values) = v["enum"].as_array() {
-                if !values.contains(&Value::Null) {
-                    problems.push(format!("{path}: nullable enum without null"));
-                }
+            if let Some(values) = v["enum"].as_array()
+                && !values.contains(&Value::Null)
+            {
+                problems.push(format!("{path}: nullable enum without null"));
             }
             if let Some(all) = v["allOf"].as_array() {
                 for r in all.iter().filter_map(|s| s["$ref"].as_str()) {
