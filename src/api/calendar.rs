@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
-use super::security::{UserAuth, optional_principal};
+use super::security::{MaybeAuth, UserAuth, optional_principal};
 use super::types::Timestamp;
 use crate::AppState;
 use crate::calendar::feeds::{self, Item, Rendered};
@@ -149,9 +149,10 @@ impl CalendarApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> Result<CalendarFile, ApiError> {
-        let actor = optional_principal(req, &state).await?;
+        let actor = optional_principal(req, &state, auth).await?;
         let (_, items) = calendar::edition_feed(&state.db, actor.as_ref(), id.0).await?;
         let name = items.first().map_or_else(
             || state.config.academy_name.clone(),
@@ -175,6 +176,7 @@ impl CalendarApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         /// Editions of this course.
         course_id: Query<Option<Uuid>>,
         /// Of courses of this kind.
@@ -189,7 +191,7 @@ impl CalendarApi {
         /// Taught by this trainer.
         trainer_id: Query<Option<Uuid>>,
     ) -> Result<CalendarFile, ApiError> {
-        optional_principal(req, &state).await?;
+        optional_principal(req, &state, auth).await?;
         let filter = EditionFilter {
             course_id: course_id.0,
             kind: kind.0.map(Into::into),

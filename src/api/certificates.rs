@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
-use super::security::{AdminAuth, Auth, UserAuth, optional_principal};
+use super::security::{AdminAuth, Auth, MaybeAuth, UserAuth, optional_principal};
 use super::types::{Timestamp, strict_string};
 use super::users::RegisterName;
 use crate::AppState;
@@ -436,13 +436,14 @@ impl CertificatesApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         #[oai(validator(max_length = 64))] code: Path<String>,
         /// The page's language (`nl` or `en`), for browsers.
         #[oai(validator(max_length = 2))]
         lang: Query<Option<String>>,
     ) -> Result<Verified, ApiError> {
         // Public, but a token that is sent must be valid, as everywhere.
-        optional_principal(req, &state).await?;
+        optional_principal(req, &state, auth).await?;
         let caller = state.client_key(req);
         let c = certificates::verify(&state.db, &code.0, &caller).await?;
         if crate::pages::wants_html(req) {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::problem::ApiError;
-use super::security::{AdminAuth, optional_principal};
+use super::security::{AdminAuth, MaybeAuth, optional_principal};
 use super::types::{Timestamp, strict_opt_string, strict_opt_strings, strict_string};
 use super::users::RegisterName;
 use crate::AppState;
@@ -312,6 +312,7 @@ impl CoursesApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         /// Only courses of this kind.
         kind: Query<Option<Kind>>,
         /// Only courses with this topic.
@@ -327,7 +328,7 @@ impl CoursesApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<CourseList, ApiError> {
-        let actor = optional_principal(req, &state).await?;
+        let actor = optional_principal(req, &state, auth).await?;
         if include_archived.0 && !actor.as_ref().is_some_and(|a| a.is_admin()) {
             return Err(ApiError::forbidden(
                 "archived courses are listed for admins only",
@@ -378,9 +379,10 @@ impl CoursesApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> Result<CourseOne, ApiError> {
-        optional_principal(req, &state).await?;
+        optional_principal(req, &state, auth).await?;
         Ok(CourseOne::Ok(Json(
             courses::get(&state.db, id.0).await?.into(),
         )))

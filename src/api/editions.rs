@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
-use super::security::{AdminAuth, UserAuth, optional_principal};
+use super::security::{AdminAuth, MaybeAuth, UserAuth, optional_principal};
 use super::types::{RenderedJson, Timestamp, strict_opt_string};
 use crate::AppState;
 use crate::domain::completions::Outcome;
@@ -548,6 +548,7 @@ impl EditionsApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         /// Editions of this course.
         course_id: Query<Option<Uuid>>,
         /// Of courses of this kind.
@@ -572,7 +573,7 @@ impl EditionsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<EditionList, ApiError> {
-        let actor = optional_principal(req, &state).await?;
+        let actor = optional_principal(req, &state, auth).await?;
         let filter = EditionFilter {
             course_id: course_id.0,
             kind: kind.0.map(Into::into),
@@ -598,6 +599,7 @@ impl EditionsApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         id: Path<Uuid>,
         /// State (default `published`).
         status: Query<Option<Status>>,
@@ -608,7 +610,7 @@ impl EditionsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<EditionList, ApiError> {
-        let actor = optional_principal(req, &state).await?;
+        let actor = optional_principal(req, &state, auth).await?;
         let filter = EditionFilter {
             course_id: Some(id.0),
             status: status.0.map(Into::into),
@@ -659,9 +661,10 @@ impl EditionsApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let actor = optional_principal(req, &state).await?;
+        let actor = optional_principal(req, &state, auth).await?;
         Ok(EditionOne::Ok(Json(
             editions::get(&state.db, actor.as_ref(), id.0).await?.into(),
         )))
@@ -822,9 +825,10 @@ impl EditionsApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> Result<SessionList, ApiError> {
-        let actor = optional_principal(req, &state).await?;
+        let actor = optional_principal(req, &state, auth).await?;
         let list = sessions::list(&state.db, actor.as_ref(), id.0).await?;
         Ok(SessionList::Ok(Json(
             list.into_iter().map(Into::into).collect(),
@@ -863,9 +867,10 @@ impl EditionsApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> Result<SessionOne, ApiError> {
-        let actor = optional_principal(req, &state).await?;
+        let actor = optional_principal(req, &state, auth).await?;
         Ok(SessionOne::Ok(Json(
             sessions::get(&state.db, actor.as_ref(), id.0).await?.into(),
         )))

@@ -111,12 +111,29 @@ async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     Ok(p)
 }
 
+/// Signing in is optional: the document declares the bearer token or nothing
+/// (`security: [{bearerAuth: []}, {}]`), so generated clients send the token they have.
+/// Read it with [`optional_principal`].
+#[derive(SecurityScheme)]
+pub enum MaybeAuth {
+    /// A valid token.
+    Signed(Auth),
+    /// No token, or one that failed: [`optional_principal`] tells them apart.
+    #[oai(fallback)]
+    Anonymous,
+}
+
 /// The caller of a public operation, if they sent a token. A token that is sent must be
 /// valid: a bad one is 401, not silently anonymous.
 pub async fn optional_principal(
     req: &Request,
     state: &AppState,
+    auth: MaybeAuth,
 ) -> Result<Option<Principal>, ApiError> {
+    if let MaybeAuth::Signed(Auth(principal)) = auth {
+        return Ok(Some(principal));
+    }
+    // No token, or a bad one: which, and why.
     let Some(value) = req.headers().get(poem::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
