@@ -595,6 +595,7 @@ impl EditionsApi {
         method = "get",
         operation_id = "listCourseEditions"
     )]
+    #[expect(clippy::too_many_arguments, reason = "one parameter per query option")]
     async fn list_for_course(
         &self,
         state: Data<&Arc<AppState>>,

@@ -134,7 +134,11 @@ fn the_document_is_plain_for_code_generators() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // Where signing in is optional, the document says so: generated clients then send
     // the token they have (an admin's catalogue includes drafts).
-    for path in ["/api/v1/editions", "/api/v1/editions/{id}", "/api/v1/courses"] {
+    for path in [
+        "/api/v1/editions",
+        "/api/v1/editions/{id}",
+        "/api/v1/courses",
+    ] {
         assert_eq!(
             spec["paths"][path]["get"]["security"],
             serde_json::json!([{"bearerAuth": []}, {}]),
