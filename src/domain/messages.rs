@@ -187,6 +187,35 @@ impl Notice {
     }
 }
 
+/// A queued message, due at `due`.
+pub(crate) fn queued_row(
+    id: Uuid,
+    kind: &str,
+    user_id: Uuid,
+    about: Option<Uuid>,
+    payload: String,
+    created_at: DateTime<Utc>,
+    due: DateTime<Utc>,
+) -> message::ActiveModel {
+    message::ActiveModel {
+        id: Set(id),
+        kind: Set(kind.to_owned()),
+        user_id: Set(Some(user_id)),
+        to_address: Set(None),
+        about_id: Set(about),
+        payload: Set(payload),
+        dedup_key: Set(None),
+        status: Set(MessageStatus::Queued),
+        attempts: Set(0),
+        due_at: Set(due),
+        last_error: Set(None),
+        recipient: Set(None),
+        subject: Set(None),
+        created_at: Set(created_at),
+        sent_at: Set(None),
+    }
+}
+
 /// Queues messages in the caller's transaction, due at once.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
@@ -198,22 +227,17 @@ pub async fn enqueue(
     }
     let rows: Vec<message::ActiveModel> = list
         .into_iter()
-        .map(|m| message::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kind: Set(m.kind.as_str().to_owned()),
-            user_id: Set(Some(m.user_id)),
-            to_address: Set(None),
-            about_id: Set(m.about),
-            payload: Set(m.payload.to_string()),
-            dedup_key: Set(None),
-            status: Set(MessageStatus::Queued),
-            attempts: Set(0),
-            due_at: Set(now),
-            last_error: Set(None),
-            recipient: Set(None),
-            subject: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
+        .map(|m| {
+            let payload = m.payload.to_string();
+            queued_row(
+                Uuid::now_v7(),
+                m.kind.as_str(),
+                m.user_id,
+                m.about,
+                payload,
+                now,
+                now,
+            )
         })
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
@@ -288,23 +312,16 @@ async fn relay(txn: &DatabaseTransaction, n: u64, now: DateTime<Utc>) -> DomainR
             } else {
                 e.registration_id
             };
-            Some(message::ActiveModel {
-                id: Set(e.id),
-                kind: Set(kind),
-                user_id: Set(Some(user)),
-                to_address: Set(None),
-                about_id: Set(Some(about)),
-                payload: Set(e.notice_payload.unwrap_or_else(|| "{}".to_owned())),
-                dedup_key: Set(None),
-                status: Set(MessageStatus::Queued),
-                attempts: Set(0),
-                due_at: Set(now),
-                last_error: Set(None),
-                recipient: Set(None),
-                subject: Set(None),
-                created_at: Set(e.at),
-                sent_at: Set(None),
-            })
+            let payload = e.notice_payload.unwrap_or_else(|| "{}".to_owned());
+            Some(queued_row(
+                e.id,
+                &kind,
+                user,
+                Some(about),
+                payload,
+                e.at,
+                now,
+            ))
         })
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {

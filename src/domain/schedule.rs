@@ -9,9 +9,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use entity::{
-    ApprovalMails, AttendanceStatus, EditionStatus, MessageStatus, Register, RegistrationStatus,
-    Role, SessionStatus, attendance, edition, message, registration, session, setting, user,
-    user_role,
+    ApprovalMails, AttendanceStatus, EditionStatus, Register, RegistrationStatus, Role,
+    SessionStatus, attendance, edition, message, registration, session, setting, user, user_role,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -75,26 +74,20 @@ async fn insert(
     for p in planned.into_iter().filter(|p| !taken.contains(&p.key)) {
         // One row at a time with ON CONFLICT DO NOTHING: another instance may have
         // created the same key since we looked.
-        let inserted = message::Entity::insert(message::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kind: Set(p.kind.as_str().to_owned()),
-            user_id: Set(Some(p.user_id)),
-            to_address: Set(None),
-            about_id: Set(p.about),
-            payload: Set(p.payload.to_string()),
-            dedup_key: Set(Some(p.key)),
-            status: Set(MessageStatus::Queued),
-            attempts: Set(0),
-            due_at: Set(now),
-            last_error: Set(None),
-            recipient: Set(None),
-            subject: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
-        })
-        .on_conflict_do_nothing_on([message::Column::DedupKey])
-        .exec_without_returning(db)
-        .await?;
+        let mut row = super::messages::queued_row(
+            Uuid::now_v7(),
+            p.kind.as_str(),
+            p.user_id,
+            p.about,
+            p.payload.to_string(),
+            now,
+            now,
+        );
+        row.dedup_key = Set(Some(p.key));
+        let inserted = message::Entity::insert(row)
+            .on_conflict_do_nothing_on([message::Column::DedupKey])
+            .exec_without_returning(db)
+            .await?;
         if let sea_orm::TryInsertResult::Inserted(n) = inserted {
             created += n;
         }
