@@ -17,11 +17,16 @@ use super::problem::{ApiError, Problem};
 use crate::AppState;
 use crate::domain::auth::{self as grants, Grant, GrantError};
 
-/// A token request, form-encoded as RFC 6749 prescribes.
+/// A token request, form-encoded as RFC 6749 prescribes. What each grant needs:
+///
+/// - `password` (people): `username` and `password`.
+/// - `client_credentials` (partner clients): `client_id` and `client_secret`, or HTTP
+///   Basic authentication with them; `scope` optionally narrows the granted scopes.
+/// - `refresh_token` (people): `refresh_token`, which can be used once.
 #[derive(Debug, Object, Deserialize)]
 pub struct TokenRequest {
-    /// `password`, `client_credentials` or `refresh_token`.
-    pub grant_type: Option<String>,
+    /// The grant.
+    pub grant_type: GrantType,
     /// E-mail address (password grant).
     pub username: Option<String>,
     /// Password (password grant).
@@ -34,6 +39,57 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
     /// Requested scope; a client always gets the scopes it was granted.
     pub scope: Option<String>,
+}
+
+/// The name of a grant: documented as the three the service knows, read as any text,
+/// so that another answers RFC 6749's `unsupported_grant_type` rather than a parse
+/// error.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct GrantType(pub String);
+
+/// The grants, as the document lists them.
+pub const GRANT_TYPES: [&str; 3] = ["password", "client_credentials", "refresh_token"];
+
+impl poem_openapi::types::Type for GrantType {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "GrantType".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        let mut schema = poem_openapi::registry::MetaSchema::new("string");
+        schema.enum_items = GRANT_TYPES.iter().map(|g| serde_json::json!(g)).collect();
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(schema))
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for GrantType {
+    fn parse_from_json(value: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Self> {
+        match value {
+            Some(serde_json::Value::String(s)) => Ok(Self(s)),
+            other => Err(poem_openapi::types::ParseError::expected_type(
+                other.unwrap_or_default(),
+            )),
+        }
+    }
+}
+
+impl poem_openapi::types::ToJSON for GrantType {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.0.clone()))
+    }
 }
 
 /// Tokens issued.
@@ -221,15 +277,15 @@ impl AuthApi {
         body: Form<TokenRequest>,
     ) -> TokenResult {
         let body = body.0;
-        let result = match body.grant_type.as_deref() {
-            Some("password") => match (body.username.as_deref(), body.password.as_deref()) {
+        let result = match body.grant_type.0.as_str() {
+            "password" => match (body.username.as_deref(), body.password.as_deref()) {
                 (Some(u), Some(p)) => {
                     let client = state.client_key(req);
                     grants::password_grant(&state.db, &state.tokens, u, p, &client).await
                 }
                 _ => return invalid_request("`username` and `password` are required"),
             },
-            Some("client_credentials") => {
+            "client_credentials" => {
                 let (id, secret) = match basic_credentials(req) {
                     Some(pair) => pair,
                     None => match (body.client_id, body.client_secret) {
@@ -241,18 +297,17 @@ impl AuthApi {
                 };
                 grants::client_credentials_grant(&state.db, &state.tokens, &id, &secret).await
             }
-            Some("refresh_token") => match body.refresh_token.as_deref() {
+            "refresh_token" => match body.refresh_token.as_deref() {
                 Some(t) => grants::refresh_grant(&state.db, &state.tokens, t).await,
                 None => return invalid_request("`refresh_token` is required"),
             },
-            Some(_) => {
+            _ => {
                 return TokenResult::BadRequest(Json(OAuthError::new(
                     StatusCode::BAD_REQUEST,
                     "unsupported_grant_type",
                     "grant_type must be password, client_credentials or refresh_token",
                 )));
             }
-            None => return invalid_request("`grant_type` is required"),
         };
         match result {
             Ok(grant) => ok(grant),
