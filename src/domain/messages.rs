@@ -640,8 +640,30 @@ pub async fn queue_figures(
     Ok((queued, failed, age))
 }
 
-/// Deletes the messages to a person whose data is erased.
+/// Erasure: the person's messages, queued or sent, and the notices still waiting on
+/// their registrations' history entries. The notices go first: on PostgreSQL that waits
+/// for a worker moving them at that moment (it holds their rows), so the delete after it
+/// also takes what it moved.
 pub async fn forget_person(db: &impl ConnectionTrait, user_id: Uuid) -> DomainResult<()> {
+    use entity::{registration, registration_event};
+    let theirs = Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(registration::Column::UserId.eq(user_id))
+        .to_owned();
+    registration_event::Entity::update_many()
+        .col_expr(
+            registration_event::Column::NoticeKind,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration_event::Column::NoticePayload,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(registration_event::Column::NoticeKind.is_not_null())
+        .filter(registration_event::Column::RegistrationId.in_subquery(theirs))
+        .exec(db)
+        .await?;
     message::Entity::delete_many()
         .filter(message::Column::UserId.eq(user_id))
         .exec(db)

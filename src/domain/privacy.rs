@@ -220,18 +220,9 @@ pub async fn erase(
                 .filter(attendance_event::Column::RegistrationId.is_in(chunk.to_vec()))
                 .exec(&txn)
                 .await?;
-            // The history keeps no reasons, and messages not yet queued are not sent.
             registration_event::Entity::update_many()
                 .col_expr(
                     registration_event::Column::Reason,
-                    Expr::value(None::<String>),
-                )
-                .col_expr(
-                    registration_event::Column::NoticeKind,
-                    Expr::value(None::<String>),
-                )
-                .col_expr(
-                    registration_event::Column::NoticePayload,
                     Expr::value(None::<String>),
                 )
                 .filter(registration_event::Column::RegistrationId.is_in(chunk.to_vec()))
