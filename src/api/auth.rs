@@ -77,12 +77,9 @@ impl poem_openapi::types::Type for GrantType {
 
 impl poem_openapi::types::ParseFromJSON for GrantType {
     fn parse_from_json(value: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Self> {
-        match value {
-            Some(serde_json::Value::String(s)) => Ok(Self(s)),
-            other => Err(poem_openapi::types::ParseError::expected_type(
-                other.unwrap_or_default(),
-            )),
-        }
+        super::types::strict_string(value)
+            .map(Self)
+            .map_err(poem_openapi::types::ParseError::propagate)
     }
 }
 
@@ -332,7 +329,7 @@ impl AuthApi {
                         "too many failed sign-ins from this address; try again in {retry_after} seconds"
                     ),
                 )),
-                u32::try_from(retry_after).unwrap_or(u32::MAX),
+                super::types::wire_seconds(retry_after),
             ),
             Err(GrantError::Domain(e)) => {
                 let (internal, problem) = server_failure(e);
@@ -458,7 +455,7 @@ fn ok(grant: Grant) -> TokenResult {
         Json(TokenResponse {
             access_token: grant.access_token,
             token_type: "Bearer".to_owned(),
-            expires_in: i32::try_from(grant.expires_in).unwrap_or(i32::MAX),
+            expires_in: super::types::wire_i32(grant.expires_in),
             refresh_token: grant.refresh_token,
             scope: grant.scope,
         }),

@@ -14,7 +14,7 @@ use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, UserAuth, optional_principal};
-use super::types::{RenderedJson, Timestamp, strict_opt_string};
+use super::types::{RenderedJson, Timestamp, strict_opt_string, wire_i32};
 use crate::AppState;
 use crate::domain::completions::Outcome;
 use crate::domain::editions::{self, EditionFilter, EditionInput, EditionView, Transition};
@@ -114,12 +114,6 @@ pub struct Edition {
     pub updated_at: Timestamp,
 }
 
-/// A count of seats or registrations as the wire carries it (32 bits: generated clients
-/// keep it a plain number).
-fn small(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
 impl From<EditionView> for Edition {
     fn from(v: EditionView) -> Self {
         let seats_available = v.seats_available();
@@ -143,9 +137,9 @@ impl From<EditionView> for Edition {
             trainer_ids: v.trainer_ids,
             first_session_at: e.first_session_at.map(Into::into),
             last_session_at: e.last_session_at.map(Into::into),
-            seats_taken: small(v.seats_taken),
-            seats_available: small(seats_available),
-            waitlist_length: small(v.waitlist_length),
+            seats_taken: wire_i32(v.seats_taken),
+            seats_available: wire_i32(seats_available),
+            waitlist_length: wire_i32(v.waitlist_length),
             created_at: e.created_at.into(),
             updated_at: e.updated_at.into(),
         }

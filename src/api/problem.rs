@@ -195,7 +195,7 @@ impl From<DomainError> for ApiError {
                 retry_after,
             } => Self::TooManyRequests(
                 Json(Problem::new(StatusCode::TOO_MANY_REQUESTS, code, detail)),
-                u32::try_from(retry_after).unwrap_or(u32::MAX),
+                super::types::wire_seconds(retry_after),
             ),
             DomainError::Db(db) => {
                 let db = match DomainError::from_db(db) {

@@ -189,7 +189,7 @@ impl From<PointsLine> for PointsRow {
             points: l.points,
             norm: l.norm,
             shortfall: l.shortfall,
-            days_left: i32::try_from(l.days_left).unwrap_or(i32::MAX),
+            days_left: super::types::wire_i32(l.days_left),
         }
     }
 }

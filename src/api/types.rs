@@ -72,6 +72,17 @@ impl ToJSON for Timestamp {
     }
 }
 
+/// A count as the wire carries it: 32 bits, so generated clients keep it a plain number
+/// (a TypeScript `bigint` otherwise); counts beyond that read as the largest.
+pub fn wire_i32(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Seconds for a `Retry-After` header (32 bits, as the document declares it).
+pub fn wire_seconds(seconds: u64) -> u32 {
+    u32::try_from(seconds).unwrap_or(u32::MAX)
+}
+
 /// A JSON string and nothing else (poem-openapi would also take numbers and booleans
 /// for a `String`, which the document does not allow).
 pub fn strict_string(value: Option<Value>) -> ParseResult<String> {

@@ -255,10 +255,10 @@ async fn personal(
 ) -> DomainResult<Vec<Item>> {
     let now = super::now();
     let mut overlay = Overlay::new();
-    // The latest registration per edition speaks (after a cancellation one may register
-    // again).
     // One edition's entry (a mail's calendar part) reads that edition's rows only.
     let of_edition = |edition: Uuid| registration::Column::EditionId.eq(edition);
+    // The latest registration per edition speaks (after a cancellation one may register
+    // again).
     let regs = registration::Entity::find()
         .filter(registration::Column::UserId.eq(person.id))
         .apply_if(only, |q, edition| q.filter(of_edition(edition)))

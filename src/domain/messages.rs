@@ -170,8 +170,8 @@ impl Outgoing {
 
 /// The message a registration's status change sends to the registration's person. It
 /// is written on the change's history entry (`registration_events`), the row the change
-/// writes anyway, and the worker's claim moves it into the outbox: a registration rush pays two
-/// columns per registration for its mail rather than a row of its own.
+/// writes anyway, and the worker's claim moves it into the outbox: a registration rush
+/// pays two columns per registration for its mail rather than a row of its own.
 #[derive(Debug, Clone)]
 pub struct Notice {
     /// What it is about.
@@ -240,6 +240,14 @@ pub async fn enqueue(
             )
         })
         .collect();
+    insert_rows(db, rows).await
+}
+
+/// Inserts message rows in statements of [`INSERT_CHUNK`].
+async fn insert_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<message::ActiveModel>,
+) -> DomainResult<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
         message::Entity::insert_many(chunk.iter().cloned())
             .exec_without_returning(db)
@@ -324,11 +332,13 @@ async fn relay(txn: &DatabaseTransaction, n: u64, now: DateTime<Utc>) -> DomainR
             ))
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        message::Entity::insert_many(chunk.iter().cloned())
-            .exec_without_returning(txn)
-            .await?;
-    }
+    insert_rows(txn, rows).await?;
+    clear_notices(txn, registration_event::Column::Id.is_in(ids)).await
+}
+
+/// Clears the notices of the history entries that match `which`.
+async fn clear_notices(db: &impl ConnectionTrait, which: Expr) -> DomainResult<()> {
+    use entity::registration_event;
     registration_event::Entity::update_many()
         .col_expr(
             registration_event::Column::NoticeKind,
@@ -338,8 +348,9 @@ async fn relay(txn: &DatabaseTransaction, n: u64, now: DateTime<Utc>) -> DomainR
             registration_event::Column::NoticePayload,
             Expr::value(Option::<String>::None),
         )
-        .filter(registration_event::Column::Id.is_in(ids))
-        .exec(txn)
+        .filter(registration_event::Column::NoticeKind.is_not_null())
+        .filter(which)
+        .exec(db)
         .await?;
     Ok(())
 }
@@ -651,19 +662,11 @@ pub async fn forget_person(db: &impl ConnectionTrait, user_id: Uuid) -> DomainRe
         .from(registration::Entity)
         .and_where(registration::Column::UserId.eq(user_id))
         .to_owned();
-    registration_event::Entity::update_many()
-        .col_expr(
-            registration_event::Column::NoticeKind,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            registration_event::Column::NoticePayload,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(registration_event::Column::NoticeKind.is_not_null())
-        .filter(registration_event::Column::RegistrationId.in_subquery(theirs))
-        .exec(db)
-        .await?;
+    clear_notices(
+        db,
+        registration_event::Column::RegistrationId.in_subquery(theirs),
+    )
+    .await?;
     message::Entity::delete_many()
         .filter(message::Column::UserId.eq(user_id))
         .exec(db)
