@@ -2,7 +2,7 @@
 //! digest and the monthly points digest, each created once however often (and by however
 //! many instances) the planner runs.
 
-use chrono::{Duration, SecondsFormat, TimeZone, Utc};
+use chrono::{Datelike, Duration, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -245,6 +245,21 @@ fn this_morning() -> chrono::DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// 07:30 in the Netherlands on the first of next month: a month the service's own
+/// background planning (which runs on the real clock) cannot have worked out already.
+fn next_month_morning() -> chrono::DateTime<Utc> {
+    let today = Utc::now().with_timezone(&Amsterdam).date_naive();
+    let first = today
+        .with_day(1)
+        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+        .unwrap();
+    Amsterdam
+        .from_local_datetime(&first.and_hms_opt(7, 30, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 #[tokio::test]
 async fn hr_who_chose_a_digest_get_one_mail_a_day_instead_of_one_per_request() {
     let sink = SmtpSink::start().await;
@@ -363,8 +378,10 @@ async fn people_short_of_points_are_named_to_their_hr_monthly_and_told_once_them
     };
     create("late@timon.test", start(5)).await;
     create("fine@timon.test", start(2)).await;
-    plan_everywhere(&app, &other, this_morning()).await;
-    plan_everywhere(&app, &other, this_morning() + Duration::hours(1)).await;
+    // The month's digest is worked out once, from the 1st; planning again later that
+    // month adds nothing.
+    plan_everywhere(&app, &other, next_month_morning()).await;
+    plan_everywhere(&app, &other, next_month_morning() + Duration::days(3)).await;
     assert_eq!(count(&app, "points.digest").await, 1);
     assert_eq!(count(&app, "points.reminder").await, 1);
     let digest = sink
