@@ -1,5 +1,5 @@
-//! HTTP plumbing that is not an endpoint: the request body limit, the client's address,
-//! and connections a failing response stream can abort.
+//! HTTP plumbing that is not an endpoint: the request body limit, response compression,
+//! the client's address, and connections a failing response stream can abort.
 
 use std::collections::HashMap;
 use std::io;
@@ -66,6 +66,140 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         }
         self.inner.call(req).await
     }
+}
+
+/// Compresses text-like responses (JSON, problem+json, CSV, calendars, HTML and the docs'
+/// script) with brotli or gzip, whichever the client's `Accept-Encoding` prefers; PDFs,
+/// images and signed tokens go as they are, and so does anything under 1 KiB, where
+/// compressing costs more than it saves. Streamed bodies (reports) are compressed as they
+/// stream. A compressed response's `ETag` becomes weak, as its bytes differ from the
+/// identity one's; `Vary: Accept-Encoding` tells caches the body depends on the header.
+pub struct Compression;
+
+impl<E: Endpoint> Middleware<E> for Compression {
+    type Output = CompressionEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        CompressionEndpoint(ep)
+    }
+}
+
+/// The endpoint wrapped by [`Compression`].
+pub struct CompressionEndpoint<E>(E);
+
+/// Bodies smaller than this are sent as they are.
+const COMPRESS_FROM_BYTES: u64 = 1024;
+
+impl<E: Endpoint> Endpoint for CompressionEndpoint<E> {
+    type Output = poem::Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Self::Output> {
+        use poem::IntoResponse;
+        use poem::http::{HeaderValue, Method, header};
+        use poem::web::{Compress, CompressionAlgo, CompressionLevel};
+
+        let algo = preferred_encoding(req.headers());
+        let head = req.method() == Method::HEAD;
+        let mut resp = self.0.call(req).await?.into_response();
+        if !resp.content_type().is_some_and(compressible) {
+            return Ok(resp);
+        }
+        resp.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        let status = resp.status();
+        let Some(algo) = algo else {
+            return Ok(resp);
+        };
+        if head
+            || status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED
+            || resp.headers().contains_key(header::CONTENT_ENCODING)
+        {
+            return Ok(resp);
+        }
+        let body: http_body_util::combinators::BoxBody<bytes::Bytes, io::Error> =
+            resp.take_body().into();
+        let small = http_body::Body::size_hint(&body)
+            .upper()
+            .is_some_and(|n| n < COMPRESS_FROM_BYTES);
+        resp.set_body(Body::from(body));
+        if small {
+            return Ok(resp);
+        }
+        if let Some(etag) = resp.headers().get(header::ETAG)
+            && !etag.as_bytes().starts_with(b"W/")
+            && let Ok(weak) = HeaderValue::from_bytes(&[b"W/", etag.as_bytes()].concat())
+        {
+            resp.headers_mut().insert(header::ETAG, weak);
+        }
+        let (algo, level) = match algo {
+            // Brotli's default (11) is meant for files compressed once; 4 compresses
+            // about as well as gzip's default, faster.
+            Encoding::Brotli => (CompressionAlgo::BR, CompressionLevel::Precise(4)),
+            Encoding::Gzip => (CompressionAlgo::GZIP, CompressionLevel::Default),
+        };
+        Ok(Compress::new(resp, algo)
+            .with_quality(level)
+            .into_response())
+    }
+}
+
+/// The encodings responses are compressed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+}
+
+/// The encoding the client prefers among brotli and gzip (RFC 9110 §12.5.3: the highest
+/// `q`, brotli on a tie; `*` stands for any not named; `q=0` refuses), or none.
+fn preferred_encoding(headers: &poem::http::HeaderMap) -> Option<Encoding> {
+    let mut named: [Option<f32>; 2] = [None, None];
+    let mut any: Option<f32> = None;
+    for value in headers.get_all(poem::http::header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    (k.trim().eq_ignore_ascii_case("q")).then(|| v.trim().parse::<f32>().ok())?
+                })
+                .unwrap_or(1.0);
+            match coding.as_str() {
+                "br" => named[0] = Some(q),
+                "gzip" | "x-gzip" => named[1] = Some(q),
+                "*" => any = Some(q),
+                _ => {}
+            }
+        }
+    }
+    let q = |i: usize| named[i].or(any).unwrap_or(0.0);
+    let (br, gzip) = (q(0), q(1));
+    if br > 0.0 && br >= gzip {
+        Some(Encoding::Brotli)
+    } else if gzip > 0.0 {
+        Some(Encoding::Gzip)
+    } else {
+        None
+    }
+}
+
+/// Whether a response of this media type is worth compressing.
+fn compressible(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media.starts_with("text/")
+        || media == "application/json"
+        || media.ends_with("+json")
+        || media == "application/javascript"
+        || media == "image/svg+xml"
 }
 
 /// The address of the client a request comes from, as every per-address limit counts it.
@@ -338,6 +472,32 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn accepting(value: &'static str) -> Option<Encoding> {
+        let mut map = poem::http::HeaderMap::new();
+        map.insert(
+            poem::http::header::ACCEPT_ENCODING,
+            poem::http::HeaderValue::from_static(value),
+        );
+        preferred_encoding(&map)
+    }
+
+    #[test]
+    fn the_clients_preferred_encoding_is_chosen() {
+        assert_eq!(accepting("gzip, deflate, br, zstd"), Some(Encoding::Brotli));
+        assert_eq!(accepting("gzip"), Some(Encoding::Gzip));
+        assert_eq!(accepting("br;q=0.5, gzip;q=0.8"), Some(Encoding::Gzip));
+        assert_eq!(accepting("br;q=0, gzip;q=0"), None);
+        assert_eq!(accepting("identity"), None);
+        assert_eq!(accepting("*"), Some(Encoding::Brotli));
+        assert_eq!(accepting("*;q=0.1, br;q=0"), Some(Encoding::Gzip));
+        assert_eq!(accepting("deflate"), None);
+        assert_eq!(preferred_encoding(&poem::http::HeaderMap::new()), None);
+        assert!(compressible("text/csv; charset=utf-8"));
+        assert!(compressible("application/problem+json"));
+        assert!(!compressible("application/pdf"));
+        assert!(!compressible("image/png"));
+    }
 
     struct Seen(std::net::IpAddr, poem::http::HeaderMap);
 

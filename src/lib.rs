@@ -253,6 +253,7 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
                 }
             }
         })
+        .with(http::Compression)
         .data(state.clone())
         .with(telemetry::Observe(state.metrics.clone()))
 }

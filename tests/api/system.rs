@@ -229,3 +229,127 @@ async fn the_command_line_creates_an_admin_with_the_password_from_stdin() {
     let spec: Value = serde_json::from_slice(&openapi.stdout).unwrap();
     assert!(spec["paths"]["/api/v1/auth/token"].is_object());
 }
+
+/// Reads a whole response as raw bytes, with its headers, whatever its encoding.
+async fn raw(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut req = app.client.get(app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let resp = req.send().await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    (status, headers, resp.bytes().await.unwrap().to_vec())
+}
+
+fn decoded(encoding: &str, body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match encoding {
+        "br" => brotli::Decompressor::new(body, 4096)
+            .read_to_end(&mut out)
+            .unwrap(),
+        "gzip" => flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut out)
+            .unwrap(),
+        other => panic!("unexpected encoding {other}"),
+    };
+    out
+}
+
+#[tokio::test]
+async fn responses_are_compressed_as_the_client_accepts() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+
+    // The document and the docs page, brotli or gzip as asked, the same bytes once decoded.
+    let (_, plain_headers, plain) = raw(&app, "/openapi.json", None, &[]).await;
+    assert!(plain_headers.get("content-encoding").is_none());
+    for (path, accept, encoding) in [
+        ("/openapi.json", "gzip, deflate, br", "br"),
+        ("/openapi.json", "gzip", "gzip"),
+        ("/docs", "br;q=0.5, gzip", "gzip"),
+    ] {
+        let (status, headers, body) = raw(&app, path, None, &[("accept-encoding", accept)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-encoding"], encoding, "{path} {accept}");
+        assert_eq!(headers["vary"], "accept-encoding");
+        let (_, _, identity) = raw(&app, path, None, &[]).await;
+        assert_eq!(decoded(encoding, &body), identity, "{path}");
+        assert!(
+            body.len() * 4 < identity.len(),
+            "{path}: {} of {}",
+            body.len(),
+            identity.len()
+        );
+    }
+    assert_eq!(
+        plain.len(),
+        raw(&app, "/openapi.json", None, &[]).await.2.len()
+    );
+
+    // Refused encodings and small answers go as they are.
+    let (_, headers, _) = raw(
+        &app,
+        "/openapi.json",
+        None,
+        &[("accept-encoding", "br;q=0, gzip;q=0")],
+    )
+    .await;
+    assert!(headers.get("content-encoding").is_none());
+    let (_, headers, body) = raw(&app, "/health", None, &[("accept-encoding", "br")]).await;
+    assert!(headers.get("content-encoding").is_none());
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["status"],
+        "ok"
+    );
+
+    // A streamed CSV report.
+    let csv = [("accept", "text/csv"), ("accept-encoding", "gzip")];
+    let (status, headers, body) = raw(
+        &app,
+        "/api/v1/reports/completions",
+        Some(&admin.token),
+        &csv,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    let (_, _, identity) = raw(
+        &app,
+        "/api/v1/reports/completions",
+        Some(&admin.token),
+        &csv[..1],
+    )
+    .await;
+    assert_eq!(decoded("gzip", &body), identity);
+
+    // A calendar: the compressed feed's ETag is weak and still answers If-None-Match.
+    let edition = app
+        .open_edition(&admin, 10, serde_json::json!({"capacity": 10}))
+        .await;
+    let path = format!("/api/v1/editions/{edition}/calendar.ics");
+    let (_, plain_headers, identity) = raw(&app, &path, None, &[]).await;
+    let (status, headers, body) = raw(&app, &path, None, &[("accept-encoding", "br")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "br");
+    assert_eq!(decoded("br", &body), identity);
+    let strong = plain_headers["etag"].to_str().unwrap();
+    let weak = headers["etag"].to_str().unwrap();
+    assert_eq!(weak, format!("W/{strong}"));
+    let (status, _, _) = raw(
+        &app,
+        &path,
+        None,
+        &[("accept-encoding", "br"), ("if-none-match", weak)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+}
