@@ -278,7 +278,8 @@ impl CertificatesApi {
 
     /// List certificates
     ///
-    /// Admins see all; HR the certificates of their own organisation's people.
+    /// Admins see all; HR and partner clients with `certificates:read` the certificates
+    /// of their own organisation's people.
     #[oai(
         path = "/certificates",
         method = "get",
@@ -289,7 +290,7 @@ impl CertificatesApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
-        /// Of people of this organisation (HR: their own only).
+        /// Of people of this organisation (HR and clients: their own only).
         organization_id: Query<Option<Uuid>>,
         /// Of this person.
         user_id: Query<Option<Uuid>>,
@@ -324,7 +325,8 @@ impl CertificatesApi {
 
     /// One certificate
     ///
-    /// For its holder, the holder's HR and admins.
+    /// For its holder, admins, and the holder's HR and partner clients with
+    /// `certificates:read` of the holder's organisation.
     #[oai(
         path = "/certificates/:id",
         method = "get",

@@ -33,7 +33,7 @@ pub struct NewClient {
     #[oai(nullable)]
     pub organization_id: Option<Uuid>,
     /// Scopes: `catalog:read`, `registrations:read`, `registrations:write`,
-    /// `reports:read`, `certificates:read`.
+    /// `reports:read`, `certificates:read`, `users:read`.
     #[oai(validator(min_items = 1, max_items = 10))]
     pub scopes: Vec<Scope>,
 }
@@ -56,6 +56,9 @@ pub enum Scope {
     /// Read certificates of its organisation's people.
     #[oai(rename = "certificates:read")]
     CertificatesRead,
+    /// Read its organisation's people (to find their ids).
+    #[oai(rename = "users:read")]
+    UsersRead,
 }
 
 impl Scope {
@@ -67,6 +70,7 @@ impl Scope {
             Self::RegistrationsWrite => "registrations:write",
             Self::ReportsRead => "reports:read",
             Self::CertificatesRead => "certificates:read",
+            Self::UsersRead => "users:read",
         }
     }
 }

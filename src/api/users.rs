@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::problem::ApiError;
-use super::security::{StaffAuth, UserAuth};
+use super::security::{Auth, StaffAuth, UserAuth};
 use super::types::Timestamp;
 use crate::AppState;
 use crate::domain::paging::PageRequest;
@@ -423,8 +423,8 @@ impl UsersApi {
 
     /// List users
     ///
-    /// Admins see everyone (optionally of one organisation); HR the people of their own
-    /// organisation.
+    /// Admins see everyone (optionally of one organisation); HR and partner clients with
+    /// `users:read` the people of their own organisation.
     #[oai(
         path = "/users",
         method = "get",
@@ -434,7 +434,7 @@ impl UsersApi {
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,
-        auth: StaffAuth,
+        auth: Auth,
         /// Only users of this organisation.
         organization_id: Query<Option<Uuid>>,
         /// Page size, 1–200 (default 50).
@@ -485,7 +485,8 @@ impl UsersApi {
 
     /// Get a user
     ///
-    /// Admins any user, HR the people of their organisation, everyone themself.
+    /// Admins any user, HR and partner clients with `users:read` the people of their
+    /// organisation, everyone themself.
     #[oai(
         path = "/users/:id",
         method = "get",
@@ -495,7 +496,7 @@ impl UsersApi {
     async fn get(
         &self,
         state: Data<&Arc<AppState>>,
-        auth: UserAuth,
+        auth: Auth,
         id: Path<Uuid>,
     ) -> Result<UserOne, ApiError> {
         let view = users::get(&state.db, &auth.0, id.0).await?;

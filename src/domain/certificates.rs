@@ -365,7 +365,16 @@ async fn with_accreditations(
         .collect())
 }
 
-/// One certificate, for its holder, the holder's HR and admins.
+/// Whether the actor reads the certificates of one organisation's people: HR, and
+/// partner clients granted `certificates:read`, of their own organisation.
+fn reads_organisation(actor: &Principal) -> Option<Uuid> {
+    (actor.has_role(Role::Hr) || actor.has_scope("certificates:read"))
+        .then_some(actor.org)
+        .flatten()
+}
+
+/// One certificate, for its holder, admins, and HR and partner clients with
+/// `certificates:read` of the holder's organisation.
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -375,7 +384,7 @@ pub async fn get(
     if actor.is_admin() || (actor.kind == SubjectKind::User && actor.id == found.row.user_id) {
         return Ok(found);
     }
-    if actor.has_role(Role::Hr) {
+    if reads_organisation(actor).is_some() {
         let holder = user::Entity::find_by_id(found.row.user_id).one(db).await?;
         if holder.is_some_and(|h| Some(h.organization_id) == actor.org) {
             return Ok(found);
@@ -407,8 +416,8 @@ pub struct Filter {
     pub status: Option<CertificateStatus>,
 }
 
-/// Certificates, newest first: admins any, HR their organisation's people, a person their
-/// own (`mine`).
+/// Certificates, newest first: admins any, HR and partner clients with
+/// `certificates:read` their organisation's people, a person their own (`mine`).
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -424,21 +433,17 @@ pub async fn list(
         }
         filter.user_id = Some(actor.id);
     } else if !actor.is_admin() {
-        match (actor.has_role(Role::Hr), actor.org) {
-            (true, Some(org)) => {
-                if filter.organization_id.is_some_and(|o| o != org) {
-                    return Err(DomainError::forbidden(
-                        "HR sees their own organisation's certificates",
-                    ));
-                }
-                filter.organization_id = Some(org);
-            }
-            _ => {
-                return Err(DomainError::forbidden(
-                    "certificate lists are for admins and HR",
-                ));
-            }
+        let Some(org) = reads_organisation(actor) else {
+            return Err(DomainError::forbidden(
+                "certificate lists are for admins, HR and partner clients with certificates:read",
+            ));
+        };
+        if filter.organization_id.is_some_and(|o| o != org) {
+            return Err(DomainError::forbidden(
+                "certificates of your own organisation only",
+            ));
         }
+        filter.organization_id = Some(org);
     }
     let mut q = certificate::Entity::find();
     if let Some(org) = filter.organization_id {

@@ -21,6 +21,7 @@ pub const SCOPES: &[&str] = &[
     "registrations:write",
     "reports:read",
     "certificates:read",
+    "users:read",
 ];
 
 /// A client as created: the secret is only known at this moment.

@@ -16,7 +16,7 @@ use super::organizations;
 use super::paging::PageRequest;
 use super::values::{self, Email, Password, keep, text};
 use crate::auth::password;
-use crate::auth::tokens::Principal;
+use crate::auth::tokens::{Principal, SubjectKind};
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
 
@@ -82,8 +82,8 @@ pub struct UserView {
     pub registers: Vec<register_membership::Model>,
 }
 
-/// Lists users visible to the actor: admins see all (optionally one organisation),
-/// HR their own organisation only.
+/// Lists users visible to the actor: admins see all (optionally one organisation), HR
+/// and partner clients with `users:read` their own organisation only.
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -92,18 +92,20 @@ pub async fn list(
 ) -> DomainResult<(Vec<UserView>, Option<String>)> {
     let org_scope = if actor.is_admin() {
         organization_id
-    } else if actor.has_role(Role::Hr) {
+    } else if actor.has_role(Role::Hr) || actor.has_scope("users:read") {
         let own = actor
             .org
             .ok_or_else(|| DomainError::forbidden("no organization"))?;
         if organization_id.is_some_and(|o| o != own) {
             return Err(DomainError::forbidden(
-                "HR can list the people of their own organization only",
+                "you can list the people of your own organization only",
             ));
         }
         Some(own)
     } else {
-        return Err(DomainError::forbidden("listing users is for admins and HR"));
+        return Err(DomainError::forbidden(
+            "listing users is for admins, HR and partner clients with users:read",
+        ));
     };
     let mut q = user::Entity::find().order_by_asc(user::Column::Id);
     if let Some(org) = org_scope {
@@ -121,7 +123,8 @@ pub async fn list(
 pub async fn get(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> DomainResult<UserView> {
     let view = load_by_id(db, id).await?;
     let user = &view.user;
-    if !(actor.id == id || manages(actor, user)) {
+    let reads = actor.has_scope("users:read") && actor.org == Some(user.organization_id);
+    if !((actor.kind == SubjectKind::User && actor.id == id) || manages(actor, user) || reads) {
         return Err(DomainError::NotFound("user"));
     }
     Ok(view)

@@ -302,13 +302,13 @@ fn build_table(w: &World) -> Table {
         );
     }
 
-    // Reading one user: themself, HR their organisation, admins anyone; the rest is
-    // indistinguishable from a user that does not exist.
+    // Reading one user: themself, HR their organisation, admins anyone (and clients with
+    // users:read their organisation, see access_scopes); the rest is indistinguishable
+    // from a user that does not exist.
     for who in EVERYONE {
         let (own, other) = match who {
             Anonymous => (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED),
-            Client => (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
-            Professional | Trainer => (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            Client | Professional | Trainer => (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
             Hr => (StatusCode::OK, StatusCode::NOT_FOUND),
             Admin => (StatusCode::OK, StatusCode::OK),
         };

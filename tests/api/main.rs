@@ -12,6 +12,7 @@ mod access_attendance;
 mod access_catalog;
 mod access_registrations;
 mod access_reports;
+mod access_scopes;
 mod attendance;
 mod calendar;
 mod catalog;
