@@ -323,7 +323,7 @@ crate::page_type!(
 enum Marked {
     /// The marked participants as they stand now.
     #[oai(status = 200)]
-    Ok(Json<Vec<AttendanceLine>>),
+    Ok(Json<AttendancePage>),
 }
 
 #[derive(ApiResponse)]
@@ -426,9 +426,10 @@ impl AttendanceApi {
             })
             .collect();
         let lines = attendance::mark(&state.db, &auth.0, id.0, &marks).await?;
-        Ok(Marked::Ok(Json(
-            lines.into_iter().map(Into::into).collect(),
-        )))
+        Ok(Marked::Ok(Json(AttendancePage {
+            items: lines.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        })))
     }
 
     /// List a session's attendance

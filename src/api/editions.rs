@@ -484,11 +484,17 @@ enum EditionCreated {
     ),
 }
 
+crate::page_type!(
+    SessionPage,
+    Session,
+    "An edition's sessions, by start (always one page: `next_cursor` is `null`)."
+);
+
 #[derive(ApiResponse)]
 enum SessionList {
     /// The sessions, by start.
     #[oai(status = 200)]
-    Ok(Json<Vec<Session>>),
+    Ok(Json<SessionPage>),
 }
 
 #[derive(ApiResponse)]
@@ -825,9 +831,10 @@ impl EditionsApi {
     ) -> Result<SessionList, ApiError> {
         let actor = optional_principal(req, &state, auth).await?;
         let list = sessions::list(&state.db, actor.as_ref(), id.0).await?;
-        Ok(SessionList::Ok(Json(
-            list.into_iter().map(Into::into).collect(),
-        )))
+        Ok(SessionList::Ok(Json(SessionPage {
+            items: list.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        })))
     }
 
     /// Add a session

@@ -156,9 +156,7 @@ async fn setup(app: &TestApp) -> World {
         .get(&format!("/api/v1/editions/{open}/sessions"), &admin.token)
         .await;
     assert_eq!(status, StatusCode::OK, "{sessions}");
-    let session = sessions
-        .get("items")
-        .unwrap_or(&sessions)
+    let session = sessions["items"]
         .as_array()
         .and_then(|s| s.first())
         .map(id_of)

@@ -206,9 +206,10 @@ async fn every_change_is_audited_and_re_marking_replaces() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body[0]["attendance"]["status"], "absent");
+    assert_eq!(body["items"][0]["attendance"]["status"], "absent");
+    assert_eq!(body["next_cursor"], Value::Null);
     assert_eq!(
-        body[0]["attendance"]["marked_by_id"],
+        body["items"][0]["attendance"]["marked_by_id"],
         trainer.id.to_string()
     );
     // The same again changes nothing; a new status and note replace.
@@ -227,9 +228,12 @@ async fn every_change_is_audited_and_re_marking_replaces() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body[0]["attendance"]["status"], "late");
-    assert_eq!(body[0]["attendance"]["note"], "trein vertraagd");
-    assert_eq!(body[0]["attendance"]["marked_by_id"], admin.id.to_string());
+    assert_eq!(body["items"][0]["attendance"]["status"], "late");
+    assert_eq!(body["items"][0]["attendance"]["note"], "trein vertraagd");
+    assert_eq!(
+        body["items"][0]["attendance"]["marked_by_id"],
+        admin.id.to_string()
+    );
 
     let (status, history) = app
         .get(

@@ -1058,7 +1058,7 @@ async fn elearning_edition_publishes_without_sessions_and_takes_none() {
     );
     let (status, sessions) = anon_get(&app, &format!("/api/v1/editions/{e}/sessions")).await;
     assert_eq!(status, StatusCode::OK, "{sessions}");
-    assert_eq!(sessions, json!([]));
+    assert_eq!(sessions, json!({"items": [], "next_cursor": null}));
     let (_, list) = anon_get(&app, "/api/v1/editions").await;
     assert_eq!(item_ids(&list), vec![e]);
 }
@@ -1172,7 +1172,7 @@ async fn drafts_are_seen_by_admins_and_their_own_trainers_only() {
         .get(&format!("/api/v1/editions/{d1}/sessions"), &t1.token)
         .await;
     assert_eq!(status, StatusCode::OK, "{sessions}");
-    assert_eq!(sessions.as_array().map(Vec::len), Some(1));
+    assert_eq!(sessions["items"].as_array().map(Vec::len), Some(1));
     for other in [d2, unassigned] {
         let (status, body) = app
             .get(&format!("/api/v1/editions/{other}"), &t1.token)
@@ -1992,7 +1992,7 @@ async fn session_times_are_validated() {
         .await;
     assert_invalid(status, &body, "online_url");
     let (_, sessions) = app.get(&path, &admin.token).await;
-    assert_eq!(sessions, json!([]), "nothing was stored");
+    assert_eq!(sessions["items"], json!([]), "nothing was stored");
 
     // Exactly 24 hours is allowed; offsets are stored as UTC.
     let (status, body) = app
@@ -2199,7 +2199,7 @@ async fn removing_a_session_deletes_it_from_a_draft_and_cancels_it_once_publishe
     let (_, sessions) = app
         .get(&format!("/api/v1/editions/{draft}/sessions"), &admin.token)
         .await;
-    let ids: Vec<Uuid> = sessions
+    let ids: Vec<Uuid> = sessions["items"]
         .as_array()
         .expect("list")
         .iter()
@@ -2249,7 +2249,7 @@ async fn removing_a_session_deletes_it_from_a_draft_and_cancels_it_once_publishe
 
     let (status, sessions) = anon_get(&app, &format!("/api/v1/editions/{e}/sessions")).await;
     assert_eq!(status, StatusCode::OK, "{sessions}");
-    let list = sessions.as_array().expect("list");
+    let list = sessions["items"].as_array().expect("list");
     assert_eq!(list.len(), 2, "{sessions}");
     assert_eq!(list[0]["id"], s1["id"]);
     assert_eq!(list[0]["status"], "cancelled");

@@ -562,11 +562,10 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{list}");
-        let items = list
+        let items = list["items"]
             .as_array()
             .cloned()
-            .or_else(|| list["items"].as_array().cloned())
-            .unwrap_or_default();
+            .expect("a page of sessions");
         let now = Utc::now();
         let mut moved = Vec::new();
         for (k, s) in items.iter().enumerate() {

@@ -479,7 +479,7 @@ async fn trainers_do_not_mark_their_own_attendance() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body[0]["attendance"]["status"], "late");
+    assert_eq!(body["items"][0]["attendance"]["status"], "late");
 
     // An admin marks their own registration.
     let own_admin = enrol(&app, &admin, edition, &admin).await;
