@@ -270,7 +270,7 @@ crate::page_type!(
 crate::page_type!(
     MyRegistrationPage,
     MyRegistration,
-    "A page of the caller's registrations."
+    "A page of a person's registrations, with edition, course and session dates."
 );
 
 #[derive(ApiResponse)]
@@ -308,6 +308,13 @@ enum MyList {
     /// A page of the caller's registrations, newest first.
     #[oai(status = 200)]
     Ok(RenderedJson<MyRegistrationPage>),
+}
+
+#[derive(ApiResponse)]
+enum PersonList {
+    /// A page of the person's registrations, newest first.
+    #[oai(status = 200)]
+    Ok(Json<MyRegistrationPage>),
 }
 
 #[derive(ApiResponse)]
@@ -474,6 +481,46 @@ impl RegistrationsApi {
             .get_or_render(req, Some(auth.0.id), render)
             .await?;
         Ok(MyList::Ok(RenderedJson::from_bytes(body)))
+    }
+
+    /// A person's registrations
+    ///
+    /// Newest first, with edition, course and session dates: for the person, admins,
+    /// their organisation's HR and partner clients with `registrations:read` or
+    /// `registrations:write` of it.
+    #[oai(
+        path = "/users/:id/registrations",
+        method = "get",
+        operation_id = "listUserRegistrations"
+    )]
+    async fn of_user(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The person.
+        id: Path<Uuid>,
+        /// Only registrations in this state.
+        status: Query<Option<Status>>,
+        /// Page size, 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// Cursor from the previous page.
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<PersonList, ApiError> {
+        let (items, next_cursor) = registrations::of_user(
+            &state.db,
+            &auth.0,
+            id.0,
+            status.0.map(Into::into),
+            limit.0,
+            cursor.0.as_deref(),
+        )
+        .await?;
+        Ok(PersonList::Ok(Json(MyRegistrationPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
     }
 
     /// Get a registration

@@ -1174,10 +1174,45 @@ pub async fn mine(
     limit: Option<u32>,
     cursor: Option<&str>,
 ) -> DomainResult<(Vec<Mine>, Option<String>)> {
+    of_person(db, actor.id, status, limit, cursor).await
+}
+
+/// One person's registrations (newest first), for themself, admins, their organisation's
+/// HR and partner clients with `registrations:read` or `registrations:write` of it;
+/// anyone else is told the person does not exist.
+pub async fn of_user(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    user_id: Uuid,
+    status: Option<RegistrationStatus>,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<Mine>, Option<String>)> {
+    let person = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("user"))?;
+    let org = person.organization_id;
+    let own = actor.kind == SubjectKind::User && actor.id == user_id;
+    let reads =
+        manages(actor, org) || (actor.has_scope("registrations:read") && actor.org == Some(org));
+    if !(own || reads) {
+        return Err(DomainError::NotFound("user"));
+    }
+    of_person(db, user_id, status, limit, cursor).await
+}
+
+async fn of_person(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    status: Option<RegistrationStatus>,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> DomainResult<(Vec<Mine>, Option<String>)> {
     let page = PageRequest::parse(limit, cursor)?;
     let mut q = registration::Entity::find()
         .find_also_related(edition::Entity)
-        .filter(registration::Column::UserId.eq(actor.id));
+        .filter(registration::Column::UserId.eq(user_id));
     if let Some(s) = status {
         q = q.filter(registration::Column::Status.eq(s));
     }

@@ -398,6 +398,23 @@ fn build_table(w: &World) -> Table {
         t.add(who, Method::GET, "/api/v1/me/registrations", None, expected);
     }
 
+    // A person's registrations: themself, their HR, admins and their organisation's
+    // clients; to anyone else the person does not exist.
+    for who in EVERYONE {
+        let expected = match who {
+            Anonymous => StatusCode::UNAUTHORIZED,
+            Pro | HrA | Admin | ClientAWrite | ClientARead => StatusCode::OK,
+            _ => StatusCode::NOT_FOUND,
+        };
+        t.add(
+            who,
+            Method::GET,
+            format!("/api/v1/users/{}/registrations", w.pro().id),
+            None,
+            expected,
+        );
+    }
+
     t
 }
 
@@ -501,6 +518,18 @@ async fn registration_access_matrix_allows_exactly_the_documented_cells() {
     );
     for who in REGISTER_PRO {
         assert!(mine_editions.contains(&w.for_pro[&who]), "{who:?}: {mine}");
+    }
+    // HR and the organisation's client see the same list at /users/{id}/registrations.
+    for who in [HrA, ClientARead] {
+        let (_, page) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/users/{}/registrations", w.pro().id),
+                w.token(who),
+                None,
+            )
+            .await;
+        assert_eq!(uuids(items(&page), "id"), mine_ids, "{who:?}: {page}");
     }
     let (_, theirs) = app
         .get("/api/v1/me/registrations", &w.people[&Colleague].token)

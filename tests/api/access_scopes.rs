@@ -468,6 +468,21 @@ fn build_table(w: &World) -> Table {
         &all(FORBIDDEN),
     );
 
+    row(
+        &mut t,
+        Method::GET,
+        format!("/api/v1/users/{}/registrations", w.pro_a.id),
+        None,
+        &only(&readers, OK, NOT_FOUND),
+    );
+    row(
+        &mut t,
+        Method::GET,
+        format!("/api/v1/users/{}/registrations", w.pro_b.id),
+        None,
+        &all(NOT_FOUND),
+    );
+
     // Reports: reports:read, of organisation A.
     for report in ["completions", "points", "register-export"] {
         row(
