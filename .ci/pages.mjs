@@ -6,7 +6,8 @@
 //
 // PAGES_VALID and PAGES_REVOKED are verification URLs, PAGES_RESET a password link from a
 // mail, PAGES_CHECK_IN the check-in link of a session running now, PAGES_EMAIL the
-// participant who resets their password and checks in with it.
+// participant who resets their password and checks in with it, PAGES_BASE the service and
+// PAGES_ADMIN_EMAIL the demo admin who signs in on /docs.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 
@@ -102,6 +103,33 @@ const english = await (await browser.newContext({ locale: "en-GB", bypassCSP: tr
 await english.goto(env("PAGES_VALID"));
 await expectText(english, "English verification page", "Valid.");
 await accessible(english, "verification page (English)");
+
+// The API's docs: Swagger UI loads the served document; "Authorize" signs in with the
+// password grant at the token endpoint, and "Try it out" then calls with that token.
+const docs = await (await browser.newContext()).newPage();
+await docs.goto(env("PAGES_BASE") + "/docs");
+await docs.waitForSelector(".opblock", { timeout: 20000 });
+console.log(`docs: ${await docs.locator(".opblock").count()} operations shown`);
+await docs.getByRole("button", { name: "Authorize" }).first().click();
+await docs.locator("#oauth_username").fill(env("PAGES_ADMIN_EMAIL"));
+await docs.locator("#oauth_password").fill("demo-wachtwoord");
+// The password flow is the last of the schemes in the dialog.
+const [granted] = await Promise.all([
+  docs.waitForResponse((r) => r.url().endsWith("/api/v1/auth/token")),
+  docs.locator(".modal-ux button.authorize").last().click(),
+]);
+if (granted.status() !== 200) fail(`docs: the token endpoint answered ${granted.status()}: ${await granted.text()}`);
+else console.log("docs: signed in with the password grant");
+await docs.locator(".modal-ux button.btn-done").last().click();
+const me = docs.locator("#operations-Auth-getMe");
+await me.locator(".opblock-summary").click();
+await me.getByRole("button", { name: "Try it out" }).click();
+const [answer] = await Promise.all([
+  docs.waitForResponse((r) => r.url().endsWith("/api/v1/me")),
+  me.getByRole("button", { name: "Execute" }).click(),
+]);
+if (answer.status() !== 200) fail(`docs: GET /api/v1/me answered ${answer.status()}`);
+else console.log("docs: GET /api/v1/me with the token from Authorize: 200");
 
 await browser.close();
 if (failures > 0) {

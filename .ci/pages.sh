@@ -86,4 +86,5 @@ CHECK_IN_URL=$(curl -fsS -H "Authorization: Bearer $TRAINER" "$BASE/api/v1/sessi
 
 PAGES_NODE_MODULES="$NODE_MODULES" PAGES_VALID="$VALID_URL" PAGES_REVOKED="$REVOKED_URL" \
   PAGES_RESET="$RESET_URL" PAGES_CHECK_IN="$CHECK_IN_URL" PAGES_EMAIL="$PERSON" \
+  PAGES_BASE="$BASE" PAGES_ADMIN_EMAIL=beheer@flevoacademiejeugd.nl \
   node .ci/pages.mjs

@@ -163,7 +163,7 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
     let api = api::service(&state.config.public_url);
     let spec = api::spec_json(&state.config.public_url);
     let allow = Arc::new(api::AllowTable::from_spec(&spec));
-    let docs = api.swagger_ui();
+    let docs = api::docs_html(&api);
     Route::new()
         .nest("/", api)
         .at(
@@ -174,7 +174,13 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
                     .body(spec.clone())
             }),
         )
-        .nest("/docs", docs)
+        .nest(
+            "/docs",
+            Route::new().at(
+                "/",
+                poem::endpoint::make_sync(move |_| poem::web::Html(docs.clone())),
+            ),
+        )
         .at(
             "/account/password",
             poem::get(pages::account::show).post(pages::account::submit),

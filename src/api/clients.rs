@@ -62,6 +62,28 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope, in the order the document lists them.
+    pub const ALL: [Scope; 6] = [
+        Self::CatalogRead,
+        Self::RegistrationsRead,
+        Self::RegistrationsWrite,
+        Self::ReportsRead,
+        Self::CertificatesRead,
+        Self::UsersRead,
+    ];
+
+    /// What the scope lets a client do, as the OAuth2 scheme of the document says it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::CatalogRead => "Read the catalogue.",
+            Self::RegistrationsRead => "Read its organisation's registrations.",
+            Self::RegistrationsWrite => "Register and cancel its organisation's people.",
+            Self::ReportsRead => "Read its organisation's reports.",
+            Self::CertificatesRead => "Read the certificates of its organisation's people.",
+            Self::UsersRead => "Read its organisation's people.",
+        }
+    }
+
     /// The scope's wire name.
     pub fn as_str(self) -> &'static str {
         match self {

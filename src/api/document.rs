@@ -14,10 +14,47 @@
 
 use serde_json::{Map, Value, json};
 
+use super::clients::Scope;
+
 /// Rewrites the document in place.
 pub fn for_partners(doc: &mut Value) {
     let schemas = doc["components"]["schemas"].clone();
     rewrite(doc, &schemas);
+}
+
+/// Adds the OAuth2 scheme of the token endpoint (`token_url`): the password grant for
+/// people and client credentials for partner clients, so `/docs`'s "Authorize" signs in.
+/// Every operation that takes the bearer token takes it obtained this way too.
+pub fn with_oauth2(doc: &mut Value, token_url: &str) {
+    let scopes: Map<String, Value> = Scope::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), Value::from(s.description())))
+        .collect();
+    doc["components"]["securitySchemes"]["oauth2"] = json!({
+        "type": "oauth2",
+        "description": "The token endpoint: people sign in with the password grant (their \
+            rights come from their roles), partner clients with client credentials (their \
+            rights are the scopes they were granted).",
+        "flows": {
+            "password": {"tokenUrl": token_url, "scopes": {}},
+            "clientCredentials": {"tokenUrl": token_url, "scopes": scopes},
+        },
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some(security) = op.get_mut("security").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        if let Some(at) = security.iter().position(|r| r.get("bearerAuth").is_some()) {
+            security.insert(at + 1, json!({"oauth2": []}));
+        }
+    }
 }
 
 fn rewrite(value: &mut Value, schemas: &Value) {

@@ -114,7 +114,21 @@ pub fn spec_json(public_url: &str) -> String {
         return raw;
     };
     document::for_partners(&mut doc);
+    let token_url = format!("{}/api/v1/auth/token", public_url.trim_end_matches('/'));
+    document::with_oauth2(&mut doc, &token_url);
     serde_json::to_string_pretty(&doc).unwrap_or(raw)
+}
+
+/// The `/docs` page: poem-openapi's Swagger UI, loading the served `/openapi.json` (the
+/// document partners get, with its OAuth2 scheme for "Authorize") instead of embedding
+/// poem-openapi's own copy.
+pub fn docs_html(service: &OpenApiService<Api, ()>) -> String {
+    let embedded = format!("let spec = {};", service.spec());
+    service
+        .swagger_ui_html()
+        .replacen(&embedded, "", 1)
+        .replacen("spec: spec,", "url: \"/openapi.json\",", 1)
+        .replacen("<title>Swagger UI</title>", "<title>Academy API</title>", 1)
 }
 
 /// poem-openapi's document, in poem-openapi's own terms (the type names its parse errors

@@ -141,7 +141,7 @@ fn the_document_is_plain_for_code_generators() {
     ] {
         assert_eq!(
             spec["paths"][path]["get"]["security"],
-            serde_json::json!([{"bearerAuth": []}, {}]),
+            serde_json::json!([{"bearerAuth": []}, {"oauth2": []}, {}]),
             "{path}"
         );
     }
