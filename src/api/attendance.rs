@@ -91,8 +91,11 @@ pub struct MarkRecord {
     pub registration_id: Uuid,
     /// Its attendance.
     pub status: Status,
-    /// A note (up to 500 characters); blank or absent: none.
-    #[oai(deserialize_with = "strict_opt_string")]
+    /// A note (up to 500 characters, no control characters); blank or absent: none.
+    #[oai(
+        deserialize_with = "strict_opt_string",
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+    )]
     pub note: Option<String>,
 }
 
@@ -101,6 +104,7 @@ pub struct MarkRecord {
 #[oai(deny_unknown_fields)]
 pub struct MarkRequest {
     /// 1 to 1,000 records, each registration at most once.
+    #[oai(validator(min_items = 1, max_items = 1000))]
     pub records: Vec<MarkRecord>,
 }
 
@@ -243,7 +247,10 @@ pub struct CheckInCode {
 #[oai(deny_unknown_fields)]
 pub struct CheckIn {
     /// The code shown in the session.
-    #[oai(deserialize_with = "strict_string", validator(max_length = 32))]
+    #[oai(
+        deserialize_with = "strict_string",
+        validator(min_length = 1, max_length = 32, pattern = "^\\s*[0-9]+\\s*$")
+    )]
     pub code: String,
 }
 

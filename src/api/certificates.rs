@@ -184,8 +184,15 @@ pub struct Verification {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct Revocation {
-    /// Why (1–500 characters); shown with the certificate.
-    #[oai(deserialize_with = "strict_string")]
+    /// Why (1–500 characters, no control characters); shown with the certificate.
+    #[oai(
+        deserialize_with = "strict_string",
+        validator(
+            min_length = 1,
+            max_length = 500,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub reason: String,
 }
 

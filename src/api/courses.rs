@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, optional_principal};
-use super::types::{Timestamp, strict_opt_string, strict_opt_strings, strict_string};
+use super::types::{Timestamp, Topic, strict_opt_string, strict_string};
 use super::users::RegisterName;
 use crate::AppState;
 use crate::domain::courses::{self, AccreditationInput, CourseFilter, CourseInput, CourseView};
@@ -162,30 +162,33 @@ pub struct NewCourse {
     /// Title (1–200 characters).
     #[oai(
         deserialize_with = "strict_string",
-        validator(min_length = 1, max_length = 200, pattern = "\\S")
+        validator(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
     )]
     pub title: String,
     /// Kind.
     pub kind: Kind,
     /// Topics (tags), at most 20 of at most 64 characters.
-    #[oai(
-        nullable,
-        deserialize_with = "strict_opt_strings",
-        validator(max_items = 20)
-    )]
-    pub topics: Option<Vec<String>>,
+    #[oai(nullable, validator(max_items = 20))]
+    pub topics: Option<Vec<Topic>>,
     /// Description, plain text or Markdown (at most 20,000 characters).
     #[oai(
         nullable,
         deserialize_with = "strict_opt_string",
-        validator(max_length = 20000)
+        validator(
+            max_length = 20000,
+            pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+        )
     )]
     pub description: Option<String>,
     /// Who it is for.
     #[oai(
         nullable,
         deserialize_with = "strict_opt_string",
-        validator(max_length = 500)
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub target_audience: Option<String>,
     /// Study load in hours (more than 0, at most 1000).
@@ -202,6 +205,10 @@ pub struct NewCourse {
     pub completion: Option<Completion>,
 }
 
+fn topic_texts(topics: Option<Vec<Topic>>) -> Option<Vec<String>> {
+    topics.map(|t| t.into_iter().map(|t| t.0).collect())
+}
+
 /// Changes to a course; absent fields stay as they are.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
@@ -210,31 +217,34 @@ pub struct CoursePatch {
     #[oai(
         nullable,
         deserialize_with = "strict_opt_string",
-        validator(min_length = 1, max_length = 200, pattern = "\\S")
+        validator(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
     )]
     pub title: Option<String>,
     /// New kind (only while the course has no editions).
     #[oai(nullable)]
     pub kind: Option<Kind>,
     /// Replace the topics.
-    #[oai(
-        nullable,
-        deserialize_with = "strict_opt_strings",
-        validator(max_items = 20)
-    )]
-    pub topics: Option<Vec<String>>,
+    #[oai(nullable, validator(max_items = 20))]
+    pub topics: Option<Vec<Topic>>,
     /// New description.
     #[oai(
         nullable,
         deserialize_with = "strict_opt_string",
-        validator(max_length = 20000)
+        validator(
+            max_length = 20000,
+            pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+        )
     )]
     pub description: Option<String>,
     /// New target audience (an empty string clears it).
     #[oai(
         nullable,
         deserialize_with = "strict_opt_string",
-        validator(max_length = 500)
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub target_audience: Option<String>,
     /// New study load in hours.
@@ -359,7 +369,7 @@ impl CoursesApi {
         let input = CourseInput {
             title: Some(b.title),
             kind: Some(b.kind.into()),
-            topics: Some(b.topics.unwrap_or_default()),
+            topics: Some(topic_texts(b.topics).unwrap_or_default()),
             description: b.description,
             target_audience: Some(b.target_audience),
             hours: Some(b.hours),
@@ -401,7 +411,7 @@ impl CoursesApi {
         let input = CourseInput {
             title: b.title,
             kind: b.kind.map(Into::into),
-            topics: b.topics,
+            topics: topic_texts(b.topics),
             description: b.description,
             target_audience: b
                 .target_audience

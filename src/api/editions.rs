@@ -179,7 +179,7 @@ pub struct NewEdition {
     #[oai(
         nullable,
         deserialize_with = "strict_opt_string",
-        validator(max_length = 500)
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub location: Option<String>,
     /// Online meeting link (http or https).
@@ -224,7 +224,7 @@ pub struct EditionPatch {
     #[oai(
         nullable,
         deserialize_with = "crate::api::types::strict_maybe_string",
-        validator(max_length = 500)
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub location: poem_openapi::types::MaybeUndefined<String>,
     /// Online meeting link (http or https).
@@ -329,7 +329,7 @@ pub struct NewSession {
     #[oai(
         nullable,
         deserialize_with = "strict_opt_string",
-        validator(max_length = 500)
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub location: Option<String>,
     /// Online link, when it differs from the edition's.
@@ -353,7 +353,7 @@ pub struct SessionPatch {
     #[oai(
         nullable,
         deserialize_with = "crate::api::types::strict_maybe_string",
-        validator(max_length = 500)
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub location: poem_openapi::types::MaybeUndefined<String>,
     /// New online link (`null` clears it).

@@ -24,9 +24,16 @@ pub struct EvaluationRequest {
     /// The score: a whole number from 1 (poor) to 10 (excellent).
     #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
     pub score: i64,
-    /// A comment, up to 2,000 characters after trimming; line breaks allowed, other
-    /// control characters not. Blank or absent: none (on replacing: removes it).
-    #[oai(deserialize_with = "strict_opt_string")]
+    /// A comment, up to 2,000 characters (surrounding whitespace is trimmed); line
+    /// breaks allowed, other control characters not. Blank or absent: none (on
+    /// replacing: removes it).
+    #[oai(
+        deserialize_with = "strict_opt_string",
+        validator(
+            max_length = 2000,
+            pattern = "^([^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]|\\r\\n)*$"
+        )
+    )]
     pub comment: Option<String>,
 }
 

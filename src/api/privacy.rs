@@ -148,8 +148,11 @@ fn document(state: &AppState, e: Export) -> PersonalExport {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct Erasure {
-    /// Why (kept in the audit trail), up to 500 characters.
-    #[oai(deserialize_with = "strict_opt_string")]
+    /// Why (kept in the audit trail), up to 500 characters, no control characters.
+    #[oai(
+        deserialize_with = "strict_opt_string",
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+    )]
     pub reason: Option<String>,
 }
 

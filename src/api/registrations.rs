@@ -257,8 +257,11 @@ pub struct NewRegistration {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct Decided {
-    /// Why (kept in the history), up to 500 characters.
-    #[oai(deserialize_with = "strict_opt_string")]
+    /// Why (kept in the history), up to 500 characters, no control characters.
+    #[oai(
+        deserialize_with = "strict_opt_string",
+        validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+    )]
     pub reason: Option<String>,
 }
 

@@ -101,23 +101,6 @@ pub fn strict_opt_string(value: Option<Value>) -> ParseResult<Option<String>> {
     }
 }
 
-/// An optional list of JSON strings: absent or `null` is `None`; any other item type is
-/// refused.
-pub fn strict_opt_strings(value: Option<Value>) -> ParseResult<Option<Vec<String>>> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s),
-                other => Err(ParseError::expected_type(other)),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(other) => Err(ParseError::expected_type(other)),
-    }
-}
-
 /// A string that may be absent (unchanged), `null` (cleared) or a JSON string; nothing else.
 pub fn strict_maybe_string(
     value: Option<Value>,
@@ -251,5 +234,55 @@ impl<'a, T: ParseFromJSON> poem_openapi::ApiExtractor<'a> for OptionalJson<T> {
             }
             .into()),
         }
+    }
+}
+
+/// A topic of a course as a request gives it: documented with the rules the service
+/// applies (1–64 characters with something besides spaces, no control characters), read
+/// as any JSON string so that the service names the offending entry (`topics[1]`).
+#[derive(Debug, Clone)]
+pub struct Topic(pub String);
+
+impl poem_openapi::types::Type for Topic {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Topic".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        let mut schema = poem_openapi::registry::MetaSchema::new("string");
+        schema.description = Some("A topic (tag), stored in lower case.");
+        schema.min_length = Some(1);
+        schema.max_length = Some(64);
+        schema.pattern = Some(
+            "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+                .to_owned(),
+        );
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(schema))
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for Topic {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        strict_string(value)
+            .map(Self)
+            .map_err(ParseError::propagate)
+    }
+}
+
+impl poem_openapi::types::ToJSON for Topic {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
     }
 }

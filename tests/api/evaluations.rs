@@ -356,13 +356,14 @@ async fn scores_and_comments_are_validated() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    // Nothing landed; the limits themselves are fine (2,000 characters after trimming).
+    // Nothing landed; the limits themselves are fine (2,000 characters, the surrounding
+    // whitespace trimmed).
     let (status, _) = app.get(&mine(edition), &p.token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let longest = format!("  {}\n", "é".repeat(2000));
+    let longest = format!("  {}\n", "é".repeat(1997));
     let (status, body) = submit(&app, p, edition, json!({"score": 1, "comment": longest})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["comment"].as_str().unwrap().chars().count(), 2000);
+    assert_eq!(body["comment"].as_str().unwrap().chars().count(), 1997);
     let (status, body) = submit(&app, &people[1], edition, json!({"score": 10})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
