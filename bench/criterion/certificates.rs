@@ -43,6 +43,7 @@ fn sample() -> Certificate {
             status: CertificateStatus::Valid,
             revoked_at: None,
             revoked_reason: None,
+            status_index: Some(4_711),
         },
         accreditations: vec![
             certificate_accreditation::Model {

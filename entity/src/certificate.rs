@@ -47,6 +47,10 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     /// Why it was revoked.
     pub revoked_reason: Option<String>,
+    /// Its place in the published revocation status lists (list `index / 131072`, bit
+    /// `index % 131072`), unique; `null` only for rows written outside the service.
+    #[sea_orm(unique)]
+    pub status_index: Option<i64>,
 }
 
 /// Relations of a certificate.

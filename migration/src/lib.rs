@@ -17,6 +17,7 @@ mod m20261123_000011_erasures;
 mod m20261201_000012_access;
 mod m20261202_000013_messaging;
 mod m20261203_000014_registration_notices;
+mod m20261204_000015_certificate_status;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_access::Migration),
             Box::new(m20261202_000013_messaging::Migration),
             Box::new(m20261203_000014_registration_notices::Migration),
+            Box::new(m20261204_000015_certificate_status::Migration),
         ]
     }
 }

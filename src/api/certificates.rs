@@ -232,6 +232,19 @@ enum Credential {
     Ok(PlainText<String>),
 }
 
+#[derive(ApiResponse)]
+enum StatusList {
+    /// The status list credential as a compact JWT (EdDSA, `kid` of a key in
+    /// `/.well-known/jwks.json`).
+    #[oai(status = 200, content_type = "application/vc+jwt")]
+    Ok(
+        PlainText<String>,
+        /// Verifiers may keep it a minute.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
 /// What a verification answers: JSON, or a page for a browser.
 #[derive(ResponseContent)]
 enum VerificationBody {
@@ -386,8 +399,10 @@ impl CertificatesApi {
     ///
     /// The certificate as a W3C Verifiable Credential in Open Badges 3.0 shape
     /// (`OpenBadgeCredential`), secured as a JWT with the service's Ed25519 key: anyone
-    /// verifies it offline against `/.well-known/jwks.json`. Its `credentialStatus`
-    /// points to the verification link, which shows a revocation at once.
+    /// verifies it offline against `/.well-known/jwks.json`. Its `credentialStatus` is a
+    /// W3C Bitstring Status List entry (`statusPurpose: revocation`) in a list published
+    /// at `/api/v1/status-lists/{list}`, so any verifier sees a revocation; its
+    /// `evidence` links the verification page.
     #[oai(
         path = "/certificates/:id/credential",
         method = "get",
@@ -408,6 +423,41 @@ impl CertificatesApi {
             email.as_deref(),
         )?;
         Ok(Credential::Ok(PlainText(jwt)))
+    }
+
+    /// A revocation status list
+    ///
+    /// A W3C `BitstringStatusListCredential` (revocation) as a compact JWT signed like
+    /// the certificates' credentials: bit `statusListIndex` of `encodedList` (GZIP,
+    /// base64url, multibase `u`) is set when that certificate is revoked. Public, so
+    /// verifiers check a credential without an account; refreshed within a minute of a
+    /// revocation.
+    #[oai(
+        path = "/status-lists/:list",
+        method = "get",
+        operation_id = "getStatusList"
+    )]
+    async fn status_list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        /// The list's number, as `statusListCredential` gives it.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
+        list: Path<i64>,
+    ) -> Result<StatusList, ApiError> {
+        let revoked = certificates::revoked_in_list(&state.db, list.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("status list"))?;
+        let jwt = credential::status_list(
+            &state.tokens,
+            &state.config.public_url,
+            list.0,
+            &revoked,
+            crate::domain::now(),
+        )?;
+        Ok(StatusList::Ok(
+            PlainText(jwt),
+            "public, max-age=60".to_owned(),
+        ))
     }
 
     /// Revoke a certificate

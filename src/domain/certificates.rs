@@ -207,6 +207,7 @@ pub async fn settle_completed(
         status: Set(CertificateStatus::Valid),
         revoked_at: Set(None),
         revoked_reason: Set(None),
+        status_index: Set(Some(next_status_index(db).await?)),
     }
     .insert(db)
     .await?;
@@ -216,6 +217,60 @@ pub async fn settle_completed(
         .await?;
     tell_holder(db, &row, Kind::CertificateIssued, now).await?;
     Ok(Settled::Issued)
+}
+
+/// Entries in one published status list (16 KiB of bits, the W3C minimum).
+pub const STATUS_LIST_SIZE: i64 = 131_072;
+
+/// The next place in the status lists. One atomic statement on the counter row: on
+/// PostgreSQL the row stays locked until the issuing transaction ends, so concurrent
+/// closes take their places one after another and never share one.
+async fn next_status_index(db: &impl ConnectionTrait) -> DomainResult<i64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "UPDATE counters SET next_value = next_value + 1 \
+             WHERE name = 'certificate_status' RETURNING next_value - 1 AS taken",
+        ))
+        .await?
+        .ok_or_else(|| DomainError::Internal("the status counter is missing".into()))?;
+    Ok(row.try_get("", "taken")?)
+}
+
+/// The revoked places of status list `list` (positions within it, ascending), or none
+/// when no certificate has a place in that list yet.
+pub async fn revoked_in_list(
+    db: &impl ConnectionTrait,
+    list: i64,
+) -> DomainResult<Option<Vec<i64>>> {
+    let first = list.checked_mul(STATUS_LIST_SIZE).filter(|f| *f >= 0);
+    let Some(first) = first else {
+        return Ok(None);
+    };
+    let used = certificate::Entity::find()
+        .filter(certificate::Column::StatusIndex.gte(first))
+        .select_only()
+        .column(certificate::Column::Id)
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if used.is_none() {
+        return Ok(None);
+    }
+    let revoked: Vec<Option<i64>> = certificate::Entity::find()
+        .filter(certificate::Column::StatusIndex.gte(first))
+        .filter(certificate::Column::StatusIndex.lt(first + STATUS_LIST_SIZE))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Revoked))
+        .select_only()
+        .column(certificate::Column::StatusIndex)
+        .order_by_asc(certificate::Column::StatusIndex)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(Some(
+        revoked.into_iter().flatten().map(|i| i - first).collect(),
+    ))
 }
 
 /// Queues the mail that tells the holder of a new, reinstated or revoked certificate.

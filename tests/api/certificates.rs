@@ -446,7 +446,22 @@ async fn a_certificate_is_issued_verified_printed_signed_and_revoked() {
     assert_eq!(vc["issuer"]["name"], "Flevo Academie Jeugd");
     assert_eq!(vc["iss"], vc["issuer"]["id"]);
     assert_eq!(vc["credentialSubject"]["achievement"]["name"], title);
-    assert_eq!(vc["credentialStatus"]["id"], cert["verify_url"]);
+    // The claims a VC-JWT verifier maps: sub is the subject, jti the id, iss the issuer.
+    assert_eq!(vc["sub"], vc["credentialSubject"]["id"]);
+    assert_eq!(vc["sub"], format!("urn:uuid:{}", holder.id));
+    assert_eq!(vc["evidence"][0]["id"], cert["verify_url"]);
+    // The official Open Badges 3.0 schema accepts it.
+    open_badges_schema_accepts(&vc);
+    // Its status: a bit in a revocation list the service publishes, still clear.
+    let entry = &vc["credentialStatus"];
+    assert_eq!(entry["type"], "BitstringStatusListEntry");
+    assert_eq!(entry["statusPurpose"], "revocation");
+    let position: usize = entry["statusListIndex"].as_str().unwrap().parse().unwrap();
+    let list_url = entry["statusListCredential"].as_str().unwrap().to_owned();
+    assert_ne!(entry["id"], entry["statusListCredential"]);
+    let list = status_list(&app, &list_url, &decoding, &validation).await;
+    assert_eq!(list["issuer"], vc["iss"]);
+    assert!(!bit(&list, position), "not revoked yet");
     // A tampered credential does not verify.
     let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
     parts[1] = parts[1].chars().rev().collect();
@@ -484,6 +499,10 @@ async fn a_certificate_is_issued_verified_printed_signed_and_revoked() {
         .await;
     assert_eq!(v["valid"], false, "{v}");
     assert_eq!(v["status"], "revoked");
+    // And in the status list, for verifiers that never call the API: that bit only.
+    let list = status_list(&app, &list_url, &decoding, &validation).await;
+    assert!(bit(&list, position), "revoked");
+    assert_eq!(set_bits(&list), 1);
     let (status, body) = app
         .post(
             &format!("/api/v1/certificates/{id}/revoke"),
@@ -496,6 +515,82 @@ async fn a_certificate_is_issued_verified_printed_signed_and_revoked() {
         .get(&format!("/api/v1/certificates/{id}/pdf"), &holder.token)
         .await;
     assert_problem(status, &body, StatusCode::CONFLICT, "certificate_revoked");
+}
+
+/// Validates a credential against the Open Badges 3.0 AchievementCredential schema as
+/// 1EdTech publishes it (JSON Schema 2019-09, vendored in `fixtures/`).
+fn open_badges_schema_accepts(vc: &Value) {
+    let schema: Value = serde_json::from_str(include_str!(
+        "fixtures/ob_v3p0_achievementcredential_schema.json"
+    ))
+    .unwrap();
+    let validator = jsonschema::draft201909::new(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(vc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{vc:#}");
+    // The schema is in force: without its achievement the credential is refused.
+    let mut broken = vc.clone();
+    broken["credentialSubject"]
+        .as_object_mut()
+        .unwrap()
+        .remove("achievement");
+    assert!(!validator.is_valid(&broken));
+}
+
+/// Fetches a status list credential (publicly, as a verifier would) and checks its
+/// signature and shape.
+async fn status_list(
+    app: &TestApp,
+    url: &str,
+    key: &jsonwebtoken::DecodingKey,
+    validation: &jsonwebtoken::Validation,
+) -> Value {
+    let resp = app
+        .client
+        .get(url.replace(crate::helpers::ISSUER, &app.url("")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/vc+jwt");
+    let jwt = resp.text().await.unwrap();
+    let list = jsonwebtoken::decode::<Value>(&jwt, key, validation)
+        .unwrap()
+        .claims;
+    assert_eq!(
+        list["type"],
+        json!(["VerifiableCredential", "BitstringStatusListCredential"])
+    );
+    assert_eq!(list["id"], url);
+    assert_eq!(list["credentialSubject"]["type"], "BitstringStatusList");
+    assert_eq!(list["credentialSubject"]["statusPurpose"], "revocation");
+    list
+}
+
+/// The list's bits: multibase base64url of GZIP, position 0 the first byte's left-most bit.
+fn bits(list: &Value) -> Vec<u8> {
+    use base64::Engine;
+    use std::io::Read;
+    let encoded = list["credentialSubject"]["encodedList"].as_str().unwrap();
+    let zipped = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded.strip_prefix('u').expect("multibase base64url"))
+        .unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(zipped.as_slice())
+        .read_to_end(&mut out)
+        .unwrap();
+    assert!(out.len() >= 16 * 1024, "at least 131,072 entries");
+    out
+}
+
+fn bit(list: &Value, position: usize) -> bool {
+    bits(list)[position / 8] & (0x80 >> (position % 8)) != 0
+}
+
+fn set_bits(list: &Value) -> u32 {
+    bits(list).iter().map(|b| b.count_ones()).sum()
 }
 
 #[tokio::test]
