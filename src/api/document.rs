@@ -22,6 +22,100 @@ pub fn for_partners(doc: &mut Value) {
     rewrite(doc, &schemas);
 }
 
+/// Gives each operation exactly the problem responses it can return, each listing its
+/// codes (in the description, and machine-readable as `x-problem-codes`): the
+/// framework's, following from the operation's shape, and the domain's from `refusals`.
+/// poem-openapi gives every operation returning the shared error type all twelve.
+///
+/// - a parameter: 400 `invalid_parameter`; a query parameter also 422
+///   `validation_failed` (the domain checks their combination);
+/// - a JSON body: 400 `malformed_body`, 413 `payload_too_large`, 415
+///   `unsupported_media_type`, 422 `validation_failed`;
+/// - a token: 401 `invalid_token`;
+/// - always 500 `internal_error`, and 503 `database_unavailable` where the database is
+///   used.
+pub fn narrow_responses(doc: &mut Value, refusals: super::refusals::Refusals) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+        let mut allowed: Vec<(u16, Vec<&str>)> = Vec::new();
+        let mut allow = |status: u16, codes: &[&'static str]| match allowed
+            .iter_mut()
+            .find(|(s, _)| *s == status)
+        {
+            Some((_, known)) => {
+                for c in codes {
+                    if !known.contains(c) {
+                        known.push(c);
+                    }
+                }
+            }
+            None => allowed.push((status, codes.to_vec())),
+        };
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        if !params.is_empty() {
+            allow(400, &["invalid_parameter"]);
+        }
+        if params.iter().any(|p| p["in"] == "query") {
+            allow(422, &["validation_failed"]);
+        }
+        let json_body = op["requestBody"]["content"]
+            .as_object()
+            .is_some_and(|c| c.keys().any(|k| k.starts_with("application/json")));
+        if json_body {
+            allow(400, &["malformed_body"]);
+            allow(413, &["payload_too_large"]);
+            allow(415, &["unsupported_media_type"]);
+            allow(422, &["validation_failed"]);
+        }
+        if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+            allow(401, &["invalid_token"]);
+        }
+        for (_, statuses) in refusals.iter().filter(|(op_id, _)| *op_id == id) {
+            for (status, codes) in *statuses {
+                allow(*status, codes);
+            }
+        }
+        allow(500, &["internal_error"]);
+        if !matches!(id.as_str(), "health" | "metrics" | "getJwks") {
+            allow(503, &["database_unavailable"]);
+        }
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        responses.retain(|status, response| {
+            let problem = response["content"]
+                .as_object()
+                .is_some_and(|c| c.contains_key("application/problem+json"));
+            if !problem {
+                return true;
+            }
+            let Some((_, codes)) = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|s| allowed.iter().find(|(a, _)| *a == s))
+            else {
+                return false;
+            };
+            let listed = codes
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let description = response["description"].as_str().unwrap_or_default();
+            response["description"] = Value::from(format!("{description} Codes: {listed}."));
+            response["x-problem-codes"] = json!(codes);
+            true
+        });
+    }
+}
+
 /// Adds the OAuth2 scheme of the token endpoint (`token_url`): the password grant for
 /// people and client credentials for partner clients, so `/docs`'s "Authorize" signs in.
 /// Every operation that takes the bearer token takes it obtained this way too.

@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod paging;
 pub mod privacy;
 pub mod problem;
+pub mod refusals;
 pub mod registrations;
 pub mod reports;
 pub mod security;
@@ -114,6 +115,7 @@ pub fn spec_json(public_url: &str) -> String {
         return raw;
     };
     document::for_partners(&mut doc);
+    document::narrow_responses(&mut doc, refusals::REFUSALS);
     let token_url = format!("{}/api/v1/auth/token", public_url.trim_end_matches('/'));
     document::with_oauth2(&mut doc, &token_url);
     serde_json::to_string_pretty(&doc).unwrap_or(raw)

@@ -17,6 +17,7 @@ mod attendance;
 mod calendar;
 mod catalog;
 mod certificates;
+mod conformance;
 mod demo;
 mod errors;
 mod evaluations;
