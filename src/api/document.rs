@@ -27,10 +27,10 @@ pub fn for_partners(doc: &mut Value) {
 /// framework's, following from the operation's shape, and the domain's from `refusals`.
 /// poem-openapi gives every operation returning the shared error type all twelve.
 ///
-/// - a parameter: 400 `invalid_parameter`; a query parameter also 422
-///   `validation_failed` (the domain checks their combination);
-/// - a JSON body: 400 `malformed_body`, 413 `payload_too_large`, 415
-///   `unsupported_media_type`, 422 `validation_failed`;
+/// - a parameter: 400 `invalid_parameter`; a query parameter (the domain checks their
+///   combination) or one with bounds also 422 `validation_failed`;
+/// - a body: 413 `payload_too_large`, 415 `unsupported_media_type`; a JSON body also 400
+///   `malformed_body` and 422 `validation_failed`;
 /// - a token: 401 `invalid_token`;
 /// - always 500 `internal_error`, and 503 `database_unavailable` where the database is
 ///   used.
@@ -62,16 +62,21 @@ pub fn narrow_responses(doc: &mut Value, refusals: super::refusals::Refusals) {
         if !params.is_empty() {
             allow(400, &["invalid_parameter"]);
         }
-        if params.iter().any(|p| p["in"] == "query") {
+        let constrained = |p: &Value| {
+            ["minimum", "maximum", "minLength", "maxLength", "pattern"]
+                .iter()
+                .any(|k| p["schema"].get(*k).is_some())
+        };
+        if params.iter().any(|p| p["in"] == "query" || constrained(p)) {
             allow(422, &["validation_failed"]);
         }
-        let json_body = op["requestBody"]["content"]
-            .as_object()
-            .is_some_and(|c| c.keys().any(|k| k.starts_with("application/json")));
-        if json_body {
-            allow(400, &["malformed_body"]);
+        let body = op["requestBody"]["content"].as_object();
+        if body.is_some() {
             allow(413, &["payload_too_large"]);
             allow(415, &["unsupported_media_type"]);
+        }
+        if body.is_some_and(|c| c.keys().any(|k| k.starts_with("application/json"))) {
+            allow(400, &["malformed_body"]);
             allow(422, &["validation_failed"]);
         }
         if op["security"].as_array().is_some_and(|s| !s.is_empty()) {

@@ -170,9 +170,15 @@ pub const REFUSALS: Refusals = &[
         &[FORBIDDEN, NOT_FOUND, (409, &["message_not_failed"])],
     ),
     ("listOrganizations", &[]),
-    ("createOrganization", &[FORBIDDEN]),
+    (
+        "createOrganization",
+        &[FORBIDDEN, (409, &["organization_exists"])],
+    ),
     ("getOrganization", &[NOT_FOUND]),
-    ("updateOrganization", &[FORBIDDEN, NOT_FOUND]),
+    (
+        "updateOrganization",
+        &[FORBIDDEN, NOT_FOUND, (409, &["organization_exists"])],
+    ),
     ("getRegistration", &[NOT_FOUND]),
     (
         "approveRegistration",
