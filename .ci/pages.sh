@@ -13,26 +13,10 @@ BIN="${ACADEMY_BIN:-${CARGO_TARGET_DIR:-target}/debug/academy}"
 PORT="${PAGES_PORT:-18290}"
 BASE="http://127.0.0.1:$PORT"
 WORK="$(mktemp -d)"
-[[ -x "$BIN" ]] || cargo build --quiet --bin academy
-
-ACADEMY_DATABASE_URL="sqlite://$WORK/pages.db?mode=rwc" \
-  ACADEMY_LISTEN="127.0.0.1:$PORT" \
-  ACADEMY_PUBLIC_URL="$BASE" \
-  ACADEMY_DATA_DIR="$WORK/data" \
-  RUST_LOG=warn \
-  "$BIN" serve --demo >"$WORK/service.log" 2>&1 &
-PID=$!
-cleanup() {
-  kill -TERM "$PID" 2>/dev/null || true
-  wait "$PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-for _ in $(seq 1 300); do
-  curl -fsS "$BASE/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fsS "$BASE/ready" >/dev/null || { cat "$WORK/service.log" >&2; exit 1; }
+# shellcheck source=.ci/service.sh
+. .ci/service.sh
+export ACADEMY_DATABASE_URL="sqlite://$WORK/pages.db?mode=rwc"
+start_service serve --demo
 
 token() {
   curl -fsS -d grant_type=password -d "username=$1" -d password=demo-wachtwoord \

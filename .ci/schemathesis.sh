@@ -23,40 +23,23 @@ if [[ ! -x "$VENV/bin/st" ]]; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
 
-[[ -x "$BIN" ]] || cargo build --quiet --bin academy
-
-ACADEMY_DATABASE_URL="$DATABASE_URL" \
-  ACADEMY_LISTEN="127.0.0.1:$PORT" \
-  ACADEMY_PUBLIC_URL="$BASE" \
-  ACADEMY_DATA_DIR="$WORK/data" \
-  ACADEMY_BOOTSTRAP_ADMIN_EMAIL=fuzz-admin@academy.test \
-  ACADEMY_BOOTSTRAP_ADMIN_PASSWORD=fuzz-admin-password \
-  RUST_LOG=warn \
-  "$BIN" serve >"$WORK/service.log" 2>&1 &
-PID=$!
-cleanup() {
-  kill -TERM "$PID" 2>/dev/null || true
-  wait "$PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-for _ in $(seq 1 300); do
-  curl -fsS "$BASE/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-if ! curl -fsS "$BASE/ready" >/dev/null; then
-  echo "the service did not become ready:" >&2
-  cat "$WORK/service.log" >&2
-  exit 1
-fi
+# shellcheck source=.ci/service.sh
+. .ci/service.sh
+export ACADEMY_DATABASE_URL="$DATABASE_URL"
+export ACADEMY_BOOTSTRAP_ADMIN_EMAIL=fuzz-admin@academy.test
+export ACADEMY_BOOTSTRAP_ADMIN_PASSWORD=fuzz-admin-password
+start_service serve
 
 TOKEN=$(curl -fsS -d grant_type=password -d username=fuzz-admin@academy.test \
   -d password=fuzz-admin-password "$BASE/api/v1/auth/token" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
+ADMIN_ID=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/me" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+
 status=0
-"$VENV/bin/st" run "$BASE/openapi.json" --url "$BASE" \
+FUZZ_ADMIN_ID="$ADMIN_ID" PYTHONPATH=.ci SCHEMATHESIS_HOOKS=schemathesis_hooks \
+  "$VENV/bin/st" run "$BASE/openapi.json" --url "$BASE" \
   -H "Authorization: Bearer $TOKEN" \
   --checks all --exclude-checks positive_data_acceptance \
   --phases examples,coverage,fuzzing \
@@ -68,9 +51,5 @@ if [[ "$status" -ne 0 ]] && ! grep -q '^Failures:' "$WORK/st.out" && grep -q '^E
   echo "WARNING: schemathesis reported errors of its own, no failed checks; not failing the run" >&2
   status=0
 fi
-if grep -q "panicked" "$WORK/service.log"; then
-  echo "the service panicked:" >&2
-  cat "$WORK/service.log" >&2
-  status=1
-fi
+service_kept_up || status=1
 exit "$status"

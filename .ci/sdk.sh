@@ -20,7 +20,7 @@ NODE_TYPES=20.19.43
 
 BIN="${ACADEMY_BIN:-${CARGO_TARGET_DIR:-target}/debug/academy}"
 TOOLS="${SDK_TOOLS:-${CARGO_TARGET_DIR:-target}/sdk-tools}"
-PORT="${SDK_PORT:-18290}"
+PORT="${SDK_PORT:-18390}"
 BASE="http://127.0.0.1:$PORT"
 WORK="$(mktemp -d)"
 TOOLS="$(mkdir -p "$TOOLS" && cd "$TOOLS" && pwd)"
@@ -39,30 +39,9 @@ if [[ "$(cat "$TOOLS/stamp" 2>/dev/null)" != "$stamp" ]]; then
   echo "$stamp" >"$TOOLS/stamp"
 fi
 
-[[ -x "$BIN" ]] || cargo build --quiet --bin academy
-
-ACADEMY_LISTEN="127.0.0.1:$PORT" \
-  ACADEMY_PUBLIC_URL="$BASE" \
-  ACADEMY_DATA_DIR="$WORK/data" \
-  RUST_LOG=warn \
-  "$BIN" serve --demo >"$WORK/service.log" 2>&1 &
-PID=$!
-cleanup() {
-  kill -TERM "$PID" 2>/dev/null || true
-  wait "$PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-for _ in $(seq 1 600); do
-  curl -fsS "$BASE/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-if ! curl -fsS "$BASE/ready" >/dev/null; then
-  echo "the service did not become ready:" >&2
-  cat "$WORK/service.log" >&2
-  exit 1
-fi
+# shellcheck source=.ci/service.sh
+. .ci/service.sh
+start_service serve --demo
 curl -fsS "$BASE/openapi.json" -o "$WORK/openapi.json"
 
 # Fails when a generator's output mentions a warning or a part it left out.
@@ -129,9 +108,5 @@ echo "openapi-ts: all $ops operations generated"
 echo "tsc --strict: the generated SDK and the flow type-check"
 (cd "$WORK/ts" && "$TOOLS/node/node_modules/.bin/tsx" flow.ts "$BASE")
 
-if grep -q "panicked" "$WORK/service.log"; then
-  echo "the service panicked:" >&2
-  cat "$WORK/service.log" >&2
-  exit 1
-fi
+service_kept_up
 echo "both SDK flows passed"

@@ -677,25 +677,6 @@ fn refusal_code(status: StatusCode) -> Option<&'static str> {
     }
 }
 
-/// The document's template (`/api/v1/users/{id}`) a concrete path is an instance of.
-fn template_of<'a>(templates: &'a [String], path: &str) -> Option<&'a str> {
-    let path = path.split('?').next().unwrap_or(path);
-    let parts: Vec<&str> = path.split('/').collect();
-    templates
-        .iter()
-        .filter(|t| {
-            let segments: Vec<&str> = t.split('/').collect();
-            segments.len() == parts.len()
-                && segments
-                    .iter()
-                    .zip(&parts)
-                    .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
-        })
-        // A literal segment beats a parameter (`/check-in-code.png` over `{id}`).
-        .max_by_key(|t| t.split('/').filter(|s| !s.starts_with('{')).count())
-        .map(String::as_str)
-}
-
 #[tokio::test]
 async fn every_scope_reaches_exactly_its_operations_for_its_own_organisation() {
     let app = TestApp::spawn().await;
@@ -707,7 +688,7 @@ async fn every_scope_reaches_exactly_its_operations_for_its_own_organisation() {
     let templates: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     let mut covered = std::collections::BTreeSet::new();
     for case in &table.cases {
-        let template = template_of(&templates, &case.path)
+        let template = crate::conformance::template_of(&templates, &case.path)
             .unwrap_or_else(|| panic!("{} is not in the document", case.path));
         covered.insert((case.method.as_str().to_lowercase(), template.to_owned()));
     }
