@@ -42,7 +42,7 @@ FUZZ_ADMIN_ID="$ADMIN_ID" PYTHONPATH=.ci SCHEMATHESIS_HOOKS=schemathesis_hooks \
   "$VENV/bin/st" run "$BASE/openapi.json" --url "$BASE" \
   -H "Authorization: Bearer $TOKEN" \
   --checks all --exclude-checks positive_data_acceptance \
-  --phases examples,coverage,fuzzing \
+  --phases examples,coverage,fuzzing,stateful \
   --max-time "$BUDGET" --workers 2 --seed 20261123 2>&1 | tee "$WORK/st.out" || status=$?
 # A failed check is the service's fault and fails the run. An error of schemathesis itself
 # (its summary lists only "Errors:", e.g. a crash inside its case generator) is reported but

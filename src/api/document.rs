@@ -121,6 +121,229 @@ pub fn narrow_responses(doc: &mut Value, refusals: super::refusals::Refusals) {
     }
 }
 
+/// Where one operation's answer feeds another: `(from, status, to, parameter, value)`,
+/// the value a runtime expression on the answer (OpenAPI links), so that clients and
+/// stateful testers (schemathesis) can follow a resource from its creation.
+const LINKS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "createOrganization",
+        "201",
+        "getOrganization",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createOrganization",
+        "201",
+        "updateOrganization",
+        "id",
+        "$response.body#/id",
+    ),
+    ("createUser", "201", "getUser", "id", "$response.body#/id"),
+    (
+        "createUser",
+        "201",
+        "updateUser",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createUser",
+        "201",
+        "listUserRegistrations",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createClient",
+        "201",
+        "revokeClient",
+        "id",
+        "$response.body#/client_id",
+    ),
+    (
+        "createCourse",
+        "201",
+        "getCourse",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createCourse",
+        "201",
+        "updateCourse",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createCourse",
+        "201",
+        "createEdition",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createCourse",
+        "201",
+        "listCourseEditions",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createCourse",
+        "201",
+        "archiveCourse",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "getEdition",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "updateEdition",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "createSession",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "listSessions",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "publishEdition",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "createRegistration",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "listEditionRegistrations",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createEdition",
+        "201",
+        "cancelEdition",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createSession",
+        "201",
+        "getSession",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createSession",
+        "201",
+        "updateSession",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createSession",
+        "201",
+        "listAttendance",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createSession",
+        "201",
+        "deleteSession",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createRegistration",
+        "201",
+        "getRegistration",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createRegistration",
+        "201",
+        "getRegistrationHistory",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createRegistration",
+        "201",
+        "cancelRegistration",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createRegistration",
+        "201",
+        "approveRegistration",
+        "id",
+        "$response.body#/id",
+    ),
+    (
+        "createRegistration",
+        "201",
+        "declineRegistration",
+        "id",
+        "$response.body#/id",
+    ),
+];
+
+/// Adds [`LINKS`] to the answers they start from.
+pub fn with_links(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+        for (_, status, to, parameter, value) in LINKS.iter().filter(|l| l.0 == id) {
+            let Some(response) = op["responses"].get_mut(*status) else {
+                continue;
+            };
+            let mut name = String::from(*to);
+            if let Some(first) = name.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            response["links"][name] = json!({
+                "operationId": to,
+                "parameters": { *parameter: value },
+            });
+        }
+    }
+}
+
 /// Adds the OAuth2 scheme of the token endpoint (`token_url`): the password grant for
 /// people and client credentials for partner clients, so `/docs`'s "Authorize" signs in.
 /// Every operation that takes the bearer token takes it obtained this way too.

@@ -116,6 +116,7 @@ pub fn spec_json(public_url: &str) -> String {
     };
     document::for_partners(&mut doc);
     document::narrow_responses(&mut doc, refusals::REFUSALS);
+    document::with_links(&mut doc);
     let token_url = format!("{}/api/v1/auth/token", public_url.trim_end_matches('/'));
     document::with_oauth2(&mut doc, &token_url);
     serde_json::to_string_pretty(&doc).unwrap_or(raw)

@@ -93,6 +93,44 @@ fn every_operation_has_a_tag_an_id_and_documented_responses() {
     for id in &table {
         assert!(ids.contains(*id), "refusals of an unknown operation {id}");
     }
+    // Every link leads to an operation that takes the parameter, from a field the answer
+    // has.
+    let mut by_id = std::collections::HashMap::new();
+    for item in paths.values() {
+        for op in item.as_object().unwrap().values() {
+            by_id.insert(op["operationId"].as_str().unwrap().to_owned(), op.clone());
+        }
+    }
+    let mut links = 0;
+    for op in by_id.values() {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                links += 1;
+                let target = &by_id[link["operationId"].as_str().unwrap()];
+                for (param, value) in link["parameters"].as_object().unwrap() {
+                    assert!(
+                        target["parameters"]
+                            .as_array()
+                            .is_some_and(|ps| ps.iter().any(|p| p["name"] == param.as_str())),
+                        "{name}: {} takes no `{param}`",
+                        link["operationId"]
+                    );
+                    let field = value
+                        .as_str()
+                        .unwrap()
+                        .strip_prefix("$response.body#/")
+                        .unwrap();
+                    let schema = &response["content"]["application/json; charset=utf-8"]["schema"];
+                    let schema_name = schema["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+                    assert!(
+                        spec["components"]["schemas"][schema_name]["properties"][field].is_object(),
+                        "{name} ({status}): the answer has no `{field}`"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links >= 20, "{links} links");
     // A public read does not claim conflicts or oversized bodies.
     let course = &spec["paths"]["/api/v1/courses/{id}"]["get"]["responses"];
     let mut statuses: Vec<&String> = course.as_object().unwrap().keys().collect();
