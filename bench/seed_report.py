@@ -160,7 +160,7 @@ def build(per_person: int, seed: int) -> dict:
                 break
         rows["certificates"].append((cert, code, rid, uid, eid, cid, name, title, "training", hours,
                                      day.isoformat(), day.isoformat(), day.isoformat(), "Flevo Academie Jeugd",
-                                     ts(end), "valid", None, None))
+                                     ts(end), "valid", None, None, len(rows["certificates"])))
         rows["certificate_accreditations"].append((cert, "SKJ", acc_number, hours, number))
         if org == "a":
             reg_a.append((uid, rid))
@@ -188,9 +188,15 @@ COLUMNS = {
                    "source, decided_by_kind, decided_by_id, decided_at",
     "certificates": "id, code, registration_id, user_id, edition_id, course_id, holder_name, course_title, "
                     "course_kind, hours, first_day, last_day, completed_on, issuer, issued_at, status, "
-                    "revoked_at, revoked_reason",
+                    "revoked_at, revoked_reason, status_index",
     "certificate_accreditations": "certificate_id, register, accreditation_number, points, holder_number",
 }
+
+
+# Certificates take their places in the revocation status lists in order; the service's
+# counter continues after them.
+NEXT_STATUS_INDEX = ("UPDATE counters SET next_value = (SELECT COUNT(*) FROM certificates) "
+                     "WHERE name = 'certificate_status'")
 
 
 def to_sqlite(v):
@@ -209,6 +215,7 @@ def write_sqlite(path: str, rows: dict) -> None:
             n = len(cols.split(","))
             con.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * n)})',
                             ([to_sqlite(v) for v in r] for r in rows[table]))
+        con.execute(NEXT_STATUS_INDEX)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
 
@@ -233,6 +240,7 @@ def write_postgres(conninfo: str, rows: dict) -> None:
             w("\t".join(to_copy(v) for v in r))
             w("\n")
         w("\\.\n")
+    w(NEXT_STATUS_INDEX + ";\n")
     w("ANALYZE;\n")
     proc.stdin.close()
     if proc.wait() != 0:
