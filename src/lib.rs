@@ -163,6 +163,7 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
     let api = api::service(&state.config.public_url);
     let spec = api::spec_json(&state.config.public_url);
     let allow = Arc::new(api::AllowTable::from_spec(&spec));
+    let bodies = Arc::new(api::body::BodyRules::from_spec(&spec));
     let docs = api::docs_html(&api);
     Route::new()
         .nest("/", api)
@@ -191,36 +192,62 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
         )
         .into_endpoint()
         .with(http::BodyLimit(MAX_BODY_BYTES))
-        .around(|ep, mut req| async move {
-            // Keep a copy of a JSON body (bounded by the body limit) so that a type error
-            // can name the field it is about.
-            let json = req
-                .content_type()
-                .is_some_and(|c| c.starts_with("application/json"));
-            let body = if json {
-                match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
-                    Ok(bytes) => {
-                        req.set_body(bytes.clone());
-                        Some(bytes)
-                    }
-                    Err(_) => {
+        .around(move |ep, mut req| {
+            let bodies = bodies.clone();
+            async move {
+                // Keep a JSON body (bounded by the body limit): when the operation cannot
+                // read it, it is checked against the operation's schema so that every
+                // problem names its field. Authentication and authorisation come first,
+                // as the handler's extractors run in order.
+                let json = req
+                    .content_type()
+                    .is_some_and(|c| c.starts_with("application/json"));
+                let body = if json {
+                    let Ok(bytes) = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await else {
                         let err =
                             poem::Error::from_status(poem::http::StatusCode::PAYLOAD_TOO_LARGE);
-                        return Ok(api::problem::problem_from_poem_error(err, None));
+                        return Ok(api::problem::problem_from_poem_error(err));
+                    };
+                    req.set_body(bytes.clone());
+                    Some(bytes)
+                } else {
+                    None
+                };
+                let method = req.method().clone();
+                let path = req.uri().path().to_owned();
+                match ep.call(req).await {
+                    Ok(resp) => Ok(resp.into_response()),
+                    Err(err) => {
+                        let pattern = err.data::<poem::PathPattern>().cloned();
+                        let unreadable = err.is::<poem_openapi::error::ParseRequestPayloadError>();
+                        let mut resp = match (unreadable, &body) {
+                            (true, Some(bytes)) => {
+                                match bodies.check(method.as_str(), &path, bytes) {
+                                    api::body::Checked::Malformed(detail) => {
+                                        api::problem::ApiError::bad_request(
+                                            "malformed_body",
+                                            detail,
+                                        )
+                                        .into_response()
+                                    }
+                                    api::body::Checked::Invalid(errors) => {
+                                        api::problem::ApiError::from(
+                                            crate::error::DomainError::Validation(errors),
+                                        )
+                                        .into_response()
+                                    }
+                                    api::body::Checked::Fine => {
+                                        api::problem::problem_from_poem_error(err)
+                                    }
+                                }
+                            }
+                            _ => api::problem::problem_from_poem_error(err),
+                        };
+                        if let Some(p) = pattern {
+                            resp.set_data(p);
+                        }
+                        Ok::<_, poem::Error>(resp)
                     }
-                }
-            } else {
-                None
-            };
-            match ep.call(req).await {
-                Ok(resp) => Ok(resp.into_response()),
-                Err(err) => {
-                    let pattern = err.data::<poem::PathPattern>().cloned();
-                    let mut resp = api::problem::problem_from_poem_error(err, body.as_deref());
-                    if let Some(p) = pattern {
-                        resp.set_data(p);
-                    }
-                    Ok::<_, poem::Error>(resp)
                 }
             }
         })

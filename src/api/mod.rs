@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod attendance;
 pub mod auth;
+pub mod body;
 pub mod calendar;
 pub mod certificates;
 pub mod clients;

@@ -236,9 +236,8 @@ impl From<sea_orm::DbErr> for ApiError {
 }
 
 /// Turns any error that reaches the top of the app into problem+json. Errors that are
-/// already responses (our own `ApiError`s) pass through unchanged. `body` is the JSON
-/// request body, if any, used to name the offending field precisely.
-pub fn problem_from_poem_error(err: poem::Error, body: Option<&[u8]>) -> Response {
+/// already responses (our own `ApiError`s) pass through unchanged.
+pub fn problem_from_poem_error(err: poem::Error) -> Response {
     use poem_openapi::error::{
         AuthorizationError, ContentTypeError, ParseMultipartError, ParseParamError, ParsePathError,
         ParseRequestPayloadError,
@@ -259,19 +258,15 @@ pub fn problem_from_poem_error(err: poem::Error, body: Option<&[u8]>) -> Respons
                 format!("parameter `{}`: {}", e.name, e.reason),
             )
         }
-    } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        ApiError::bad_request("invalid_parameter", format!("path: {}", e.reason))
-    } else if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
-        if !is_json_syntax_error(&e.reason) {
-            let json = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
-            let (field, message) = split_payload_reason(&e.reason, json.as_ref());
-            ApiError::invalid(&field, message)
-        } else {
-            ApiError::bad_request(
-                "malformed_body",
-                format!("the body is not valid JSON: {}", e.reason),
-            )
-        }
+    } else if err.is::<ParsePathError>() {
+        ApiError::bad_request(
+            "invalid_parameter",
+            "a parameter in the path is malformed: ids are UUIDs, list numbers whole numbers",
+        )
+    } else if err.is::<ParseRequestPayloadError>() {
+        // Bodies are checked against the document before they reach poem-openapi (see
+        // `api::body`); one it still cannot read is refused as a whole.
+        ApiError::invalid("body", "does not match what this operation takes")
     } else if err.is::<ContentTypeError>() {
         ApiError::UnsupportedMediaType(Json(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -318,17 +313,6 @@ fn generic(status: StatusCode, code: &str, detail: &str) -> Response {
     ProblemResponse(status, Problem::new(status, code, detail)).into_response()
 }
 
-/// serde_json's syntax errors end with the position; type errors found while mapping
-/// the document onto the schema do not.
-fn is_json_syntax_error(reason: &str) -> bool {
-    let mut words = reason.rsplit(' ');
-    let column = words
-        .next()
-        .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
-    let column_word = words.next() == Some("column");
-    column && column_word
-}
-
 /// Turns a poem-openapi validator message into plain words.
 fn describe_validator(reason: &str) -> String {
     let rule = reason
@@ -337,165 +321,4 @@ fn describe_validator(reason: &str) -> String {
         .map(str::trim)
         .unwrap_or(reason);
     format!("does not satisfy {rule}")
-}
-
-/// poem-openapi reports payload type errors as `Expected input type "T", found …`
-/// followed by `(occurred while parsing "Parent")` for every enclosing type, without the
-/// field names. The field is recovered from the document (the property of each parent
-/// whose schema is the next inner type) and, where two properties share a type, from the
-/// request body itself.
-fn split_payload_reason(reason: &str, body: Option<&serde_json::Value>) -> (String, String) {
-    let path = field_from_type_chain(reason, body);
-    let named = reason
-        .contains("field `")
-        .then(|| reason.split('`').nth(1))
-        .flatten();
-    let field = match (path, named) {
-        (Some(p), Some(n)) => format!("{p}.{n}"),
-        (None, Some(n)) => n.to_owned(),
-        (Some(p), None) => p,
-        (None, None) => "body".to_owned(),
-    };
-    let message = match reason.split_once("verification failed.") {
-        Some((_, rule)) if rule.trim_start().starts_with("pattern") => {
-            "has an invalid format".to_owned()
-        }
-        Some((_, rule)) => {
-            let rule = rule
-                .split(" (occurred while parsing")
-                .next()
-                .unwrap_or(rule);
-            format!("does not satisfy {}", rule.trim())
-        }
-        None => plain_type_error(reason),
-    };
-    (field, message)
-}
-
-static SPEC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
-    serde_json::from_str(&super::annotated_spec("http://127.0.0.1")).unwrap_or_default()
-});
-
-fn quoted_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
-    text.match_indices(marker)
-        .filter_map(|(i, _)| text[i + marker.len()..].split('"').next())
-        .collect()
-}
-
-/// The value poem-openapi says it found, as JSON (`null` for a missing field).
-fn found_value(reason: &str) -> Option<serde_json::Value> {
-    let after = reason.split_once("\", found ")?.1;
-    let text = after
-        .split(" (occurred while parsing")
-        .next()?
-        .trim_end_matches('.');
-    serde_json::from_str(text).ok()
-}
-
-fn field_from_type_chain(reason: &str, body: Option<&serde_json::Value>) -> Option<String> {
-    // Innermost first: the expected type, then each enclosing type.
-    let mut chain: Vec<&str> = quoted_after(reason, "Expected input type \"");
-    chain.extend(quoted_after(reason, "failed to parse \""));
-    chain.extend(quoted_after(reason, "occurred while parsing \""));
-    let mut chain: Vec<&str> = chain
-        .into_iter()
-        .map(|t| t.strip_prefix("optional_").unwrap_or(t))
-        .collect();
-    chain.dedup();
-    let found = found_value(reason);
-    let schemas = SPEC["components"]["schemas"].as_object()?;
-    let mut path: Vec<String> = Vec::new();
-    let mut current = body;
-    for pair in chain.windows(2).rev() {
-        let (child, parent) = (pair[0], pair[1]);
-        if parent.starts_with("list_") {
-            if let Some(last) = path.last_mut() {
-                last.push_str("[]");
-            }
-            current = None;
-            continue;
-        }
-        let props = schemas.get(parent)?["properties"].as_object()?;
-        let candidates: Vec<&String> = props
-            .iter()
-            .filter(|(_, schema)| type_name(schema) == child)
-            .map(|(name, _)| name)
-            .collect();
-        let name = match candidates.as_slice() {
-            [] => return None,
-            [one] => (*one).clone(),
-            many => {
-                // Several properties of that type: the one holding the value found.
-                let object = current.and_then(|c| c.as_object())?;
-                let value = |n: &str| object.get(n).cloned().unwrap_or(serde_json::Value::Null);
-                let mut hits = many.iter().filter(|n| match &found {
-                    Some(expected) => value(n.as_str()) == *expected,
-                    // A value of the right JSON type that did not parse: find it by parsing.
-                    None => !parses_as(child, &value(n.as_str())),
-                });
-                let hit = hits.next()?;
-                if hits.next().is_some() {
-                    return None;
-                }
-                (*hit).clone()
-            }
-        };
-        current = current.and_then(|c| c.get(name.as_str()));
-        path.push(name);
-    }
-    (!path.is_empty()).then(|| path.join("."))
-}
-
-/// Whether a JSON value parses as the named string format.
-fn parses_as(type_name: &str, value: &serde_json::Value) -> bool {
-    let Some(text) = value.as_str() else {
-        return false;
-    };
-    match type_name {
-        "string_date-time" => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
-        "string_date" => text.parse::<chrono::NaiveDate>().is_ok(),
-        "string_uuid" => text.parse::<uuid::Uuid>().is_ok(),
-        _ => true,
-    }
-}
-
-/// poem-openapi's name of the type a property schema stands for.
-fn type_name(schema: &serde_json::Value) -> String {
-    let schema = schema["allOf"]
-        .as_array()
-        .and_then(|a| a.first())
-        .unwrap_or(schema);
-    if let Some(r) = schema["$ref"].as_str() {
-        return r.trim_start_matches("#/components/schemas/").to_owned();
-    }
-    let ty = schema["type"].as_str().unwrap_or_default();
-    if ty == "array" {
-        return format!("list_{}", type_name(&schema["items"]));
-    }
-    match schema["format"].as_str() {
-        Some(f) => format!("{ty}_{f}"),
-        None => ty.to_owned(),
-    }
-}
-
-/// `Expected input type "Kind", found "castle". (occurred while …)` becomes
-/// `expected Kind, found "castle"`; a `null` where a value is needed becomes `is required`.
-fn plain_type_error(reason: &str) -> String {
-    let first = reason
-        .split(" (occurred while parsing")
-        .next()
-        .unwrap_or(reason);
-    if let Some(rest) = first.strip_prefix("Expected input type \"")
-        && let Some((ty, found)) = rest.split_once("\", found ")
-    {
-        let found = found.trim_end_matches('.');
-        if found == "null" {
-            return "is required".to_owned();
-        }
-        let ty = ty
-            .trim_start_matches("string_")
-            .replace("list_", "list of ");
-        return format!("expected {ty}, found {found}");
-    }
-    first.to_owned()
 }

@@ -176,7 +176,7 @@ async fn a_request_with_any_bad_entry_applies_nothing_and_names_each() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    assert_eq!(body["errors"][0]["field"], "records[].status");
+    assert_eq!(body["errors"][0]["field"], "records[0].status");
     let (status, body) = mark(&app, &trainer.token, sessions[0], json!([])).await;
     assert_problem(
         status,

@@ -713,7 +713,7 @@ async fn type_errors_name_the_field_and_405_lists_the_allowed_methods() {
         (
             json!({"name": "X", "kind": "castle"}),
             "kind",
-            "expected OrganizationKind, found \"castle\"",
+            "must be one of `municipality`, `provider`, `certified_institution`, `academy`, `other`",
         ),
         (json!({"kind": "provider"}), "name", "is required"),
         (json!({"name": "X"}), "kind", "is required"),
@@ -724,6 +724,60 @@ async fn type_errors_name_the_field_and_405_lists_the_allowed_methods() {
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
         assert_eq!(problem["errors"][0]["message"], message, "{problem}");
     }
+    // Nested fields by their path, every problem of the body at once, in plain words.
+    let course = app.open_edition(&admin, 30, json!({"capacity": 5})).await;
+    let (_, edition) = app
+        .get(&format!("/api/v1/editions/{course}"), &admin.token)
+        .await;
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/courses/{}/editions", edition["course_id"].as_str().unwrap()),
+            &admin.token,
+            json!({"capacity": "12", "waitlist_enabled": "yes", "trainer_ids": ["x"], "colour": "red"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let errors: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("capacity", "must be a whole number"),
+        ("waitlist_enabled", "must be true or false"),
+        ("trainer_ids[0]", "must be a UUID"),
+        ("colour", "is not a field of this request"),
+    ] {
+        assert!(
+            errors
+                .iter()
+                .any(|(f, m)| f == expected.0 && m == expected.1),
+            "{expected:?} in {problem}"
+        );
+    }
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("capacity: must be a whole number")
+    );
+    // A malformed id in the path.
+    let (status, problem) = app.get("/api/v1/courses/not-an-id", &admin.token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["code"], "invalid_parameter");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ids are UUIDs"),
+        "{problem}"
+    );
     let resp = app
         .client
         .put(app.url("/api/v1/users"))
