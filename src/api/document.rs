@@ -16,6 +16,16 @@ use serde_json::{Map, Value, json};
 
 use super::clients::Scope;
 
+/// Every operation of the document.
+fn operations_mut(doc: &mut Value) -> impl Iterator<Item = &mut Value> {
+    doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+}
+
 /// Rewrites the document in place.
 pub fn for_partners(doc: &mut Value) {
     let schemas = doc["components"]["schemas"].clone();
@@ -35,14 +45,7 @@ pub fn for_partners(doc: &mut Value) {
 /// - always 500 `internal_error`, and 503 `database_unavailable` where the database is
 ///   used.
 pub fn narrow_responses(doc: &mut Value, refusals: super::refusals::Refusals) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for op in operations_mut(doc) {
         let id = op["operationId"].as_str().unwrap_or_default().to_owned();
         let mut allowed: Vec<(u16, Vec<&str>)> = Vec::new();
         let mut allow = |status: u16, codes: &[&'static str]| match allowed
@@ -319,14 +322,7 @@ const LINKS: &[(&str, &str, &str, &str, &str)] = &[
 
 /// Adds [`LINKS`] to the answers they start from.
 pub fn with_links(doc: &mut Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for op in operations_mut(doc) {
         let id = op["operationId"].as_str().unwrap_or_default().to_owned();
         for (_, status, to, parameter, value) in LINKS.iter().filter(|l| l.0 == id) {
             let Some(response) = op["responses"].get_mut(*status) else {
@@ -362,14 +358,7 @@ pub fn with_oauth2(doc: &mut Value, token_url: &str) {
             "clientCredentials": {"tokenUrl": token_url, "scopes": scopes},
         },
     });
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for op in operations_mut(doc) {
         let Some(security) = op.get_mut("security").and_then(Value::as_array_mut) else {
             continue;
         };
