@@ -215,34 +215,18 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
                 };
                 let method = req.method().clone();
                 let path = req.uri().path().to_owned();
+                let query = req.uri().query().unwrap_or_default().to_owned();
                 match ep.call(req).await {
                     Ok(resp) => Ok(resp.into_response()),
                     Err(err) => {
                         let pattern = err.data::<poem::PathPattern>().cloned();
-                        let unreadable = err.is::<poem_openapi::error::ParseRequestPayloadError>();
-                        let mut resp = match (unreadable, &body) {
-                            (true, Some(bytes)) => {
-                                match bodies.check(method.as_str(), &path, bytes) {
-                                    api::body::Checked::Malformed(detail) => {
-                                        api::problem::ApiError::bad_request(
-                                            "malformed_body",
-                                            detail,
-                                        )
-                                        .into_response()
-                                    }
-                                    api::body::Checked::Invalid(errors) => {
-                                        api::problem::ApiError::from(
-                                            crate::error::DomainError::Validation(errors),
-                                        )
-                                        .into_response()
-                                    }
-                                    api::body::Checked::Fine => {
-                                        api::problem::problem_from_poem_error(err)
-                                    }
-                                }
-                            }
-                            _ => api::problem::problem_from_poem_error(err),
+                        let request = api::body::Request {
+                            method: method.as_str(),
+                            path: &path,
+                            query: &query,
+                            body: body.as_deref(),
                         };
+                        let mut resp = bodies.problem(err, &request);
                         if let Some(p) = pattern {
                             resp.set_data(p);
                         }

@@ -1,5 +1,5 @@
-//! JSON request bodies an operation cannot read, checked against the operation's own
-//! schema in the served document: every problem named by its field path
+//! JSON request bodies (and parameters) an operation cannot read, checked against the
+//! operation's own schema in the served document: every problem named by its field path
 //! (`records[3].status`) in the service's own words (`must be a whole number`), from
 //! the kind of each schema violation, never from another crate's message text.
 //!
@@ -14,10 +14,33 @@ use serde_json::{Map, Value, json};
 
 use crate::error::FieldError;
 
-/// The body checks of every operation that takes a JSON body.
+/// The body checks of every operation that takes a JSON body, and the checks of every
+/// operation's parameters.
 pub struct BodyRules {
     /// (method in lower case, path template split at `/`) and its check.
     rules: Vec<(String, Vec<String>, Validator)>,
+    /// (method, path template split at `/`, parameter name, where, type, check).
+    params: Vec<(String, Vec<String>, Param)>,
+}
+
+/// One parameter of an operation.
+struct Param {
+    name: String,
+    in_path: bool,
+    ty: String,
+    validator: Validator,
+}
+
+/// What a refused request was, for [`BodyRules::problem`].
+pub struct Request<'a> {
+    /// Its method.
+    pub method: &'a str,
+    /// Its path.
+    pub path: &'a str,
+    /// Its query string (without `?`).
+    pub query: &'a str,
+    /// Its JSON body, if it had one.
+    pub body: Option<&'a [u8]>,
 }
 
 /// What a body is, for its operation.
@@ -36,9 +59,25 @@ impl BodyRules {
         let doc: Value = serde_json::from_str(spec).unwrap_or_default();
         let schemas = doc["components"]["schemas"].clone();
         let mut rules = Vec::new();
+        let mut params = Vec::new();
         for (path, item) in doc["paths"].as_object().into_iter().flatten() {
             for (method, op) in item.as_object().into_iter().flatten() {
                 let content = op["requestBody"]["content"].as_object();
+                let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    let (Some(name), Some(validator)) =
+                        (p["name"].as_str(), compile(&p["schema"], &schemas))
+                    else {
+                        continue;
+                    };
+                    let param = Param {
+                        name: name.to_owned(),
+                        in_path: p["in"] == "path",
+                        ty: p["schema"]["type"].as_str().unwrap_or("string").to_owned(),
+                        validator,
+                    };
+                    params.push((method.clone(), segments.clone(), param));
+                }
                 let Some(schema) = content
                     .into_iter()
                     .flatten()
@@ -51,25 +90,118 @@ impl BodyRules {
                     tracing::warn!(method, path, "a request body schema does not compile");
                     continue;
                 };
-                let segments = path.split('/').map(str::to_owned).collect();
                 rules.push((method.clone(), segments, validator));
             }
         }
-        Self { rules }
+        Self { rules, params }
+    }
+
+    /// What is wrong with parameter `name` of a request to `method path` with the query
+    /// string `query`: `Err` when its text is not of the parameter's type (400), the
+    /// problems when it breaks the parameter's rules (422).
+    pub fn check_param(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        name: &str,
+    ) -> Result<Vec<FieldError>, String> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let method = method.to_ascii_lowercase();
+        let Some((_, segments, param)) = self
+            .params
+            .iter()
+            .find(|(m, segments, p)| *m == method && p.name == name && matches(segments, &parts))
+        else {
+            return Ok(Vec::new());
+        };
+        let raw: Option<String> = if param.in_path {
+            segments
+                .iter()
+                .position(|s| *s == format!("{{{name}}}"))
+                .and_then(|i| parts.get(i))
+                .map(|p| (*p).to_owned())
+        } else {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| percent_decoded(v))
+        };
+        let Some(raw) = raw else {
+            return Ok(vec![FieldError::new(name, "is required")]);
+        };
+        let value = match param.ty.as_str() {
+            "integer" => raw
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| format!("`{name}` {}", type_words(JsonType::Integer)))?,
+            "number" => raw
+                .parse::<f64>()
+                .ok()
+                .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                .ok_or_else(|| format!("`{name}` {}", type_words(JsonType::Number)))?,
+            "boolean" => match raw.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => return Err(format!("`{name}` must be `true` or `false`")),
+            },
+            _ => Value::String(raw),
+        };
+        let mut errors = Vec::new();
+        for error in param.validator.iter_errors(&value) {
+            // A value that is not of the parameter's kind (a UUID, a date) is malformed.
+            if let ValidationErrorKind::Format { format } = error.kind() {
+                return Err(format!("`{name}` {}", format_words(format)));
+            }
+            describe(name, error.kind(), &mut errors);
+        }
+        Ok(errors)
+    }
+
+    /// The problem document for an error that reached the top of the app: a body or
+    /// parameter the operation could not read is checked here and every problem named;
+    /// anything else as [`super::problem::problem_from_poem_error`] says.
+    pub fn problem(&self, err: poem::Error, req: &Request<'_>) -> poem::Response {
+        use super::problem::{ApiError, problem_from_poem_error};
+        use poem::IntoResponse;
+        let invalid = |errors| ApiError::from(crate::error::DomainError::Validation(errors));
+        if let Some(bytes) = req.body
+            && err.is::<poem_openapi::error::ParseRequestPayloadError>()
+        {
+            return match self.check(req.method, req.path, bytes) {
+                Checked::Malformed(detail) => {
+                    ApiError::bad_request("malformed_body", detail).into_response()
+                }
+                Checked::Invalid(errors) => invalid(errors).into_response(),
+                Checked::Fine => problem_from_poem_error(err),
+            };
+        }
+        if let Some(e) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+            match self.check_param(req.method, req.path, req.query, e.name) {
+                Err(detail) => {
+                    return ApiError::bad_request(
+                        "invalid_parameter",
+                        format!("parameter {detail}"),
+                    )
+                    .into_response();
+                }
+                Ok(errors) if !errors.is_empty() => return invalid(errors).into_response(),
+                Ok(_) => {}
+            }
+        }
+        problem_from_poem_error(err)
     }
 
     /// Checks a JSON body sent to `method path`.
     pub fn check(&self, method: &str, path: &str, body: &[u8]) -> Checked {
         let parts: Vec<&str> = path.split('/').collect();
         let method = method.to_ascii_lowercase();
-        let Some((_, _, validator)) = self.rules.iter().find(|(m, segments, _)| {
-            *m == method
-                && segments.len() == parts.len()
-                && segments
-                    .iter()
-                    .zip(&parts)
-                    .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
-        }) else {
+        let Some((_, _, validator)) = self
+            .rules
+            .iter()
+            .find(|(m, segments, _)| *m == method && matches(segments, &parts))
+        else {
             return Checked::Fine;
         };
         // An empty body is read as `null`, as the operations read it.
@@ -101,6 +233,39 @@ impl BodyRules {
             Checked::Invalid(errors)
         }
     }
+}
+
+/// Whether a request path is an instance of a path template.
+fn matches(segments: &[String], parts: &[&str]) -> bool {
+    segments.len() == parts.len()
+        && segments
+            .iter()
+            .zip(parts)
+            .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
+}
+
+/// A query value with `+` and `%XX` decoded.
+fn percent_decoded(raw: &str) -> String {
+    let bytes = raw.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A body schema and the component schemas it reaches, as JSON Schema 2019-09.

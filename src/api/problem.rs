@@ -250,14 +250,11 @@ pub fn problem_from_poem_error(err: poem::Error) -> Response {
     let api_error = if err.is::<AuthorizationError>() {
         ApiError::invalid_token("a valid bearer token is required")
     } else if let Some(e) = err.downcast_ref::<ParseParamError>() {
-        if e.reason.contains("verification failed") {
-            ApiError::invalid(e.name, describe_validator(&e.reason))
-        } else {
-            ApiError::bad_request(
-                "invalid_parameter",
-                format!("parameter `{}`: {}", e.name, e.reason),
-            )
-        }
+        // `api::body` names what is wrong with a parameter; this is what it could not.
+        ApiError::bad_request(
+            "invalid_parameter",
+            format!("parameter `{}` is not valid", e.name),
+        )
     } else if err.is::<ParsePathError>() {
         ApiError::bad_request(
             "invalid_parameter",
@@ -311,14 +308,4 @@ impl IntoResponse for ProblemResponse {
 
 fn generic(status: StatusCode, code: &str, detail: &str) -> Response {
     ProblemResponse(status, Problem::new(status, code, detail)).into_response()
-}
-
-/// Turns a poem-openapi validator message into plain words.
-fn describe_validator(reason: &str) -> String {
-    let rule = reason
-        .split("verification failed.")
-        .nth(1)
-        .map(str::trim)
-        .unwrap_or(reason);
-    format!("does not satisfy {rule}")
 }

@@ -767,6 +767,21 @@ async fn type_errors_name_the_field_and_405_lists_the_allowed_methods() {
             .unwrap()
             .contains("capacity: must be a whole number")
     );
+    // Query parameters in the same words.
+    let (status, problem) = app.get("/api/v1/editions?limit=500", &admin.token).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "limit", "{problem}");
+    assert_eq!(
+        problem["errors"][0]["message"], "must be at most 200",
+        "{problem}"
+    );
+    let (status, problem) = app.get("/api/v1/editions?limit=many", &admin.token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["code"], "invalid_parameter");
+    assert_eq!(
+        problem["detail"], "parameter `limit` must be a whole number",
+        "{problem}"
+    );
     // A malformed id in the path.
     let (status, problem) = app.get("/api/v1/courses/not-an-id", &admin.token).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
