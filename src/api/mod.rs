@@ -135,8 +135,8 @@ pub fn docs_html(service: &OpenApiService<Api, ()>) -> String {
         .replacen("<title>Swagger UI</title>", "<title>Academy API</title>", 1)
 }
 
-/// poem-openapi's document, in poem-openapi's own terms (the type names its parse errors
-/// quote). poem-openapi does not mark request objects that refuse unknown fields; this
+/// poem-openapi's document, before [`spec_json`]'s rewrites for partners. poem-openapi
+/// does not mark request objects that refuse unknown fields; this
 /// adds `additionalProperties: false` to every schema reachable from a JSON request
 /// body, so the document tells the truth.
 pub fn annotated_spec(public_url: &str) -> String {

@@ -261,8 +261,8 @@ pub fn problem_from_poem_error(err: poem::Error) -> Response {
             "a parameter in the path is malformed: ids are UUIDs, list numbers whole numbers",
         )
     } else if err.is::<ParseRequestPayloadError>() {
-        // Bodies are checked against the document before they reach poem-openapi (see
-        // `api::body`); one it still cannot read is refused as a whole.
+        // `api::body` names what is wrong with a body the operation cannot read; one it
+        // finds nothing wrong with is refused as a whole.
         ApiError::invalid("body", "does not match what this operation takes")
     } else if err.is::<ContentTypeError>() {
         ApiError::UnsupportedMediaType(Json(Problem::new(
