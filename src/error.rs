@@ -102,8 +102,13 @@ impl DomainError {
         Self::forbidden_as("self_marking", detail)
     }
 
-    /// Database constraint violations are the client's conflict, not a server error.
+    /// Database constraint violations are the client's conflict, not a server error; a
+    /// row that was deleted between reading and updating it (another request won) is no
+    /// longer there.
     pub fn from_db(err: DbErr) -> Self {
+        if matches!(err, DbErr::RecordNotUpdated) {
+            return Self::NotFound("record");
+        }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Self::conflict("conflict", "a record with these values already exists")
@@ -119,3 +124,16 @@ impl DomainError {
 
 /// Result of a domain operation.
 pub type DomainResult<T> = Result<T, DomainError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_deleted_under_an_update_is_not_found() {
+        assert!(matches!(
+            DomainError::from_db(DbErr::RecordNotUpdated),
+            DomainError::NotFound(_)
+        ));
+    }
+}
