@@ -162,8 +162,10 @@ impl AppState {
 pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Response> {
     let api = api::service(&state.config.public_url);
     let spec = api::spec_json(&state.config.public_url);
-    let allow = Arc::new(api::AllowTable::from_spec(&spec));
-    let bodies = Arc::new(api::body::BodyRules::from_spec(&spec));
+    let doc: serde_json::Value = serde_json::from_str(&spec).unwrap_or_default();
+    let allow = Arc::new(api::AllowTable::from_spec(&doc));
+    let bodies = Arc::new(api::body::BodyRules::from_spec(&doc));
+    drop(doc);
     let docs = api::docs_html(&api);
     Route::new()
         .nest("/", api)
@@ -213,17 +215,17 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
                 } else {
                     None
                 };
+                // Both share their bytes with the request: nothing is copied.
                 let method = req.method().clone();
-                let path = req.uri().path().to_owned();
-                let query = req.uri().query().unwrap_or_default().to_owned();
+                let uri = req.uri().clone();
                 match ep.call(req).await {
                     Ok(resp) => Ok(resp.into_response()),
                     Err(err) => {
                         let pattern = err.data::<poem::PathPattern>().cloned();
                         let request = api::body::Request {
                             method: method.as_str(),
-                            path: &path,
-                            query: &query,
+                            path: uri.path(),
+                            query: uri.query().unwrap_or_default(),
                             body: body.as_deref(),
                         };
                         let mut resp = bodies.problem(err, &request);

@@ -7,18 +7,20 @@
 //! check (`nullable` becomes a `null` alternative, boolean `exclusiveMinimum` a bound).
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, Validator};
 use serde_json::{Map, Value, json};
 
+use super::{collect_refs, template_matches};
 use crate::error::FieldError;
 
 /// The body checks of every operation that takes a JSON body, and the checks of every
 /// operation's parameters.
 pub struct BodyRules {
     /// (method in lower case, path template split at `/`) and its check.
-    rules: Vec<(String, Vec<String>, Validator)>,
+    rules: Vec<(String, Vec<String>, Check)>,
     /// (method, path template split at `/`, parameter name, where, type, check).
     params: Vec<(String, Vec<String>, Param)>,
 }
@@ -28,7 +30,36 @@ struct Param {
     name: String,
     in_path: bool,
     ty: String,
-    validator: Validator,
+    validator: Check,
+}
+
+/// A schema as JSON Schema 2019-09, compiled the first time a refused request needs it
+/// (most never are: nothing is compiled at start-up).
+struct Check {
+    schema: Value,
+    compiled: OnceLock<Option<Validator>>,
+}
+
+impl Check {
+    fn new(schema: &Value, schemas: &Value) -> Option<Self> {
+        Some(Self {
+            schema: json_schema(schema, schemas)?,
+            compiled: OnceLock::new(),
+        })
+    }
+
+    fn validator(&self) -> Option<&Validator> {
+        self.compiled
+            .get_or_init(|| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft201909)
+                    .should_validate_formats(true)
+                    .build(&self.schema)
+                    .map_err(|e| tracing::warn!(error = %e, "a request schema does not compile"))
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 /// What a refused request was, for [`BodyRules::problem`].
@@ -55,8 +86,7 @@ pub enum Checked {
 
 impl BodyRules {
     /// The checks of the request bodies in a document made by [`super::spec_json`].
-    pub fn from_spec(spec: &str) -> Self {
-        let doc: Value = serde_json::from_str(spec).unwrap_or_default();
+    pub fn from_spec(doc: &Value) -> Self {
         let schemas = doc["components"]["schemas"].clone();
         let mut rules = Vec::new();
         let mut params = Vec::new();
@@ -66,7 +96,7 @@ impl BodyRules {
                 let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
                 for p in op["parameters"].as_array().into_iter().flatten() {
                     let (Some(name), Some(validator)) =
-                        (p["name"].as_str(), compile(&p["schema"], &schemas))
+                        (p["name"].as_str(), Check::new(&p["schema"], &schemas))
                     else {
                         continue;
                     };
@@ -86,8 +116,7 @@ impl BodyRules {
                 else {
                     continue;
                 };
-                let Some(validator) = compile(&schema, &schemas) else {
-                    tracing::warn!(method, path, "a request body schema does not compile");
+                let Some(validator) = Check::new(&schema, &schemas) else {
                     continue;
                 };
                 rules.push((method.clone(), segments, validator));
@@ -108,11 +137,9 @@ impl BodyRules {
     ) -> Result<Vec<FieldError>, String> {
         let parts: Vec<&str> = path.split('/').collect();
         let method = method.to_ascii_lowercase();
-        let Some((_, segments, param)) = self
-            .params
-            .iter()
-            .find(|(m, segments, p)| *m == method && p.name == name && matches(segments, &parts))
-        else {
+        let Some((_, segments, param)) = self.params.iter().find(|(m, segments, p)| {
+            *m == method && p.name == name && template_matches(segments, &parts)
+        }) else {
             return Ok(Vec::new());
         };
         let raw: Option<String> = if param.in_path {
@@ -148,8 +175,11 @@ impl BodyRules {
             },
             _ => Value::String(raw),
         };
+        let Some(validator) = param.validator.validator() else {
+            return Ok(Vec::new());
+        };
         let mut errors = Vec::new();
-        for error in param.validator.iter_errors(&value) {
+        for error in validator.iter_errors(&value) {
             // A value that is not of the parameter's kind (a UUID, a date) is malformed.
             if let ValidationErrorKind::Format { format } = error.kind() {
                 return Err(format!("`{name}` {}", format_words(format)));
@@ -197,10 +227,11 @@ impl BodyRules {
     pub fn check(&self, method: &str, path: &str, body: &[u8]) -> Checked {
         let parts: Vec<&str> = path.split('/').collect();
         let method = method.to_ascii_lowercase();
-        let Some((_, _, validator)) = self
+        let Some(validator) = self
             .rules
             .iter()
-            .find(|(m, segments, _)| *m == method && matches(segments, &parts))
+            .find(|(m, segments, _)| *m == method && template_matches(segments, &parts))
+            .and_then(|(_, _, check)| check.validator())
         else {
             return Checked::Fine;
         };
@@ -235,15 +266,6 @@ impl BodyRules {
     }
 }
 
-/// Whether a request path is an instance of a path template.
-fn matches(segments: &[String], parts: &[&str]) -> bool {
-    segments.len() == parts.len()
-        && segments
-            .iter()
-            .zip(parts)
-            .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
-}
-
 /// A query value with `+` and `%XX` decoded.
 fn percent_decoded(raw: &str) -> String {
     let bytes = raw.replace('+', " ").into_bytes();
@@ -268,48 +290,25 @@ fn percent_decoded(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A body schema and the component schemas it reaches, as JSON Schema 2019-09.
-fn compile(schema: &Value, schemas: &Value) -> Option<Validator> {
+/// A schema and the component schemas it reaches, as one JSON Schema 2019-09 document.
+fn json_schema(schema: &Value, schemas: &Value) -> Option<Value> {
     let mut reached = HashSet::new();
     let mut pending = Vec::new();
-    refs(schema, &mut pending);
+    collect_refs(schema, &mut pending);
     let mut defs = Map::new();
-    while let Some(name) = pending.pop() {
+    while let Some(reference) = pending.pop() {
+        let name = reference.strip_prefix("#/components/schemas/")?.to_owned();
         if !reached.insert(name.clone()) {
             continue;
         }
         let def = schemas.get(&name)?;
-        refs(def, &mut pending);
+        collect_refs(def, &mut pending);
         defs.insert(name, to_json_schema(def));
     }
     let mut root = to_json_schema(schema);
     root["$schema"] = json!("https://json-schema.org/draft/2019-09/schema");
     root["$defs"] = Value::Object(defs);
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft201909)
-        .should_validate_formats(true)
-        .build(&root)
-        .ok()
-}
-
-/// The names of the component schemas a schema refers to.
-fn refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                match (k.as_str(), v.as_str()) {
-                    ("$ref", Some(r)) => {
-                        if let Some(name) = r.strip_prefix("#/components/schemas/") {
-                            out.push(name.to_owned());
-                        }
-                    }
-                    _ => refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-        _ => {}
-    }
+    Some(root)
 }
 
 /// OpenAPI 3.0's schema dialect as JSON Schema 2019-09.
@@ -539,7 +538,7 @@ mod tests {
     use super::*;
 
     fn rules() -> BodyRules {
-        BodyRules::from_spec(&crate::openapi_json())
+        BodyRules::from_spec(&serde_json::from_str(&crate::openapi_json()).expect("the document"))
     }
 
     #[test]

@@ -174,7 +174,8 @@ pub fn annotated_spec(public_url: &str) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or(raw)
 }
 
-fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+/// The `$ref`s a schema holds, at any depth.
+pub(crate) fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
     match value {
         serde_json::Value::Object(map) => {
             for (k, v) in map {
@@ -194,8 +195,7 @@ pub struct AllowTable(Vec<(Vec<String>, String)>);
 
 impl AllowTable {
     /// Builds the table from a document made by [`spec_json`].
-    pub fn from_spec(spec: &str) -> Self {
-        let doc: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+    pub fn from_spec(doc: &serde_json::Value) -> Self {
         let mut rows = Vec::new();
         if let Some(paths) = doc["paths"].as_object() {
             for (path, item) in paths {
@@ -214,13 +214,19 @@ impl AllowTable {
     /// The `Allow` value for a request path, if the path exists.
     pub fn allow(&self, path: &str) -> Option<&str> {
         let parts: Vec<&str> = path.split('/').collect();
-        self.0.iter().find_map(|(segments, methods)| {
-            let matches = segments.len() == parts.len()
-                && segments
-                    .iter()
-                    .zip(&parts)
-                    .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()));
-            matches.then_some(methods.as_str())
-        })
+        self.0
+            .iter()
+            .find(|(segments, _)| template_matches(segments, &parts))
+            .map(|(_, methods)| methods.as_str())
     }
+}
+
+/// Whether a request path (split at `/`) is an instance of a path template of the
+/// document (`/api/v1/users/{id}`, split at `/`).
+pub(crate) fn template_matches(segments: &[String], parts: &[&str]) -> bool {
+    segments.len() == parts.len()
+        && segments
+            .iter()
+            .zip(parts)
+            .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
 }

@@ -439,9 +439,9 @@ pub async fn get(
     if actor.is_admin() || (actor.kind == SubjectKind::User && actor.id == found.row.user_id) {
         return Ok(found);
     }
-    if reads_organisation(actor).is_some() {
+    if let Some(org) = reads_organisation(actor) {
         let holder = user::Entity::find_by_id(found.row.user_id).one(db).await?;
-        if holder.is_some_and(|h| Some(h.organization_id) == actor.org) {
+        if holder.is_some_and(|h| h.organization_id == org) {
             return Ok(found);
         }
     }
