@@ -58,6 +58,9 @@ pub struct Config {
     /// registration rush) drains at this pace, within the mail server's limits and
     /// beside the requests that queue it.
     pub mail_rate: u32,
+    /// Lets webhook endpoints lead to private, loopback and link-local addresses, and use
+    /// plain http to this machine: for development and tests only.
+    pub webhooks_allow_private: bool,
 }
 
 /// How log lines are written.
@@ -90,6 +93,7 @@ impl Default for Config {
             account_url: None,
             mail_retry_seconds: 15,
             mail_rate: 20,
+            webhooks_allow_private: false,
         }
     }
 }
@@ -113,6 +117,7 @@ const KEYS: &[&str] = &[
     "account_url",
     "mail_retry_seconds",
     "mail_rate",
+    "webhooks_allow_private",
 ];
 
 impl Config {
@@ -233,6 +238,13 @@ impl Config {
                 v.parse().ok().filter(|r| (1..=1000).contains(r)).context(
                     "ACADEMY_MAIL_RATE must be a number of messages per second, 1 to 1000",
                 )?;
+        }
+        if let Some(v) = get("webhooks_allow_private") {
+            config.webhooks_allow_private = match v {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => bail!("ACADEMY_WEBHOOKS_ALLOW_PRIVATE `{other}` must be true or false"),
+            };
         }
         Ok(config)
     }

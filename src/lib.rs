@@ -20,6 +20,7 @@ pub mod mail;
 pub mod pages;
 pub mod reports;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +64,11 @@ pub struct AppState {
     /// The domain of calendar UIDs and `Message-ID`s, chosen on the first start and
     /// kept (see [`domain::settings`]).
     pub uid_domain: String,
+    /// Key the webhook endpoints' signing secrets derive from, the same on every
+    /// instance.
+    pub webhook_secret: [u8; 32],
+    /// The HTTP client of webhook deliveries.
+    pub webhook_client: reqwest::Client,
 }
 
 impl AppState {
@@ -85,6 +91,9 @@ impl AppState {
         let secret = SecretKey::load(&config.data_dir, config.secret_key_file.as_deref())?;
         let check_in_secret = secret.derive("check-in codes");
         let calendar_secret = secret.derive("calendar feeds");
+        let webhook_secret = secret.derive("webhook secrets");
+        let webhook_client =
+            webhooks::send::client(&config.academy_name, config.webhooks_allow_private)?;
         let tokens = TokenService::new(
             keys,
             config.public_url.clone(),
@@ -114,6 +123,8 @@ impl AppState {
             calendar_secret,
             mailer,
             uid_domain,
+            webhook_secret,
+            webhook_client,
         });
         state.bootstrap_admin().await?;
         Ok(state)
@@ -297,6 +308,7 @@ pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
     tracing::info!(addr = ?local.first(), "serving");
     tokio::spawn(housekeeping(state.clone()));
     mail::spawn_worker(state.clone());
+    webhooks::spawn_worker(state.clone());
     let app = build_app(state);
     release_startup_memory();
     Server::new_with_acceptor(acceptor)

@@ -88,6 +88,13 @@ pub struct Metrics {
     mail_queued: Gauge,
     mail_failed: Gauge,
     mail_queue_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    webhook_attempts: Family<WebhookLabels, Counter>,
+}
+
+/// Labels of the webhook counter: how an attempt ended (`delivered`, `failed`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookLabels {
+    outcome: &'static str,
 }
 
 /// Labels of the mail counters: the message kind, from the fixed list of kinds.
@@ -164,6 +171,12 @@ impl Metrics {
             "Age of the oldest message due and not yet sent",
             mail_queue_age.clone(),
         );
+        let webhook_attempts = Family::<WebhookLabels, Counter>::default();
+        registry.register(
+            "academy_webhook_attempts",
+            "Webhook delivery attempts of this instance, by outcome",
+            webhook_attempts.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -175,7 +188,15 @@ impl Metrics {
             mail_queued,
             mail_failed,
             mail_queue_age,
+            webhook_attempts,
         }
+    }
+
+    /// Counts a webhook delivery attempt: `delivered` or `failed`.
+    pub fn webhook_attempt(&self, outcome: &'static str) {
+        self.webhook_attempts
+            .get_or_create(&WebhookLabels { outcome })
+            .inc();
     }
 
     /// Counts a message sent.

@@ -17,6 +17,8 @@ pub struct Model {
     pub organization_id: Option<Uuid>,
     /// Granted scopes, space-separated as in OAuth.
     pub scopes: String,
+    /// Who to tell when the service has to turn one of its webhook endpoints off.
+    pub contact_email: Option<String>,
     /// Creation time (UTC).
     pub created_at: DateTimeUtc,
     /// Set when the client was revoked; it can no longer obtain tokens.

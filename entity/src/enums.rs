@@ -239,6 +239,21 @@ pub enum MessageStatus {
     Skipped,
 }
 
+/// Where a webhook delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DeliveryStatus {
+    /// Waiting for its (next) attempt.
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// The endpoint answered 2xx.
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+    /// Given up: retries ran out, or the endpoint was turned off.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
 /// What a single-use account link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

@@ -31,9 +31,14 @@ pub mod session;
 pub mod setting;
 pub mod user;
 pub mod user_role;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_event;
 
 pub use enums::{
     AccountTokenPurpose, ActorKind, ApprovalMails, AttendanceAction, AttendanceStatus,
-    CertificateAction, CertificateStatus, CompletionSource, CourseKind, EditionStatus, Locale,
-    MessageStatus, OrganizationKind, Register, RegistrationStatus, Role, SessionStatus,
+    CertificateAction, CertificateStatus, CompletionSource, CourseKind, DeliveryStatus,
+    EditionStatus, Locale, MessageStatus, OrganizationKind, Register, RegistrationStatus, Role,
+    SessionStatus,
 };

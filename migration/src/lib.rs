@@ -18,6 +18,7 @@ mod m20261201_000012_access;
 mod m20261202_000013_messaging;
 mod m20261203_000014_registration_notices;
 mod m20261204_000015_certificate_status;
+mod m20261205_000016_webhooks;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_messaging::Migration),
             Box::new(m20261203_000014_registration_notices::Migration),
             Box::new(m20261204_000015_certificate_status::Migration),
+            Box::new(m20261205_000016_webhooks::Migration),
         ]
     }
 }

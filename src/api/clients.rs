@@ -36,6 +36,10 @@ pub struct NewClient {
     /// `reports:read`, `certificates:read`, `users:read`.
     #[oai(validator(min_items = 1, max_items = 10))]
     pub scopes: Vec<Scope>,
+    /// Who the academy tells when it has to turn one of the client's webhook endpoints
+    /// off (an e-mail address of the partner's administrator).
+    #[oai(validator(max_length = 254))]
+    pub contact_email: Option<String>,
 }
 
 /// A permission a partner client can be granted.
@@ -109,6 +113,9 @@ pub struct Client {
     pub organization_id: Option<Uuid>,
     /// Granted scopes.
     pub scopes: Vec<String>,
+    /// Who is told when one of its webhook endpoints is turned off.
+    #[oai(nullable)]
+    pub contact_email: Option<String>,
     /// Creation time (UTC).
     pub created_at: Timestamp,
     /// When it was revoked, if it was.
@@ -123,6 +130,7 @@ impl From<api_client::Model> for Client {
             name: m.name,
             organization_id: m.organization_id,
             scopes: m.scopes.split_whitespace().map(str::to_owned).collect(),
+            contact_email: m.contact_email,
             created_at: m.created_at.into(),
             revoked_at: m.revoked_at.map(Into::into),
         }
@@ -143,6 +151,9 @@ pub struct CreatedClient {
     pub organization_id: Option<Uuid>,
     /// Granted scopes.
     pub scopes: Vec<String>,
+    /// Who is told when one of its webhook endpoints is turned off.
+    #[oai(nullable)]
+    pub contact_email: Option<String>,
 }
 
 crate::page_type!(ClientPage, Client, "A page of partner clients.");
@@ -193,7 +204,14 @@ impl ClientsApi {
     ) -> Result<ClientCreated, ApiError> {
         let created = {
             let scopes: Vec<String> = body.scopes.iter().map(|s| s.as_str().to_owned()).collect();
-            clients::create(&state.db, &body.name, body.organization_id, &scopes).await?
+            clients::create(
+                &state.db,
+                &body.name,
+                body.organization_id,
+                &scopes,
+                body.contact_email.as_deref(),
+            )
+            .await?
         };
         let c = created.client;
         let location = format!("/api/v1/clients/{}", c.id);
@@ -204,6 +222,7 @@ impl ClientsApi {
                 name: c.name,
                 organization_id: c.organization_id,
                 scopes: c.scopes.split_whitespace().map(str::to_owned).collect(),
+                contact_email: c.contact_email,
             }),
             location,
             "no-store".to_owned(),

@@ -24,6 +24,7 @@ pub mod security;
 pub mod system;
 pub mod types;
 pub mod users;
+pub mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -55,6 +56,8 @@ pub enum ApiTags {
     Reports,
     /// The e-mails the academy sends: the outbox, for admins.
     Messages,
+    /// Signed event deliveries to partner clients' endpoints, for admins.
+    Webhooks,
     /// Liveness, readiness and metrics.
     Operations,
 }
@@ -74,7 +77,8 @@ pub type Api = (
     evaluations::EvaluationsApi,
     calendar::CalendarApi,
     reports::ReportsApi,
-    messages::MessagesApi,
+    // Tuples implement OpenApi up to 16 members: what reaches people and partners is one.
+    (messages::MessagesApi, webhooks::WebhooksApi),
     privacy::PrivacyApi,
     system::SystemApi,
 );
@@ -95,7 +99,7 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         evaluations::EvaluationsApi,
         calendar::CalendarApi,
         reports::ReportsApi,
-        messages::MessagesApi,
+        (messages::MessagesApi, webhooks::WebhooksApi),
         privacy::PrivacyApi,
         system::SystemApi,
     );

@@ -169,6 +169,21 @@ pub const REFUSALS: Refusals = &[
         "retryMessage",
         &[FORBIDDEN, NOT_FOUND, (409, &["message_not_failed"])],
     ),
+    ("listWebhooks", &[FORBIDDEN]),
+    ("createWebhook", &[FORBIDDEN]),
+    ("deleteWebhook", &[FORBIDDEN, NOT_FOUND]),
+    ("getWebhook", &[FORBIDDEN, NOT_FOUND]),
+    ("updateWebhook", &[FORBIDDEN, NOT_FOUND]),
+    ("listWebhookDeliveries", &[FORBIDDEN, NOT_FOUND]),
+    (
+        "redeliverWebhookDelivery",
+        &[FORBIDDEN, NOT_FOUND, (409, &["webhook_disabled"])],
+    ),
+    (
+        "pingWebhook",
+        &[FORBIDDEN, NOT_FOUND, (409, &["webhook_disabled"])],
+    ),
+    ("rotateWebhookSecret", &[FORBIDDEN, NOT_FOUND]),
     ("listOrganizations", &[]),
     (
         "createOrganization",

@@ -24,11 +24,13 @@ use uuid::Uuid;
 use super::limits::{self, Limit};
 use super::paging::PageRequest;
 use super::registrations::{ActorRef, actor_of};
+use super::webhooks;
 use super::{editions, values};
 use crate::auth::secret::{constant_time_eq, hmac_sha256};
 use crate::auth::tokens::{Principal, SubjectKind};
 use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult, FieldError};
+use sea_orm::ActiveEnum as _;
 
 /// Records in one marking request at most.
 pub const MAX_RECORDS: usize = 1_000;
@@ -255,10 +257,20 @@ pub async fn mark(
             .collect();
         let mut inserts = Vec::new();
         let mut events = Vec::new();
+        let mut hooks = Vec::new();
         for m in marks {
             let before = existing.get(&m.registration_id);
             if before.is_some_and(|b| b.status == m.status && b.note == m.note) {
                 continue;
+            }
+            if let Some(reg) = found.get(&m.registration_id) {
+                hooks.push(webhooks::Event::attendance(
+                    session_id,
+                    cx.edition.id,
+                    reg.id,
+                    reg.user_id,
+                    &m.status.to_value(),
+                ));
             }
             events.push(event(
                 m.registration_id,
@@ -303,6 +315,7 @@ pub async fn mark(
                 .exec_without_returning(&txn)
                 .await?;
         }
+        webhooks::emit(&txn, hooks, now).await?;
         txn.commit().await?;
         Ok(cx.edition.id)
     })
@@ -641,6 +654,7 @@ pub async fn check(
         let before = attendance::Entity::find_by_id((own.id, session_id))
             .one(&txn)
             .await?;
+        let previous = before.clone();
         let row = match (presence, before) {
             (Presence::In, None) => {
                 let row = attendance::ActiveModel {
@@ -727,6 +741,16 @@ pub async fn check(
                 ));
             }
         };
+        if previous.as_ref() != Some(&row) {
+            let hook = webhooks::Event::attendance(
+                session_id,
+                cx.edition.id,
+                own.id,
+                own.user_id,
+                &row.status.to_value(),
+            );
+            webhooks::emit(&txn, vec![hook], now).await?;
+        }
         txn.commit().await?;
         Ok(row)
     })

@@ -23,6 +23,7 @@ use super::messages::{self, Kind, Outgoing};
 use super::paging::PageRequest;
 use super::registrations::{ActorRef, actor_of};
 use super::values;
+use super::webhooks::{self, EventType};
 use crate::auth::tokens::{Principal, SubjectKind};
 use crate::certificates::code;
 use crate::db::{begin_write, retrying};
@@ -171,6 +172,7 @@ pub async fn settle_completed(
                 .insert(db)
                 .await?;
             tell_holder(db, &row, Kind::CertificateIssued, now).await?;
+            announce(db, EventType::CertificateIssued, &row, now).await?;
             return Ok(Settled::Reinstated);
         }
         return Ok(Settled::Unchanged);
@@ -216,6 +218,7 @@ pub async fn settle_completed(
         .insert(db)
         .await?;
     tell_holder(db, &row, Kind::CertificateIssued, now).await?;
+    announce(db, EventType::CertificateIssued, &row, now).await?;
     Ok(Settled::Issued)
 }
 
@@ -293,6 +296,16 @@ async fn tell_holder(
     .await
 }
 
+/// The partners' event of an issued or revoked certificate.
+async fn announce(
+    db: &impl ConnectionTrait,
+    kind: EventType,
+    row: &certificate::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    webhooks::emit(db, vec![webhooks::Event::certificate(kind, row)], now).await
+}
+
 async fn unused_code(db: &impl ConnectionTrait) -> DomainResult<String> {
     // 75 random bits: a repeat is practically impossible, but cheap to rule out.
     loop {
@@ -349,6 +362,7 @@ pub async fn revoke_as(
     if reason != super::privacy::ERASED_REASON {
         tell_holder(db, &row, Kind::CertificateRevoked, now).await?;
     }
+    announce(db, EventType::CertificateRevoked, &row, now).await?;
     Ok(row)
 }
 

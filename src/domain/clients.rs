@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::organizations;
 use super::paging::PageRequest;
-use super::values::text;
+use super::values::{Email, text};
 use crate::auth::secret;
 use crate::error::{DomainError, DomainResult, FieldError};
 
@@ -38,11 +38,19 @@ pub async fn create(
     name: &str,
     organization_id: Option<Uuid>,
     scopes: &[String],
+    contact_email: Option<&str>,
 ) -> DomainResult<CreatedClient> {
     let mut errors = Vec::new();
     let name = text("name", name, 200).map_err(|e| errors.push(e)).ok();
     let scopes = parse_scopes(scopes).map_err(|e| errors.push(e)).ok();
-    let (Some(name), Some(scopes)) = (name, scopes) else {
+    let contact = match contact_email.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(raw) => Email::parse("contact_email", raw)
+            .map(|e| Some(e.into_inner()))
+            .map_err(|e| errors.push(e))
+            .ok(),
+        None => Some(None),
+    };
+    let (Some(name), Some(scopes), Some(contact_email)) = (name, scopes, contact) else {
         return Err(DomainError::Validation(errors));
     };
     if let Some(org) = organization_id {
@@ -55,6 +63,7 @@ pub async fn create(
         secret_hash: Set(secret::sha256_hex(&plain)),
         organization_id: Set(organization_id),
         scopes: Set(scopes.join(" ")),
+        contact_email: Set(contact_email),
         created_at: Set(super::now()),
         revoked_at: Set(None),
     }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::completions::Outcome;
 use super::paging::check_limit;
 use super::values::{keep, optional_text, optional_url};
+use super::webhooks::{self, EventType};
 use crate::auth::tokens::Principal;
 use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -453,12 +454,18 @@ async fn update_once(
         input.waitlist_enabled,
     )
     .await?;
+    let before = current.clone();
     let (model, trainers) = apply(&txn, current, &input).await?;
     let mut active: edition::ActiveModel = model.into();
     active.updated_at = Set(super::now());
     // Every field may have changed; mark them all for the update.
     active = active.reset_all();
     let row = active.update(&txn).await?;
+    let changed = partner_visible_changes(&before, &row);
+    if row.status != EditionStatus::Draft && !changed.is_empty() {
+        let event = webhooks::Event::edition(EventType::EditionChanged, &row, &changed);
+        webhooks::emit(&txn, vec![event], row.updated_at).await?;
+    }
     if let Some(trainers) = trainers {
         replace_trainers(&txn, id, &trainers).await?;
     }
@@ -702,8 +709,47 @@ async fn transition_once(
     active.status = Set(to);
     active.updated_at = Set(now);
     let row = active.update(&txn).await?;
+    // Partners hear of editions once they are in the catalogue.
+    let event = match (from, to) {
+        (EditionStatus::Draft, EditionStatus::Published) => Some(webhooks::Event::edition(
+            EventType::EditionPublished,
+            &row,
+            &[],
+        )),
+        (EditionStatus::Draft, _) => None,
+        _ => Some(webhooks::Event::edition(
+            EventType::EditionChanged,
+            &row,
+            &["status"],
+        )),
+    };
+    webhooks::emit(&txn, event.into_iter().collect(), now).await?;
     txn.commit().await?;
     Ok((views(db, vec![row]).await?.remove(0), outcome))
+}
+
+/// What of an edition partners show changed: its place, capacity, waiting list,
+/// registration window or cancellation deadline (its dates follow its sessions).
+fn partner_visible_changes(before: &edition::Model, after: &edition::Model) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    if before.location != after.location || before.online_url != after.online_url {
+        changed.push("place");
+    }
+    if before.capacity != after.capacity {
+        changed.push("capacity");
+    }
+    if before.waitlist_enabled != after.waitlist_enabled
+        || before.requires_approval != after.requires_approval
+    {
+        changed.push("registration_rules");
+    }
+    if before.registration_opens_at != after.registration_opens_at
+        || before.registration_closes_at != after.registration_closes_at
+        || before.cancellation_deadline != after.cancellation_deadline
+    {
+        changed.push("registration_window");
+    }
+    changed
 }
 
 /// The wire name of a state.
@@ -726,8 +772,10 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<edition::
     q.one(db).await?.ok_or(DomainError::NotFound("edition"))
 }
 
-/// Recomputes the first and last session of an edition from its scheduled sessions.
-pub async fn refresh_schedule(db: &impl ConnectionTrait, edition_id: Uuid) -> DomainResult<()> {
+/// Recomputes the first and last session of an edition from its scheduled sessions;
+/// partners of a published edition hear of new dates (`edition.changed`).
+pub async fn refresh_schedule(db: &impl ConnectionTrait, e: &edition::Model) -> DomainResult<()> {
+    let edition_id = e.id;
     let sessions = session::Entity::find()
         .filter(session::Column::EditionId.eq(edition_id))
         .filter(session::Column::Status.eq(SessionStatus::Scheduled))
@@ -745,6 +793,16 @@ pub async fn refresh_schedule(db: &impl ConnectionTrait, edition_id: Uuid) -> Do
         .filter(edition::Column::Id.eq(edition_id))
         .exec(db)
         .await?;
+    if e.status != EditionStatus::Draft && (first, last) != (e.first_session_at, e.last_session_at)
+    {
+        let moved = edition::Model {
+            first_session_at: first,
+            last_session_at: last,
+            ..e.clone()
+        };
+        let event = webhooks::Event::edition(EventType::EditionChanged, &moved, &["dates"]);
+        webhooks::emit(db, vec![event], super::now()).await?;
+    }
     Ok(())
 }
 

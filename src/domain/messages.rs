@@ -79,11 +79,13 @@ pub enum Kind {
     PointsDigest,
     /// To a person, once per period: short of points within a year of the period's end.
     PointsReminder,
+    /// To a partner client's contact: the service turned one of its webhook endpoints off.
+    WebhookDisabled,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 21] = [
         Kind::RegistrationConfirmed,
         Kind::RegistrationWaitlisted,
         Kind::RegistrationPending,
@@ -104,6 +106,7 @@ impl Kind {
         Kind::ApprovalDigest,
         Kind::PointsDigest,
         Kind::PointsReminder,
+        Kind::WebhookDisabled,
     ];
 
     /// The stored name.
@@ -129,6 +132,7 @@ impl Kind {
             Kind::ApprovalDigest => "registration.approval_digest",
             Kind::PointsDigest => "points.digest",
             Kind::PointsReminder => "points.reminder",
+            Kind::WebhookDisabled => "webhook.disabled",
         }
     }
 
@@ -241,6 +245,30 @@ pub async fn enqueue(
         })
         .collect();
     insert_rows(db, rows).await
+}
+
+/// Queues a message to an address rather than a person (a partner client's contact), in
+/// the caller's transaction, due at once.
+pub async fn enqueue_to_address(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    address: &str,
+    about: Option<Uuid>,
+    payload: Value,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let mut row = queued_row(
+        Uuid::now_v7(),
+        kind.as_str(),
+        Uuid::nil(),
+        about,
+        payload.to_string(),
+        now,
+        now,
+    );
+    row.user_id = Set(None);
+    row.to_address = Set(Some(address.to_owned()));
+    insert_rows(db, vec![row]).await
 }
 
 /// Inserts message rows in statements of [`INSERT_CHUNK`].

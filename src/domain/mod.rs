@@ -23,6 +23,7 @@ pub mod settings;
 pub mod statistics;
 pub mod users;
 pub mod values;
+pub mod webhooks;
 
 /// The current time, at the microsecond precision both databases store.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

@@ -176,6 +176,12 @@ pub async fn erase(
         crate::auth::access::end_access(&txn, user_id).await?;
         // Mails not yet sent, and the record of those sent, name the person.
         super::messages::forget_person(&txn, user_id).await?;
+        super::webhooks::emit(
+            &txn,
+            vec![super::webhooks::Event::user_erased(user_id)],
+            now,
+        )
+        .await?;
         entity::account_token::Entity::delete_many()
             .filter(entity::account_token::Column::UserId.eq(user_id))
             .exec(&txn)

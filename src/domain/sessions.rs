@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::editions;
 use super::messages::{self, Kind, Outgoing};
 use super::values::{keep, optional_text, optional_url};
+use super::webhooks;
 use crate::auth::tokens::Principal;
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -141,7 +142,8 @@ pub async fn create(
     let row = session::Entity::insert(session::ActiveModel::from(model))
         .exec_with_returning(&txn)
         .await?;
-    editions::refresh_schedule(&txn, edition_id).await?;
+    editions::refresh_schedule(&txn, &edition).await?;
+    announce(&txn, &edition, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -153,7 +155,7 @@ pub async fn update(
     input: SessionInput,
 ) -> DomainResult<session::Model> {
     let txn = begin_write(db).await?;
-    let (current, _edition) = lock_for_change(&txn, id).await?;
+    let (current, edition) = lock_for_change(&txn, id).await?;
     let mut errors = Vec::new();
     let mut model = apply(current.clone(), &input, &mut errors);
     if !errors.is_empty() {
@@ -173,8 +175,9 @@ pub async fn update(
         .reset_all()
         .update(&txn)
         .await?;
-    editions::refresh_schedule(&txn, row.edition_id).await?;
+    editions::refresh_schedule(&txn, &edition).await?;
     tell_registered(&txn, &current, &row).await?;
+    announce(&txn, &edition, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -204,9 +207,10 @@ pub async fn remove(db: &DatabaseConnection, id: Uuid) -> DomainResult<Removed> 
         active.updated_at = Set(super::now());
         let row = active.update(&txn).await?;
         tell_registered(&txn, &current, &row).await?;
+        announce(&txn, &edition, &row).await?;
         Removed::Cancelled(row)
     };
-    editions::refresh_schedule(&txn, edition.id).await?;
+    editions::refresh_schedule(&txn, &edition).await?;
     txn.commit().await?;
     Ok(result)
 }
@@ -255,6 +259,18 @@ async fn tell_registered(
         super::now(),
     )
     .await
+}
+
+/// Partners hear of the sessions of editions in the catalogue (`session.changed`).
+async fn announce(
+    db: &impl ConnectionTrait,
+    edition: &entity::edition::Model,
+    row: &session::Model,
+) -> DomainResult<()> {
+    if edition.status == EditionStatus::Draft {
+        return Ok(());
+    }
+    webhooks::emit(db, vec![webhooks::Event::session(row)], row.updated_at).await
 }
 
 /// A session and its edition, locked for a change the edition's state allows.

@@ -245,6 +245,9 @@ fn payload_time(payload: &Value, key: &str) -> Option<DateTime<Utc>> {
 pub async fn render(state: &AppState, m: &message::Model) -> Result<Ready, Unsendable> {
     let kind =
         Kind::parse(&m.kind).ok_or_else(|| Unsendable::Skip(format!("unknown kind {}", m.kind)))?;
+    if kind == Kind::WebhookDisabled {
+        return webhook_disabled(state, m).await;
+    }
     let user_id = m
         .user_id
         .ok_or_else(|| Unsendable::Skip("the message names nobody".into()))?;
@@ -289,6 +292,100 @@ pub async fn render(state: &AppState, m: &message::Model) -> Result<Ready, Unsen
             points_letter(state, kind, m, &person, &payload).await?
         }
         _ => registration_letter(state, kind, m, &person, &payload).await?,
+    };
+    Ok(Ready { to, letter })
+}
+
+/// To a partner client's contact (an address; the text in Dutch and English) or to the
+/// admin who registered the endpoint (in their language): the service turned an endpoint
+/// off.
+async fn webhook_disabled(state: &AppState, m: &message::Model) -> Result<Ready, Unsendable> {
+    let payload: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
+    let client = payload_str(&payload, "client").unwrap_or("?").to_owned();
+    let host = payload_str(&payload, "host").unwrap_or("?").to_owned();
+    let reason = payload_str(&payload, "reason")
+        .unwrap_or_default()
+        .to_owned();
+    let academy = &state.config.academy_name;
+    let (to, locales, greeting_line) = match (&m.to_address, m.user_id) {
+        (Some(address), _) => {
+            let address = address
+                .parse()
+                .map_err(|_| Unsendable::Skip("the contact address cannot be mailed".into()))?;
+            (
+                Mailbox::new(None, address),
+                vec![Locale::Nl, Locale::En],
+                "Beste beheerder, / Dear administrator,".to_owned(),
+            )
+        }
+        (None, Some(user_id)) => {
+            let person = user::Entity::find_by_id(user_id)
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| Unsendable::Skip("the person is gone".into()))?;
+            if person.disabled_at.is_some() {
+                return Err(Unsendable::Skip("the person's account is disabled".into()));
+            }
+            (
+                mailbox(&person)?,
+                vec![person.locale],
+                greeting(person.locale, &person),
+            )
+        }
+        (None, None) => return Err(Unsendable::Skip("the message names nobody".into())),
+    };
+    let mut paragraphs = Vec::new();
+    let mut why = Vec::new();
+    for locale in &locales {
+        paragraphs.push(match locale {
+            Locale::Nl => format!(
+                "{academy} heeft het webhook-endpoint van de koppeling {client} ({host}) uitgezet: {reason_nl}. Er worden geen gebeurtenissen meer naartoe gestuurd. Herstel het endpoint en zet het weer aan (PATCH /api/v1/webhooks/{{id}} met enabled: true, of vraag het de academie); mislukte afleveringen kunnen daarna opnieuw worden verstuurd.",
+                reason_nl = match reason.as_str() {
+                    "the endpoint answered 410 Gone" => "het antwoordde 410 Gone".to_owned(),
+                    "every delivery to the endpoint failed for three days" => {
+                        "alle afleveringen mislukten drie dagen lang".to_owned()
+                    }
+                    other => other.to_owned(),
+                }
+            ),
+            Locale::En => format!(
+                "{academy} turned off the webhook endpoint of the {client} integration ({host}): {reason}. No more events are sent to it. Fix the endpoint and turn it on again (PATCH /api/v1/webhooks/{{id}} with enabled: true, or ask the academy); failed deliveries can then be sent again."
+            ),
+        });
+        why.push(match locale {
+            Locale::Nl => format!(
+                "Je ontvangt dit bericht van {academy} omdat dit adres het contact is van de koppeling {client}."
+            ),
+            Locale::En => format!(
+                "You receive this message from {academy} because this address is the contact of the {client} integration."
+            ),
+        });
+    }
+    let first = locales.first().copied().unwrap_or(Locale::Nl);
+    let endpoint = m.about_id.map(|id| id.to_string()).unwrap_or_default();
+    let letter = Letter {
+        lang: lang(first),
+        subject: match locales.as_slice() {
+            [Locale::En] => format!("Webhook turned off: {client}"),
+            [Locale::Nl] => format!("Webhook uitgezet: {client}"),
+            _ => format!("Webhook uitgezet / turned off: {client}"),
+        },
+        greeting: greeting_line,
+        paragraphs: paragraphs
+            .into_iter()
+            .map(|p| p.replace("{id}", &endpoint))
+            .collect(),
+        facts: Vec::new(),
+        action: Some((
+            t(first, "Afleveringen bekijken", "See the deliveries"),
+            format!(
+                "{}/api/v1/webhooks/{endpoint}/deliveries",
+                state.config.public_url
+            ),
+        )),
+        why: why.join(" "),
+        calendar: None,
+        attachment: None,
     };
     Ok(Ready { to, letter })
 }

@@ -611,6 +611,37 @@ fn build_table(w: &World) -> Table {
         (Method::GET, "/api/v1/me/teaching".into(), None),
         (Method::GET, "/api/v1/messages".into(), None),
         (Method::POST, format!("/api/v1/messages/{none}/retry"), None),
+        (Method::GET, "/api/v1/webhooks".into(), None),
+        (
+            Method::POST,
+            "/api/v1/webhooks".into(),
+            Some(
+                json!({"client_id": none, "url": "https://93.184.216.34/", "events": ["edition.changed"]}),
+            ),
+        ),
+        (Method::GET, format!("/api/v1/webhooks/{none}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/webhooks/{none}"),
+            Some(json!({"enabled": false})),
+        ),
+        (Method::DELETE, format!("/api/v1/webhooks/{none}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/webhooks/{none}/rotate-secret"),
+            None,
+        ),
+        (Method::POST, format!("/api/v1/webhooks/{none}/ping"), None),
+        (
+            Method::GET,
+            format!("/api/v1/webhooks/{none}/deliveries"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/webhooks/{none}/deliveries/{none}/redeliver"),
+            None,
+        ),
         (
             Method::POST,
             "/api/v1/organizations".into(),

@@ -203,6 +203,7 @@ impl TestApp {
             .expect("socket address");
         // As `academy serve` does: this instance sends the outbox.
         academy::mail::spawn_worker(state.clone());
+        academy::webhooks::spawn_worker(state.clone());
         let app = build_app(state.clone());
         // As `academy serve` does: a response stream that fails aborts its connection.
         let acceptor = academy::http::Abortable(acceptor);

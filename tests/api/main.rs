@@ -37,3 +37,4 @@ mod smtp;
 mod system;
 mod tokens;
 mod users;
+mod webhooks;

@@ -1,0 +1,554 @@
+//! Deliveries: claimed per endpoint (one instance delivers to an endpoint at a time, and
+//! a resource's events go in order), settled with an entry in the delivery log for every
+//! attempt, retried on a schedule of about three days, and kept for 30 days.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    DeliveryStatus, api_client, webhook_attempt, webhook_delivery, webhook_endpoint, webhook_event,
+};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::endpoints::{self, give_up_queued};
+use super::events::{Event, EventType, row};
+use crate::db::{begin_write, retrying};
+use crate::domain::messages::{self, Kind, Outgoing};
+use crate::domain::paging::PageRequest;
+use crate::error::{DomainError, DomainResult};
+
+/// How long an instance has an endpoint to itself once it claimed deliveries to it.
+pub const LEASE: Duration = Duration::minutes(5);
+
+/// The waits after each failed attempt: 5 s, 5 min, 30 min, 2 h, 5 h, then 10 h, for
+/// about three days (12 attempts over 67.6 hours) before a delivery is given up.
+pub const RETRY_AFTER_SECONDS: [i64; 11] = [
+    5, 300, 1_800, 7_200, 18_000, 36_000, 36_000, 36_000, 36_000, 36_000, 36_000,
+];
+
+/// An endpoint failing this long without a success is turned off.
+pub const FAILING_LIMIT: Duration = Duration::days(3);
+
+/// How long the delivery log is kept.
+pub const KEPT: Duration = Duration::days(30);
+
+/// Deliveries claimed for one endpoint, in the order they are to be sent.
+#[derive(Debug)]
+pub struct Batch {
+    /// The endpoint, leased to the caller.
+    pub endpoint: webhook_endpoint::Model,
+    /// Each delivery with its event.
+    pub items: Vec<(webhook_delivery::Model, webhook_event::Model)>,
+}
+
+/// Whether a queued delivery is due (without the write lock).
+async fn anything_due(db: &DatabaseConnection, now: DateTime<Utc>) -> DomainResult<bool> {
+    Ok(webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
+        .filter(webhook_delivery::Column::DueAt.lte(now))
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+fn unleased(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(webhook_endpoint::Column::LeaseUntil.is_null())
+        .add(webhook_endpoint::Column::LeaseUntil.lte(now))
+}
+
+/// Claims the due deliveries of up to `endpoints` endpoints that no other instance is
+/// delivering to, at most `per_endpoint` each and only the oldest of each resource (one
+/// waiting for its retry holds back the later events of its resource).
+pub async fn claim(
+    db: &DatabaseConnection,
+    endpoints: u64,
+    per_endpoint: u64,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<Batch>> {
+    if !anything_due(db, now).await? {
+        return Ok(Vec::new());
+    }
+    retrying(|| async {
+        let txn = begin_write(db).await?;
+        let free = Query::select()
+            .column(webhook_endpoint::Column::Id)
+            .from(webhook_endpoint::Entity)
+            .and_where(webhook_endpoint::Column::Enabled.eq(true))
+            .cond_where(unleased(now))
+            .to_owned();
+        let candidates: Vec<Uuid> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::EndpointId)
+            .distinct()
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
+            .filter(webhook_delivery::Column::DueAt.lte(now))
+            .filter(webhook_delivery::Column::EndpointId.in_subquery(free))
+            .limit(endpoints)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let mut batches = Vec::new();
+        for endpoint_id in candidates {
+            // The conditional update is the lease: of two instances, the second finds
+            // the endpoint leased (on PostgreSQL after waiting for the first to commit).
+            let won = webhook_endpoint::Entity::update_many()
+                .col_expr(
+                    webhook_endpoint::Column::LeaseUntil,
+                    Expr::value(Some(now + LEASE)),
+                )
+                .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
+                .filter(webhook_endpoint::Column::Enabled.eq(true))
+                .filter(unleased(now))
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+            if !won {
+                continue;
+            }
+            let older = Alias::new("older");
+            let earlier = Query::select()
+                .expr(Expr::val(1))
+                .from_as(webhook_delivery::Entity, older.clone())
+                .and_where(
+                    Expr::col((older.clone(), webhook_delivery::Column::EndpointId)).equals((
+                        webhook_delivery::Entity,
+                        webhook_delivery::Column::EndpointId,
+                    )),
+                )
+                .and_where(
+                    Expr::col((older.clone(), webhook_delivery::Column::ResourceId)).equals((
+                        webhook_delivery::Entity,
+                        webhook_delivery::Column::ResourceId,
+                    )),
+                )
+                .and_where(
+                    Expr::col((older.clone(), webhook_delivery::Column::Status))
+                        .eq(DeliveryStatus::Queued.to_value()),
+                )
+                .and_where(
+                    Expr::col((older, webhook_delivery::Column::EventId)).lt(Expr::col((
+                        webhook_delivery::Entity,
+                        webhook_delivery::Column::EventId,
+                    ))),
+                )
+                .to_owned();
+            let due = webhook_delivery::Entity::find()
+                .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
+                .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
+                .filter(webhook_delivery::Column::DueAt.lte(now))
+                .filter(Expr::exists(earlier).not())
+                .order_by_asc(webhook_delivery::Column::EventId)
+                .limit(per_endpoint)
+                .all(&txn)
+                .await?;
+            let mut events: HashMap<Uuid, webhook_event::Model> = webhook_event::Entity::find()
+                .filter(webhook_event::Column::Id.is_in(due.iter().map(|d| d.event_id)))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, e))
+                .collect();
+            let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
+                .one(&txn)
+                .await?
+            else {
+                continue;
+            };
+            let items = due
+                .into_iter()
+                .filter_map(|d| {
+                    let event = events.remove(&d.event_id)?;
+                    Some((d, event))
+                })
+                .collect();
+            batches.push(Batch { endpoint, items });
+        }
+        txn.commit().await?;
+        Ok(batches)
+    })
+    .await
+}
+
+/// One attempt of a delivery, as the sender saw it.
+#[derive(Debug, Clone)]
+pub struct Attempted {
+    /// The delivery.
+    pub delivery: webhook_delivery::Model,
+    /// When the request went out.
+    pub at: DateTime<Utc>,
+    /// How long it took.
+    pub duration_ms: i32,
+    /// The answer's status, if one came.
+    pub status: Option<u16>,
+    /// What went wrong, if it did.
+    pub error: Option<String>,
+}
+
+impl Attempted {
+    fn delivered(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    fn gone(&self) -> bool {
+        self.status == Some(410)
+    }
+}
+
+/// Records a batch's attempts in one transaction and gives the endpoint back. Returns
+/// why the endpoint was turned off, when it was: it answered 410 Gone, or it has been
+/// failing for [`FAILING_LIMIT`]. Its client's contact is then told by e-mail.
+pub async fn settle(
+    db: &DatabaseConnection,
+    endpoint: &webhook_endpoint::Model,
+    attempts: Vec<Attempted>,
+) -> DomainResult<Option<String>> {
+    retrying(|| async {
+        let now = crate::domain::now();
+        let txn = begin_write(db).await?;
+        let mut failing_since = endpoint.failing_since;
+        let mut gone = false;
+        for a in &attempts {
+            let made = a.delivery.attempts + 1;
+            webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                delivery_id: Set(a.delivery.id),
+                at: Set(a.at),
+                status_code: Set(a.status.map(i32::from)),
+                duration_ms: Set(a.duration_ms),
+                error: Set(a.error.as_deref().map(|e| truncate(e, 500))),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            let mut update = webhook_delivery::Entity::update_many()
+                .col_expr(webhook_delivery::Column::Attempts, Expr::value(made))
+                .col_expr(
+                    webhook_delivery::Column::LastStatus,
+                    Expr::value(a.status.map(i32::from)),
+                )
+                .col_expr(
+                    webhook_delivery::Column::LastError,
+                    Expr::value(a.error.as_deref().map(|e| truncate(e, 500))),
+                )
+                .filter(webhook_delivery::Column::Id.eq(a.delivery.id))
+                .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued));
+            let retry = usize::try_from(made - 1)
+                .ok()
+                .and_then(|i| RETRY_AFTER_SECONDS.get(i));
+            update = if a.delivered() {
+                failing_since = None;
+                update
+                    .col_expr(
+                        webhook_delivery::Column::Status,
+                        Expr::value(DeliveryStatus::Delivered),
+                    )
+                    .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now)))
+            } else {
+                if failing_since.is_none() && !attempts.iter().any(Attempted::delivered) {
+                    failing_since = Some(a.at);
+                }
+                gone |= a.gone();
+                match retry {
+                    Some(wait) if !a.gone() => update.col_expr(
+                        webhook_delivery::Column::DueAt,
+                        Expr::value(a.at + Duration::seconds(*wait)),
+                    ),
+                    _ => update
+                        .col_expr(
+                            webhook_delivery::Column::Status,
+                            Expr::value(DeliveryStatus::Failed),
+                        )
+                        .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now))),
+                }
+            };
+            update.exec(&txn).await?;
+        }
+        let turned_off = if gone {
+            Some("the endpoint answered 410 Gone".to_owned())
+        } else if failing_since.is_some_and(|since| now - since >= FAILING_LIMIT) {
+            Some("every delivery to the endpoint failed for three days".to_owned())
+        } else {
+            None
+        };
+        let mut update = webhook_endpoint::Entity::update_many()
+            .col_expr(
+                webhook_endpoint::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                webhook_endpoint::Column::FailingSince,
+                Expr::value(failing_since),
+            )
+            .filter(webhook_endpoint::Column::Id.eq(endpoint.id));
+        if let Some(why) = &turned_off {
+            update = update
+                .col_expr(webhook_endpoint::Column::Enabled, Expr::value(false))
+                .col_expr(
+                    webhook_endpoint::Column::DisabledReason,
+                    Expr::value(Some(why.clone())),
+                )
+                .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now));
+        }
+        update.exec(&txn).await?;
+        if let Some(why) = &turned_off {
+            give_up_queued(&txn, endpoint.id, "the endpoint was turned off", now).await?;
+            tell_contact(&txn, endpoint, why, now).await?;
+        }
+        txn.commit().await?;
+        Ok(turned_off)
+    })
+    .await
+}
+
+/// Queues the mail telling the client's contact (or, for a client without one, the admin
+/// who registered the endpoint) that the endpoint was turned off.
+async fn tell_contact(
+    db: &impl ConnectionTrait,
+    endpoint: &webhook_endpoint::Model,
+    why: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let client = api_client::Entity::find_by_id(endpoint.client_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("client"))?;
+    let payload = json!({
+        "client": client.name,
+        "host": url::Url::parse(&endpoint.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned)),
+        "reason": why,
+    });
+    match (client.contact_email, endpoint.created_by) {
+        (Some(address), _) => {
+            messages::enqueue_to_address(
+                db,
+                Kind::WebhookDisabled,
+                &address,
+                Some(endpoint.id),
+                payload,
+                now,
+            )
+            .await
+        }
+        (None, Some(admin)) => {
+            messages::enqueue(
+                db,
+                vec![Outgoing::new(
+                    Kind::WebhookDisabled,
+                    admin,
+                    Some(endpoint.id),
+                    payload,
+                )],
+                now,
+            )
+            .await
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// A delivery with its event and every attempt, oldest first.
+#[derive(Debug, Clone)]
+pub struct DeliveryView {
+    /// The delivery.
+    pub delivery: webhook_delivery::Model,
+    /// Its event.
+    pub event: webhook_event::Model,
+    /// Its attempts.
+    pub attempts: Vec<webhook_attempt::Model>,
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<webhook_delivery::Model>,
+) -> DomainResult<Vec<DeliveryView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+    let events: HashMap<Uuid, webhook_event::Model> = webhook_event::Entity::find()
+        .filter(webhook_event::Column::Id.is_in(rows.iter().map(|d| d.event_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let mut attempts: HashMap<Uuid, Vec<webhook_attempt::Model>> = HashMap::new();
+    for a in webhook_attempt::Entity::find()
+        .filter(webhook_attempt::Column::DeliveryId.is_in(ids))
+        .order_by_asc(webhook_attempt::Column::Id)
+        .all(db)
+        .await?
+    {
+        attempts.entry(a.delivery_id).or_default().push(a);
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|d| {
+            let event = events.get(&d.event_id).cloned()?;
+            let attempts = attempts.remove(&d.id).unwrap_or_default();
+            Some(DeliveryView {
+                delivery: d,
+                event,
+                attempts,
+            })
+        })
+        .collect())
+}
+
+/// An endpoint's deliveries of the last 30 days, oldest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    endpoint_id: Uuid,
+    status: Option<DeliveryStatus>,
+    page: PageRequest,
+) -> DomainResult<(Vec<DeliveryView>, Option<String>)> {
+    endpoints::get(db, endpoint_id).await?;
+    let mut q = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
+        .order_by_asc(webhook_delivery::Column::Id);
+    if let Some(status) = status {
+        q = q.filter(webhook_delivery::Column::Status.eq(status));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(webhook_delivery::Column::Id.gt(after));
+    }
+    let rows = q.limit(page.fetch()).all(db).await?;
+    let (rows, next) = page.finish(rows, |d| d.id);
+    Ok((views(db, rows).await?, next))
+}
+
+async fn one(db: &impl ConnectionTrait, endpoint_id: Uuid, id: Uuid) -> DomainResult<DeliveryView> {
+    let row = webhook_delivery::Entity::find_by_id(id)
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("delivery"))?;
+    views(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("delivery"))
+}
+
+fn refuse_disabled(e: &webhook_endpoint::Model) -> DomainResult<()> {
+    if e.enabled {
+        return Ok(());
+    }
+    Err(DomainError::conflict(
+        "webhook_disabled",
+        "the endpoint is turned off; turn it on (PATCH enabled: true) first",
+    ))
+}
+
+/// Sends a delivery again, due at once with a fresh schedule of retries (the same event
+/// id, so a receiver that has it already can tell).
+pub async fn redeliver(
+    db: &DatabaseConnection,
+    endpoint_id: Uuid,
+    id: Uuid,
+) -> DomainResult<DeliveryView> {
+    let endpoint = endpoints::get(db, endpoint_id).await?;
+    one(db, endpoint_id, id).await?;
+    refuse_disabled(&endpoint)?;
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Queued),
+        )
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(0))
+        .col_expr(
+            webhook_delivery::Column::DueAt,
+            Expr::value(crate::domain::now()),
+        )
+        .col_expr(
+            webhook_delivery::Column::FinishedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(webhook_delivery::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    one(db, endpoint_id, id).await
+}
+
+/// Queues a test event (`webhook.ping`) to one endpoint.
+pub async fn ping(db: &DatabaseConnection, endpoint_id: Uuid) -> DomainResult<DeliveryView> {
+    let endpoint = endpoints::get(db, endpoint_id).await?;
+    refuse_disabled(&endpoint)?;
+    let now = crate::domain::now();
+    let event = Event {
+        kind: EventType::Ping,
+        resource: endpoint.id,
+        person: None,
+        data: json!({ "webhook_id": endpoint.id }),
+    };
+    let event_id = Uuid::now_v7();
+    let delivery_id = Uuid::now_v7();
+    let txn = begin_write(db).await?;
+    webhook_event::Entity::insert(row(event_id, &event, now, false))
+        .exec_without_returning(&txn)
+        .await?;
+    webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
+        id: Set(delivery_id),
+        endpoint_id: Set(endpoint.id),
+        event_id: Set(event_id),
+        resource_id: Set(endpoint.id),
+        status: Set(DeliveryStatus::Queued),
+        attempts: Set(0),
+        due_at: Set(now),
+        created_at: Set(now),
+        finished_at: Set(None),
+        last_status: Set(None),
+        last_error: Set(None),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    one(db, endpoint_id, delivery_id).await
+}
+
+/// Forgets the events (with their deliveries and attempts) older than [`KEPT`].
+pub async fn forget_old(db: &DatabaseConnection, now: DateTime<Utc>) -> DomainResult<u64> {
+    let old = Query::select()
+        .column(webhook_event::Column::Id)
+        .from(webhook_event::Entity)
+        .and_where(webhook_event::Column::OccurredAt.lt(now - KEPT))
+        .and_where(webhook_event::Column::Pending.eq(false))
+        .to_owned();
+    let deliveries = Query::select()
+        .column(webhook_delivery::Column::Id)
+        .from(webhook_delivery::Entity)
+        .and_where(webhook_delivery::Column::EventId.in_subquery(old.clone()))
+        .to_owned();
+    let txn = begin_write(db).await?;
+    webhook_attempt::Entity::delete_many()
+        .filter(webhook_attempt::Column::DeliveryId.in_subquery(deliveries))
+        .exec(&txn)
+        .await?;
+    webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::EventId.in_subquery(old.clone()))
+        .exec(&txn)
+        .await?;
+    let gone = webhook_event::Entity::delete_many()
+        .filter(webhook_event::Column::Id.in_subquery(old))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    Ok(gone)
+}

@@ -1,0 +1,812 @@
+//! Webhooks end to end: a real HTTP receiver on loopback takes the deliveries, and every
+//! signature is checked with the `standardwebhooks` crate (the Standard Webhooks
+//! project's own Rust implementation), not with the service's code.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: poem::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn id(&self) -> String {
+        self.header("webhook-id")
+    }
+
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+
+    /// Whether the Standard Webhooks library accepts the request with this secret.
+    pub fn verifies_with(&self, secret: &str) -> bool {
+        let wh = standardwebhooks::Webhook::new(secret).expect("a secret the library reads");
+        wh.verify(&self.body, &self.headers).is_ok()
+    }
+}
+
+/// A webhook receiver on a loopback port: answers each request with the next status of
+/// its script (200 once the script is over) and keeps what it got.
+pub struct Receiver {
+    pub url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+    answers: Arc<Mutex<VecDeque<u16>>>,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let answers: Arc<Mutex<VecDeque<u16>>> = Arc::default();
+        let (g, a) = (got.clone(), answers.clone());
+        let hook = poem::endpoint::make(move |req: poem::Request| {
+            let (g, a) = (g.clone(), a.clone());
+            async move {
+                let headers = req.headers().clone();
+                let body = req.into_body().into_vec().await.unwrap_or_default();
+                g.lock().unwrap().push(Received { headers, body });
+                let status = a.lock().unwrap().pop_front().unwrap_or(200);
+                poem::Response::builder()
+                    .status(poem::http::StatusCode::from_u16(status).unwrap())
+                    .body("thanks")
+            }
+        });
+        let app = poem::Route::new().at("/hook", hook);
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("bind");
+        let addr = acceptor.local_addr()[0]
+            .as_socket_addr()
+            .copied()
+            .expect("address");
+        tokio::spawn(async move {
+            let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
+        });
+        Self {
+            url: format!("http://{addr}/hook"),
+            got,
+            answers,
+        }
+    }
+
+    /// The statuses of the next answers.
+    pub fn answer(&self, statuses: &[u16]) {
+        self.answers.lock().unwrap().extend(statuses);
+    }
+
+    pub fn got(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` requests came (at most `within`), and returns them all.
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+        let until = tokio::time::Instant::now() + within;
+        loop {
+            let got = self.got();
+            if got.len() >= n || tokio::time::Instant::now() > until {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The app, allowed to deliver to the loopback receiver.
+pub async fn app() -> TestApp {
+    TestApp::spawn_with(|c| c.webhooks_allow_private = true).await
+}
+
+/// A partner client (its id) of an organisation, or of none.
+pub async fn client(app: &TestApp, admin: &Actor, org: Option<Uuid>, scopes: &[&str]) -> Uuid {
+    let (status, body) = app
+        .post(
+            "/api/v1/clients",
+            &admin.token,
+            json!({
+                "name": format!("Intranet {}", scopes.join(" ")),
+                "organization_id": org,
+                "scopes": scopes,
+                "contact_email": "beheer@intranet.test",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["client_id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Registers an endpoint; returns its id and secret.
+pub async fn endpoint(
+    app: &TestApp,
+    admin: &Actor,
+    client: Uuid,
+    url: &str,
+    events: &[&str],
+) -> (Uuid, String) {
+    let (status, body) = app
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({"client_id": client, "url": url, "events": events, "description": "Intranet"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (id_of(&body), body["secret"].as_str().unwrap().to_owned())
+}
+
+async fn register(app: &TestApp, person: &Actor, edition: Uuid) -> Uuid {
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/registrations"),
+            &person.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    id_of(&body)
+}
+
+async fn deliveries(app: &TestApp, admin: &Actor, webhook: Uuid) -> Vec<Value> {
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/webhooks/{webhook}/deliveries?limit=200"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+/// Waits until the endpoint's first delivery has `n` attempts.
+async fn attempts_reach(app: &TestApp, admin: &Actor, webhook: Uuid, n: usize) -> Value {
+    for _ in 0..400 {
+        let list = deliveries(app, admin, webhook).await;
+        if let Some(d) = list.first()
+            && d["attempts"].as_array().unwrap().len() >= n
+        {
+            return d.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the delivery never reached {n} attempts");
+}
+
+fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_failing_receiver_gets_the_event_again_on_schedule_and_the_log_shows_each_attempt() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app
+        .create_org(&admin, "Jeugdzorg Flevoland", "provider")
+        .await;
+    let person = app
+        .person(&admin, org, &["professional"], "anna@example.test")
+        .await;
+    let edition = app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[500, 500]);
+    let partner = client(&app, &admin, Some(org), &["registrations:read"]).await;
+    let (webhook, secret) = endpoint(
+        &app,
+        &admin,
+        partner,
+        &receiver.url,
+        &["registration.created", "registration.status_changed"],
+    )
+    .await;
+    assert!(secret.starts_with("whsec_"));
+    let registration = register(&app, &person, edition).await;
+
+    // First attempt at once; the next one 5 seconds later.
+    let d = attempts_reach(&app, &admin, webhook, 1).await;
+    assert_eq!(d["status"], "queued");
+    assert_eq!(d["event_type"], "registration.created");
+    let first = &d["attempts"][0];
+    assert_eq!(first["status_code"], 500);
+    assert_eq!(first["error"], "answered 500");
+    let wait = time(&d["next_attempt_at"]) - time(&first["at"]);
+    assert_eq!(wait.num_seconds(), 5, "{d}");
+
+    // The second, after those 5 seconds; then 5 minutes.
+    let d = attempts_reach(&app, &admin, webhook, 2).await;
+    let second = &d["attempts"][1];
+    assert_eq!(second["status_code"], 500);
+    let wait = time(&d["next_attempt_at"]) - time(&second["at"]);
+    assert_eq!(wait.num_seconds(), 300, "{d}");
+
+    // Five minutes pass.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    entity::webhook_delivery::Entity::update_many()
+        .col_expr(
+            entity::webhook_delivery::Column::DueAt,
+            Expr::value(academy::domain::now()),
+        )
+        .filter(entity::webhook_delivery::Column::EndpointId.eq(webhook))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let d = attempts_reach(&app, &admin, webhook, 3).await;
+    for _ in 0..100 {
+        if deliveries(&app, &admin, webhook).await[0]["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let d = deliveries(&app, &admin, webhook)
+        .await
+        .into_iter()
+        .next()
+        .unwrap_or(d);
+    assert_eq!(d["status"], "delivered", "{d}");
+    let codes: Vec<i64> = d["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [500, 500, 200]);
+    assert!(d["next_attempt_at"].is_null());
+
+    // The receiver got the same event three times, under one id, each signed.
+    let got = receiver.got();
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().all(|r| r.id() == got[0].id()));
+    assert_eq!(got[0].id(), d["event_id"].as_str().unwrap());
+    for r in &got {
+        assert!(r.verifies_with(&secret), "signature of {:?}", r.headers);
+        assert!(!r.verifies_with("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        assert_eq!(r.header("content-type"), "application/json");
+    }
+    // A thin payload: ids, status and where to fetch the registration; nothing personal.
+    let body = got[2].json();
+    assert_eq!(body["type"], "registration.created");
+    assert_eq!(body["id"], got[2].id());
+    assert_eq!(body["data"]["registration_id"], registration.to_string());
+    assert_eq!(body["data"]["edition_id"], edition.to_string());
+    assert_eq!(body["data"]["user_id"], person.id.to_string());
+    assert_eq!(body["data"]["status"], "confirmed");
+    assert_eq!(
+        body["data"]["url"],
+        format!("{ISSUER}/api/v1/registrations/{registration}")
+    );
+    let text = String::from_utf8_lossy(&got[2].body).to_string();
+    assert!(!text.contains("anna") && !text.contains("Test "), "{text}");
+    assert!(body["occurred_at"].as_str().unwrap().ends_with('Z'));
+
+    // A tampered body fails the library's check.
+    let mut tampered = got[2].clone();
+    tampered.body = text.replace("confirmed", "cancelled").into_bytes();
+    assert!(!tampered.verifies_with(&secret));
+}
+
+#[tokio::test]
+async fn a_client_hears_of_its_own_organisation_only() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org_a = app.create_org(&admin, "Provider A", "provider").await;
+    let org_b = app.create_org(&admin, "Provider B", "provider").await;
+    let pro_a = app
+        .person(&admin, org_a, &["professional"], "a@example.test")
+        .await;
+    let pro_b = app
+        .person(&admin, org_b, &["professional"], "b@example.test")
+        .await;
+    let (rx_a, rx_b, rx_site) = (
+        Receiver::start().await,
+        Receiver::start().await,
+        Receiver::start().await,
+    );
+    let everything = [
+        "registration.created",
+        "registration.status_changed",
+        "attendance.marked",
+        "certificate.issued",
+        "certificate.revoked",
+        "user.erased",
+    ];
+    let scopes = ["registrations:read", "certificates:read", "users:read"];
+    let client_a = client(&app, &admin, Some(org_a), &scopes).await;
+    let client_b = client(&app, &admin, Some(org_b), &scopes).await;
+    let (_, secret_a) = endpoint(&app, &admin, client_a, &rx_a.url, &everything).await;
+    let (_, secret_b) = endpoint(&app, &admin, client_b, &rx_b.url, &everything).await;
+    // The academy's website: the catalogue, for no organisation.
+    let site = client(&app, &admin, None, &["catalog:read"]).await;
+    let (_, secret_site) = endpoint(
+        &app,
+        &admin,
+        site,
+        &rx_site.url,
+        &["edition.published", "edition.changed", "session.changed"],
+    )
+    .await;
+
+    let edition = app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    let reg_a = register(&app, &pro_a, edition).await;
+    let reg_b = register(&app, &pro_b, edition).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/registrations/{reg_b}/cancel"),
+            &pro_b.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/editions/{edition}"),
+            &admin.token,
+            json!({"capacity": 12}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/users/{}/erase", pro_a.id),
+            &admin.token,
+            json!({"reason": "asked for it"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let got_a = rx_a.wait_for(2, Duration::from_secs(20)).await;
+    let got_b = rx_b.wait_for(2, Duration::from_secs(20)).await;
+    let got_site = rx_site.wait_for(2, Duration::from_secs(20)).await;
+    // Give stray deliveries time to arrive.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let types = |got: &[Received]| -> Vec<(String, String)> {
+        got.iter()
+            .map(|r| {
+                let b = r.json();
+                let about = b["data"]["registration_id"]
+                    .as_str()
+                    .or(b["data"]["user_id"].as_str())
+                    .or(b["data"]["edition_id"].as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                (b["type"].as_str().unwrap().to_owned(), about)
+            })
+            .collect()
+    };
+    let mut a = types(&rx_a.got());
+    a.sort();
+    let mut expected_a = vec![
+        ("registration.created".to_owned(), reg_a.to_string()),
+        ("user.erased".to_owned(), pro_a.id.to_string()),
+    ];
+    expected_a.sort();
+    assert_eq!(a, expected_a, "{got_a:?}");
+    let b = types(&rx_b.got());
+    assert_eq!(
+        b,
+        [
+            ("registration.created".to_owned(), reg_b.to_string()),
+            ("registration.status_changed".to_owned(), reg_b.to_string()),
+        ],
+        "{got_b:?}"
+    );
+    let site_types: Vec<String> = types(&rx_site.got()).into_iter().map(|t| t.0).collect();
+    assert_eq!(
+        site_types,
+        ["edition.published", "edition.changed"],
+        "{got_site:?}"
+    );
+    let changed = rx_site.got()[1].json();
+    assert_eq!(changed["data"]["changed"], json!(["capacity"]));
+    assert_eq!(
+        changed["data"]["url"],
+        format!("{ISSUER}/api/v1/editions/{edition}")
+    );
+    for (got, secret) in [
+        (rx_a.got(), &secret_a),
+        (rx_b.got(), &secret_b),
+        (rx_site.got(), &secret_site),
+    ] {
+        assert!(got.iter().all(|r| r.verifies_with(secret)));
+    }
+}
+
+#[tokio::test]
+async fn endpoints_may_only_ask_for_what_their_client_reads() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let catalogue = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let unbound = client(&app, &admin, None, &["registrations:read"]).await;
+    let url = "http://127.0.0.1:9/hook";
+    let refused = |body: &Value, field: &str| -> String {
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"] == field)
+            .map(|e| e["message"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no error on {field}: {body}"))
+    };
+    let (status, body) = app
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({"client_id": catalogue, "url": url, "events": ["edition.changed", "certificate.issued"]}),
+        )
+        .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert_eq!(
+        refused(&body, "events[1]"),
+        "needs the client to hold certificates:read"
+    );
+    let (status, body) = app
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({"client_id": unbound, "url": url, "events": ["registration.created"]}),
+        )
+        .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert!(refused(&body, "events[0]").contains("bound to no organisation"));
+    let (status, body) = app
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({"client_id": Uuid::now_v7(), "url": url, "events": ["edition.changed"]}),
+        )
+        .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (status, body) = app
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({"client_id": catalogue, "url": url, "events": ["edition.deleted"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Without ACADEMY_WEBHOOKS_ALLOW_PRIVATE nothing inside the network is accepted.
+    let strict = TestApp::spawn().await;
+    let admin = strict.admin().await;
+    let org = strict.create_org(&admin, "Provider", "provider").await;
+    let partner = client(&strict, &admin, Some(org), &["catalog:read"]).await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+        "http://93.184.216.34/hook",
+        "https://user:secret@93.184.216.34/hook",
+    ] {
+        let (status, body) = strict
+            .post(
+                "/api/v1/webhooks",
+                &admin.token,
+                json!({"client_id": partner, "url": url, "events": ["edition.changed"]}),
+            )
+            .await;
+        assert_problem(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert!(!refused(&body, "url").is_empty());
+        assert!(
+            !body.to_string().contains("secret@"),
+            "the URL is not echoed: {body}"
+        );
+    }
+    let (status, body) = strict
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({"client_id": partner, "url": "https://93.184.216.34/hook", "events": ["edition.changed"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = id_of(&body);
+    let (status, body) = strict
+        .patch(
+            &format!("/api/v1/webhooks/{id}"),
+            &admin.token,
+            json!({"url": "https://192.168.1.10/hook"}),
+        )
+        .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+}
+
+#[tokio::test]
+async fn a_410_turns_the_endpoint_off_and_its_contact_is_told() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[410]);
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    app.open_edition(&admin, 31, json!({"capacity": 10})).await;
+    receiver.wait_for(1, Duration::from_secs(20)).await;
+    let mut hook = Value::Null;
+    for _ in 0..200 {
+        hook = app
+            .get(&format!("/api/v1/webhooks/{webhook}"), &admin.token)
+            .await
+            .1;
+        if hook["enabled"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hook["enabled"], false, "{hook}");
+    assert_eq!(hook["disabled_reason"], "the endpoint answered 410 Gone");
+    // The second event is not tried: it is given up with the endpoint.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(receiver.got().len(), 1);
+    let list = deliveries(&app, &admin, webhook).await;
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|d| d["status"] == "failed"), "{list:?}");
+    // Ping and redeliver wait until it is turned on again.
+    let ping = app
+        .post(
+            &format!("/api/v1/webhooks/{webhook}/ping"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_problem(ping.0, &ping.1, StatusCode::CONFLICT, "webhook_disabled");
+    let (status, messages) = app
+        .get("/api/v1/messages?kind=webhook.disabled", &admin.token)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut sent = messages["items"].as_array().unwrap().clone();
+    for _ in 0..100 {
+        if sent.first().is_some_and(|m| m["status"] == "sent") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        sent = app
+            .get("/api/v1/messages?kind=webhook.disabled", &admin.token)
+            .await
+            .1["items"]
+            .as_array()
+            .unwrap()
+            .clone();
+    }
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["status"], "sent", "{sent:?}");
+    assert_eq!(sent[0]["recipient"], "beheer@intranet.test");
+
+    // Turned on again, it gets its events, and an admin can send the missed one again.
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/webhooks/{webhook}"),
+            &admin.token,
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["disabled_reason"].is_null());
+    let missed = list[1]["id"].as_str().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/webhooks/{webhook}/deliveries/{missed}/redeliver"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["status"], "queued");
+    let (status, ping) = app
+        .post(
+            &format!("/api/v1/webhooks/{webhook}/ping"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{ping}");
+    let got = receiver.wait_for(3, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1].id(), list[1]["event_id"].as_str().unwrap());
+    assert_eq!(got[2].json()["type"], "webhook.ping");
+    assert_eq!(got[2].id(), ping["event_id"].as_str().unwrap());
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_for_three_days_is_turned_off() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[503, 503]);
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    attempts_reach(&app, &admin, webhook, 1).await;
+    let hook = app
+        .get(&format!("/api/v1/webhooks/{webhook}"), &admin.token)
+        .await
+        .1;
+    assert_eq!(hook["enabled"], true);
+    assert!(!hook["failing_since"].is_null(), "{hook}");
+    // Three days of failures pass.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    entity::webhook_endpoint::Entity::update_many()
+        .col_expr(
+            entity::webhook_endpoint::Column::FailingSince,
+            Expr::value(Some(academy::domain::now() - chrono::Duration::days(3))),
+        )
+        .filter(entity::webhook_endpoint::Column::Id.eq(webhook))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    attempts_reach(&app, &admin, webhook, 2).await;
+    let mut hook = Value::Null;
+    for _ in 0..100 {
+        hook = app
+            .get(&format!("/api/v1/webhooks/{webhook}"), &admin.token)
+            .await
+            .1;
+        if hook["enabled"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hook["enabled"], false, "{hook}");
+    assert_eq!(
+        hook["disabled_reason"],
+        "every delivery to the endpoint failed for three days"
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_secret_signs_beside_the_old_one_for_a_day() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, old) =
+        endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/webhooks/{webhook}/rotate-secret"),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let new = body["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    let until = time(&body["previous_secret_until"]) - chrono::Utc::now();
+    assert!((23..=24).contains(&until.num_hours()), "{body}");
+    // The secret is not shown again.
+    let (_, shown) = app
+        .get(&format!("/api/v1/webhooks/{webhook}"), &admin.token)
+        .await;
+    assert!(shown.get("secret").is_none());
+    assert!(!shown.to_string().contains("whsec_"));
+    app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    let got = receiver.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].header("webhook-signature").split(' ').count(), 2);
+    assert!(got[0].verifies_with(&new));
+    assert!(got[0].verifies_with(&old));
+}
+
+#[tokio::test]
+async fn two_instances_deliver_each_event_once_in_order_per_registration() {
+    let app = app().await;
+    let other = app
+        .another_instance_with(|c| c.webhooks_allow_private = true)
+        .await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    let partner = client(&app, &admin, Some(org), &["registrations:write"]).await;
+    let (_, secret) = endpoint(
+        &app,
+        &admin,
+        partner,
+        &receiver.url,
+        &["registration.created", "registration.status_changed"],
+    )
+    .await;
+    let edition = app.open_edition(&admin, 30, json!({"capacity": 100})).await;
+    let people = app.people(&admin, org, "p", 24).await;
+    let apps = [&app, &other];
+    let mut registrations = Vec::new();
+    for chunk in people.chunks(8) {
+        let batch = chunk.iter().enumerate().map(|(i, p)| {
+            let on = apps[i % 2];
+            async move {
+                let r = register(on, p, edition).await;
+                let (status, body) = on
+                    .post(
+                        &format!("/api/v1/registrations/{r}/cancel"),
+                        &p.token,
+                        json!({}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                r
+            }
+        });
+        registrations.extend(futures::future::join_all(batch).await);
+    }
+    let got = receiver.wait_for(48, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = receiver
+        .got()
+        .into_iter()
+        .chain(got.into_iter().take(0))
+        .collect::<Vec<_>>();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in &got {
+        *seen.entry(r.id()).or_default() += 1;
+        assert!(r.verifies_with(&secret));
+    }
+    assert_eq!(got.len(), 48, "every event once: {seen:?}");
+    assert!(seen.values().all(|n| *n == 1));
+    // Per registration: created, then cancelled.
+    for r in &registrations {
+        let theirs: Vec<String> = got
+            .iter()
+            .map(Received::json)
+            .filter(|b| b["data"]["registration_id"] == r.to_string())
+            .map(|b| {
+                format!(
+                    "{}:{}",
+                    b["type"].as_str().unwrap(),
+                    b["data"]["status"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            theirs,
+            [
+                "registration.created:confirmed",
+                "registration.status_changed:cancelled"
+            ]
+        );
+    }
+}
