@@ -21,7 +21,8 @@ usage: bench/run.sh [--only sqlite|postgres] [--no-build] [--duration SECONDS] [
 
 Environment: ACADEMY_BIN (default target/release/academy), BENCH_PORT (18080),
 BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres),
-BENCH_REG_EDITIONS (100), BENCH_RACE_SEATS (50).
+BENCH_REG_EDITIONS (100), BENCH_RACE_SEATS (50), BENCH_WEBHOOKS (1: every registration
+is also a webhook delivery to a receiver on loopback), BENCH_WEBHOOK_PORT (18099).
 EOF
 }
 
@@ -60,6 +61,11 @@ esac
 [[ "$RACE_SEATS" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_RACE_SEATS must be a positive integer" >&2; exit 2; }
 
 BIN="${ACADEMY_BIN:-target/release/academy}"
+# BENCH_WEBHOOKS=1: a partner's endpoint on loopback (bench/webhooks.py) gets every
+# registration of the registration rows as a webhook delivery.
+WEBHOOKS="${BENCH_WEBHOOKS:-0}"
+WEBHOOK_PORT="${BENCH_WEBHOOK_PORT:-18099}"
+RECEIVER_PID=""
 PORT="${BENCH_PORT:-18080}"
 LISTEN="127.0.0.1:$PORT"
 BASE="http://$LISTEN"
@@ -149,6 +155,9 @@ rss_sampler() {
 
 cleanup() {
   local i
+  if [[ -n "$RECEIVER_PID" ]] && alive "$RECEIVER_PID"; then
+    kill "$RECEIVER_PID" 2>/dev/null || true
+  fi
   if [[ -n "$SAMPLER_PID" ]] && alive "$SAMPLER_PID"; then
     kill "$SAMPLER_PID" 2>/dev/null || true
   fi
@@ -239,6 +248,7 @@ start_server() {
     ACADEMY_DATA_DIR="$OUT/data-$db" \
     ACADEMY_BOOTSTRAP_ADMIN_EMAIL="$ADMIN_EMAIL" \
     ACADEMY_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+    ACADEMY_WEBHOOKS_ALLOW_PRIVATE="$([[ "$WEBHOOKS" == 1 ]] && echo true || echo false)" \
     RUST_LOG=warn \
     "$BIN" serve >"$OUT/server-$db.log" 2>&1 &
   SERVER_PID=$!
@@ -580,8 +590,20 @@ bench_db() {
   if [[ "$db" == postgres ]]; then
     run_pgbench
   fi
+  if [[ "$WEBHOOKS" == 1 ]]; then
+    timeout 120 python3 bench/webhooks.py subscribe --base "$BASE" \
+      --admin-email "$ADMIN_EMAIL" --admin-password "$ADMIN_PASSWORD" \
+      --url "http://127.0.0.1:$WEBHOOK_PORT/hook" || die "registering the webhook endpoint failed"
+  fi
   log "$db: the access tokens are $((($(now_us) - t0) / 1000000)) s old (they last 15 minutes)"
+  local delivered_before
+  delivered_before="$(cat "$OUT/webhooks.count" 2>/dev/null || echo 0)"
   bench_register "$db" "$tokens"
+  if [[ "$WEBHOOKS" == 1 ]]; then
+    sleep 1
+    R[$db.webhooks]=$(($(cat "$OUT/webhooks.count" 2>/dev/null || echo 0) - delivered_before))
+    log "$db: ${R[$db.webhooks]} webhook deliveries received during the registration row"
+  fi
   bench_race "$db" "$tokens"
   # QUALITY.md's signed-in read, after the registrations so that every person has some.
   analyze_db "$db"
@@ -718,6 +740,11 @@ write_results() {
     echo "- $(rustc --version 2>/dev/null || echo 'rustc: unknown'); $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
     echo "- load: wrk, $THREADS threads, $CONNECTIONS connections, ${DURATION} s per row, on the same machine as the service (loopback)"
     echo "- signed-in rows: $USERS users, a random one of their access tokens per request"
+    if [[ "$WEBHOOKS" == 1 ]]; then
+      echo "- webhooks: on; an endpoint on loopback (\`bench/webhooks.py\`) subscribed to the registration events of the users' organisation, so every registration is also a delivery (received during the registration row: SQLite ${R[sqlite.webhooks]:-n/a}, PostgreSQL ${R[postgres.webhooks]:-n/a})"
+    else
+      echo "- webhooks: off (no endpoint registered)"
+    fi
     echo "- registration rows: \`POST /api/v1/editions/{id}/registrations\` \`{}\` by the $USERS users over $REG_EDITIONS published editions ($REG_CAPACITY seats, no waiting list, no approval), every request a distinct (user, edition) pair (\`bench/register.lua\`); race: the $USERS users at once on one edition of $RACE_SEATS seats with the waiting list on (\`bench/race.py\`)"
     if [[ -n "${R[pgbench.version]:-}" ]]; then
       echo "- pgbench: ${R[pgbench.version]}, TPC-B, \`-i -s $PGBENCH_SCALE\`, \`-c $PGBENCH_CLIENTS -j $PGBENCH_JOBS -T ${DURATION}\`, on the same PostgreSQL server in the same run (scratch database \`$PGBENCH_DB\`)"
@@ -810,6 +837,13 @@ nofile="$(ulimit -n)"
 if [[ "$nofile" != unlimited ]] && ((nofile < 4096)); then
   ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   log "open files limit: $nofile raised to $(ulimit -n)"
+fi
+
+if [[ "$WEBHOOKS" == 1 ]]; then
+  rm -f "$OUT/webhooks.count"
+  python3 bench/webhooks.py receive --port "$WEBHOOK_PORT" --count-file "$OUT/webhooks.count" &
+  RECEIVER_PID=$!
+  log "webhooks on: a receiver on 127.0.0.1:$WEBHOOK_PORT (pid $RECEIVER_PID)"
 fi
 
 for db in "${DATABASES[@]}"; do

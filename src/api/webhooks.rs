@@ -40,8 +40,8 @@ pub enum WebhookEventType {
     /// A session of a published edition was added, moved or cancelled (`catalog:read`).
     #[oai(rename = "session.changed")]
     SessionChanged,
-    /// Attendance of a session was marked (`registrations:read` or `:write`, own
-    /// organisation).
+    /// A participant's attendance of a session was marked or changed (`reports:read`,
+    /// own organisation).
     #[oai(rename = "attendance.marked")]
     AttendanceMarked,
     /// A certificate was issued (`certificates:read`, own organisation).
@@ -50,8 +50,8 @@ pub enum WebhookEventType {
     /// A certificate was revoked (`certificates:read`, own organisation).
     #[oai(rename = "certificate.revoked")]
     CertificateRevoked,
-    /// A person's data was erased (`users:read`, `registrations:*` or
-    /// `certificates:read`, own organisation).
+    /// A person's data was erased (`users:read`, `registrations:*`, `certificates:read`
+    /// or `reports:read`, own organisation).
     #[oai(rename = "user.erased")]
     UserErased,
 }
@@ -459,6 +459,12 @@ impl WebhooksApi {
         body: Json<WebhookChange>,
     ) -> Result<WebhookOne, ApiError> {
         let body = body.0;
+        if body.url.is_null() {
+            return Err(ApiError::invalid(
+                "url",
+                "cannot be removed; give the new URL",
+            ));
+        }
         let change = EndpointChange {
             url: body.url.take(),
             events: body.events.as_deref().map(names),

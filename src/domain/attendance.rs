@@ -263,7 +263,11 @@ pub async fn mark(
             if before.is_some_and(|b| b.status == m.status && b.note == m.note) {
                 continue;
             }
-            if let Some(reg) = found.get(&m.registration_id) {
+            // Partners hear of attendance, not of the trainer's notes.
+            if let Some(reg) = found
+                .get(&m.registration_id)
+                .filter(|_| before.is_none_or(|b| b.status != m.status))
+            {
                 hooks.push(webhooks::Event::attendance(
                     session_id,
                     cx.edition.id,
@@ -741,7 +745,7 @@ pub async fn check(
                 ));
             }
         };
-        if previous.as_ref() != Some(&row) {
+        if previous.as_ref().is_none_or(|b| b.status != row.status) {
             let hook = webhooks::Event::attendance(
                 session_id,
                 cx.edition.id,

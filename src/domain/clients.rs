@@ -98,6 +98,7 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<()> {
         let mut m: api_client::ActiveModel = client.into();
         m.revoked_at = Set(Some(super::now()));
         m.update(db).await?;
+        super::webhooks::endpoints::give_up_for_client(db, id).await?;
     }
     Ok(())
 }

@@ -176,12 +176,6 @@ pub async fn erase(
         crate::auth::access::end_access(&txn, user_id).await?;
         // Mails not yet sent, and the record of those sent, name the person.
         super::messages::forget_person(&txn, user_id).await?;
-        super::webhooks::emit(
-            &txn,
-            vec![super::webhooks::Event::user_erased(user_id)],
-            now,
-        )
-        .await?;
         entity::account_token::Entity::delete_many()
             .filter(entity::account_token::Column::UserId.eq(user_id))
             .exec(&txn)
@@ -270,6 +264,13 @@ pub async fn erase(
             reason: Set(reason.clone()),
         }
         .insert(&txn)
+        .await?;
+        // Last, after the revocations: partners forget the person once told of the rest.
+        super::webhooks::emit(
+            &txn,
+            vec![super::webhooks::Event::user_erased(user_id)],
+            now,
+        )
         .await?;
         txn.commit().await?;
         Ok(())

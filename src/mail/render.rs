@@ -339,7 +339,7 @@ async fn webhook_disabled(state: &AppState, m: &message::Model) -> Result<Ready,
     for locale in &locales {
         paragraphs.push(match locale {
             Locale::Nl => format!(
-                "{academy} heeft het webhook-endpoint van de koppeling {client} ({host}) uitgezet: {reason_nl}. Er worden geen gebeurtenissen meer naartoe gestuurd. Herstel het endpoint en zet het weer aan (PATCH /api/v1/webhooks/{{id}} met enabled: true, of vraag het de academie); mislukte afleveringen kunnen daarna opnieuw worden verstuurd.",
+                "{academy} heeft het webhook-endpoint van de koppeling {client} ({host}) uitgezet: {reason_nl}. Er worden geen gebeurtenissen meer naartoe gestuurd. Herstel het endpoint en vraag de academie het weer aan te zetten (endpoint {{id}}); afleveringen die intussen mislukten kunnen daarna opnieuw worden verstuurd.",
                 reason_nl = match reason.as_str() {
                     "the endpoint answered 410 Gone" => "het antwoordde 410 Gone".to_owned(),
                     "every delivery to the endpoint failed for three days" => {
@@ -349,7 +349,7 @@ async fn webhook_disabled(state: &AppState, m: &message::Model) -> Result<Ready,
                 }
             ),
             Locale::En => format!(
-                "{academy} turned off the webhook endpoint of the {client} integration ({host}): {reason}. No more events are sent to it. Fix the endpoint and turn it on again (PATCH /api/v1/webhooks/{{id}} with enabled: true, or ask the academy); failed deliveries can then be sent again."
+                "{academy} turned off the webhook endpoint of the {client} integration ({host}): {reason}. No more events are sent to it. Fix the endpoint and ask the academy to turn it on again (endpoint {{id}}); deliveries that failed meanwhile can then be sent again."
             ),
         });
         why.push(match locale {

@@ -97,14 +97,14 @@ pub fn body(event: &webhook_event::Model, public_url: &str) -> String {
 /// Posts a batch's deliveries one after the other and records the attempts. After a 410
 /// the rest are not tried: the endpoint is turned off.
 pub async fn deliver_batch(state: &AppState, batch: Batch) {
-    let endpoint = batch.endpoint;
+    let endpoint = &batch.endpoint;
     let mut attempts = Vec::with_capacity(batch.items.len());
-    for (delivery, event) in batch.items {
-        let keys = signing_keys(&state.webhook_secret, &endpoint, crate::domain::now());
-        let payload = body(&event, &state.config.public_url);
+    for (delivery, event) in &batch.items {
+        let keys = signing_keys(&state.webhook_secret, endpoint, crate::domain::now());
+        let payload = body(event, &state.config.public_url);
         let at = crate::domain::now();
         let started = Instant::now();
-        let (status, error) = post(state, &endpoint.url, &event, &keys, &payload).await;
+        let (status, error) = post(state, &endpoint.url, event, &keys, &payload).await;
         let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
         let delivered = status.is_some_and(|s| (200..300).contains(&s));
         state
@@ -117,7 +117,7 @@ pub async fn deliver_batch(state: &AppState, batch: Batch) {
         }
         let gone = status == Some(410);
         attempts.push(Attempted {
-            delivery,
+            delivery: delivery.clone(),
             at,
             duration_ms,
             status,
@@ -127,7 +127,7 @@ pub async fn deliver_batch(state: &AppState, batch: Batch) {
             break;
         }
     }
-    match deliveries::settle(&state.db, &endpoint, attempts).await {
+    match deliveries::settle(&state.db, &batch, attempts).await {
         Ok(Some(why)) => {
             tracing::warn!(webhook = %endpoint.id, why, "webhook endpoint turned off");
         }

@@ -325,7 +325,12 @@ async fn a_client_hears_of_its_own_organisation_only() {
         "certificate.revoked",
         "user.erased",
     ];
-    let scopes = ["registrations:read", "certificates:read", "users:read"];
+    let scopes = [
+        "registrations:read",
+        "certificates:read",
+        "users:read",
+        "reports:read",
+    ];
     let client_a = client(&app, &admin, Some(org_a), &scopes).await;
     let client_b = client(&app, &admin, Some(org_b), &scopes).await;
     let (_, secret_a) = endpoint(&app, &admin, client_a, &rx_a.url, &everything).await;
@@ -809,4 +814,157 @@ async fn two_instances_deliver_each_event_once_in_order_per_registration() {
             ]
         );
     }
+}
+
+#[tokio::test]
+async fn attendance_certificates_and_sessions_reach_the_partners_that_may_read_them() {
+    use crate::certificates::{enrol, mark, past_edition};
+    let app = app().await;
+    let admin = app.admin().await;
+    let academy = app.create_org(&admin, "Academie", "academy").await;
+    let org_a = app.create_org(&admin, "Provider A", "provider").await;
+    let org_b = app.create_org(&admin, "Provider B", "provider").await;
+    let trainer = app
+        .person(&admin, academy, &["trainer"], "t@example.test")
+        .await;
+    let pro_a = app
+        .person(&admin, org_a, &["professional"], "a@example.test")
+        .await;
+    let pro_b = app
+        .person(&admin, org_b, &["professional"], "b@example.test")
+        .await;
+    let (edition, sessions) = past_edition(&app, &admin, &trainer, "Meldcode", 2, 50.0).await;
+    let reg_a = enrol(&app, &admin, edition, &pro_a).await;
+    let reg_b = enrol(&app, &admin, edition, &pro_b).await;
+
+    let (rx_a, rx_site) = (Receiver::start().await, Receiver::start().await);
+    let client_a = client(
+        &app,
+        &admin,
+        Some(org_a),
+        &["reports:read", "certificates:read"],
+    )
+    .await;
+    let (_, secret_a) = endpoint(
+        &app,
+        &admin,
+        client_a,
+        &rx_a.url,
+        &[
+            "attendance.marked",
+            "certificate.issued",
+            "certificate.revoked",
+        ],
+    )
+    .await;
+    let site = client(&app, &admin, None, &["catalog:read"]).await;
+    let (_, secret_site) = endpoint(&app, &admin, site, &rx_site.url, &["session.changed"]).await;
+
+    for session in &sessions {
+        let (status, body) = mark(
+            &app,
+            &trainer.token,
+            *session,
+            json!([
+                {"registration_id": reg_a, "status": "present"},
+                {"registration_id": reg_b, "status": "present"},
+            ]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/close"),
+            &trainer.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let got = rx_a.wait_for(3, Duration::from_secs(20)).await;
+    let issued = got
+        .iter()
+        .map(Received::json)
+        .find(|b| b["type"] == "certificate.issued")
+        .expect("certificate.issued");
+    let certificate = issued["data"]["certificate_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(issued["data"]["user_id"], pro_a.id.to_string());
+    assert_eq!(
+        issued["data"]["url"],
+        format!("{ISSUER}/api/v1/certificates/{certificate}")
+    );
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/certificates/{certificate}/revoke"),
+            &admin.token,
+            json!({"reason": "issued in error"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A session of a published edition moves: the website hears of it.
+    let open = app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    let (_, listed) = app
+        .get(&format!("/api/v1/editions/{open}/sessions"), &admin.token)
+        .await;
+    let session = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/sessions/{session}"),
+            &admin.token,
+            json!({"location": "Lelystad, Stadhuisplein 2"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let got_a = rx_a.wait_for(4, Duration::from_secs(20)).await;
+    let got_site = rx_site.wait_for(2, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let seen = |got: Vec<Received>| -> Vec<String> {
+        got.iter()
+            .map(|r| {
+                let b = r.json();
+                let d = &b["data"];
+                format!(
+                    "{} {} {}",
+                    b["type"].as_str().unwrap(),
+                    d["registration_id"]
+                        .as_str()
+                        .or(d["session_id"].as_str())
+                        .unwrap_or_default(),
+                    d["status"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    let mut a = seen(rx_a.got());
+    a.sort();
+    let mut expected = vec![
+        format!("attendance.marked {reg_a} present"),
+        format!("attendance.marked {reg_a} present"),
+        format!("certificate.issued {reg_a} valid"),
+        format!("certificate.revoked {reg_a} revoked"),
+    ];
+    expected.sort();
+    assert_eq!(a, expected, "{got_a:?}");
+    assert!(rx_a.got().iter().all(|r| r.verifies_with(&secret_a)));
+    // The website hears of the published edition's session only (the past edition's
+    // sessions changed before its endpoint existed).
+    let site_seen = seen(rx_site.got());
+    assert_eq!(
+        site_seen,
+        [format!("session.changed {session} scheduled")],
+        "{got_site:?}"
+    );
+    let moved = rx_site.got()[0].json();
+    assert_eq!(moved["data"]["edition_id"], open.to_string());
+    assert_eq!(moved["data"]["revision"], 1);
+    assert_eq!(
+        moved["data"]["url"],
+        format!("{ISSUER}/api/v1/sessions/{session}")
+    );
+    assert!(rx_site.got().iter().all(|r| r.verifies_with(&secret_site)));
 }

@@ -21,7 +21,8 @@ pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => internal_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            // IPv4-mapped and IPv4-compatible addresses lead to their IPv4 address.
+            if let Some(v4) = v6.to_ipv4() {
                 return internal_v4(v4);
             }
             let s = v6.segments();
@@ -30,6 +31,8 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local
+                || (s[0] == 0x2001 && s[1] == 0x0000) // Teredo
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
                 || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64 to anything
                 || (s[0] == 0x2002) // 6to4 to anything
@@ -51,6 +54,7 @@ fn internal_v4(ip: Ipv4Addr) -> bool {
         || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
         || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
         || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || (a == 192 && b == 88 && c == 99) // 6to4 relays
 }
 
 fn is_loopback_host(host: &Host<&str>) -> bool {
@@ -84,6 +88,9 @@ pub async fn check(field: &str, raw: &str, allow_private: bool) -> Result<String
         return Err(bad(
             "must not hold a user name or password; the signature proves the sender",
         ));
+    }
+    if url.as_str().len() > 2000 {
+        return Err(bad("must be an https URL of at most 2000 characters"));
     }
     if url.fragment().is_some() {
         return Err(bad("must not have a #fragment"));

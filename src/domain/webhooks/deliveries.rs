@@ -27,9 +27,10 @@ use crate::error::{DomainError, DomainResult};
 pub const LEASE: Duration = Duration::minutes(5);
 
 /// The waits after each failed attempt: 5 s, 5 min, 30 min, 2 h, 5 h, then 10 h, for
-/// about three days (12 attempts over 67.6 hours) before a delivery is given up.
-pub const RETRY_AFTER_SECONDS: [i64; 11] = [
-    5, 300, 1_800, 7_200, 18_000, 36_000, 36_000, 36_000, 36_000, 36_000, 36_000,
+/// about three days (13 attempts over 77.6 hours, so that an endpoint failing all along
+/// is past [`FAILING_LIMIT`] at its last attempt) before a delivery is given up.
+pub const RETRY_AFTER_SECONDS: [i64; 12] = [
+    5, 300, 1_800, 7_200, 18_000, 36_000, 36_000, 36_000, 36_000, 36_000, 36_000, 36_000,
 ];
 
 /// An endpoint failing this long without a success is turned off.
@@ -43,22 +44,10 @@ pub const KEPT: Duration = Duration::days(30);
 pub struct Batch {
     /// The endpoint, leased to the caller.
     pub endpoint: webhook_endpoint::Model,
+    /// Until when: the lease is the caller's while the endpoint's `lease_until` is this.
+    pub lease_until: DateTime<Utc>,
     /// Each delivery with its event.
     pub items: Vec<(webhook_delivery::Model, webhook_event::Model)>,
-}
-
-/// Whether a queued delivery is due (without the write lock).
-async fn anything_due(db: &DatabaseConnection, now: DateTime<Utc>) -> DomainResult<bool> {
-    Ok(webhook_delivery::Entity::find()
-        .select_only()
-        .column(webhook_delivery::Column::Id)
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
-        .filter(webhook_delivery::Column::DueAt.lte(now))
-        .limit(1)
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?
-        .is_some())
 }
 
 fn unleased(now: DateTime<Utc>) -> Condition {
@@ -67,37 +56,95 @@ fn unleased(now: DateTime<Utc>) -> Condition {
         .add(webhook_endpoint::Column::LeaseUntil.lte(now))
 }
 
-/// Claims the due deliveries of up to `endpoints` endpoints that no other instance is
-/// delivering to, at most `per_endpoint` each and only the oldest of each resource (one
-/// waiting for its retry holds back the later events of its resource).
+/// Endpoints that may be delivered to now: on, of a client not revoked, and not leased
+/// to an instance.
+fn free_endpoints(now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    let revoked = Query::select()
+        .column(api_client::Column::Id)
+        .from(api_client::Entity)
+        .and_where(api_client::Column::RevokedAt.is_not_null())
+        .to_owned();
+    Query::select()
+        .column(webhook_endpoint::Column::Id)
+        .from(webhook_endpoint::Entity)
+        .and_where(webhook_endpoint::Column::Enabled.eq(true))
+        .and_where(webhook_endpoint::Column::ClientId.not_in_subquery(revoked))
+        .cond_where(unleased(now))
+        .to_owned()
+}
+
+/// Queued deliveries due at `now` that are the oldest of their resource at their
+/// endpoint (one waiting for its retry holds back the later events of its resource).
+fn sendable(now: DateTime<Utc>) -> sea_orm::Select<webhook_delivery::Entity> {
+    let older = Alias::new("older");
+    let earlier = Query::select()
+        .expr(Expr::val(1))
+        .from_as(webhook_delivery::Entity, older.clone())
+        .and_where(
+            Expr::col((older.clone(), webhook_delivery::Column::EndpointId)).equals((
+                webhook_delivery::Entity,
+                webhook_delivery::Column::EndpointId,
+            )),
+        )
+        .and_where(
+            Expr::col((older.clone(), webhook_delivery::Column::ResourceId)).equals((
+                webhook_delivery::Entity,
+                webhook_delivery::Column::ResourceId,
+            )),
+        )
+        .and_where(
+            Expr::col((older.clone(), webhook_delivery::Column::Status))
+                .eq(DeliveryStatus::Queued.to_value()),
+        )
+        .and_where(
+            Expr::col((older, webhook_delivery::Column::EventId)).lt(Expr::col((
+                webhook_delivery::Entity,
+                webhook_delivery::Column::EventId,
+            ))),
+        )
+        .to_owned();
+    webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
+        .filter(webhook_delivery::Column::DueAt.lte(now))
+        .filter(Expr::exists(earlier).not())
+}
+
+/// Claims the sendable deliveries of up to `endpoints` free endpoints, at most
+/// `per_endpoint` each, the endpoints whose deliveries waited longest first. Each
+/// endpoint comes leased to the caller until [`Batch::lease_until`].
 pub async fn claim(
     db: &DatabaseConnection,
     endpoints: u64,
     per_endpoint: u64,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<Batch>> {
-    if !anything_due(db, now).await? {
+    // Most looks find nothing to do: find that out without the write lock.
+    let waiting = sendable(now)
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .filter(webhook_delivery::Column::EndpointId.in_subquery(free_endpoints(now)))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if waiting.is_none() {
         return Ok(Vec::new());
     }
     retrying(|| async {
         let txn = begin_write(db).await?;
-        let free = Query::select()
-            .column(webhook_endpoint::Column::Id)
-            .from(webhook_endpoint::Entity)
-            .and_where(webhook_endpoint::Column::Enabled.eq(true))
-            .cond_where(unleased(now))
-            .to_owned();
-        let candidates: Vec<Uuid> = webhook_delivery::Entity::find()
+        let mut candidates: Vec<Uuid> = sendable(now)
             .select_only()
             .column(webhook_delivery::Column::EndpointId)
-            .distinct()
-            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
-            .filter(webhook_delivery::Column::DueAt.lte(now))
-            .filter(webhook_delivery::Column::EndpointId.in_subquery(free))
+            .filter(webhook_delivery::Column::EndpointId.in_subquery(free_endpoints(now)))
+            .group_by(webhook_delivery::Column::EndpointId)
+            .order_by_asc(Expr::col(webhook_delivery::Column::DueAt).min())
             .limit(endpoints)
             .into_tuple()
             .all(&txn)
             .await?;
+        // Leases are taken in one order, so two instances never wait on each other in a
+        // circle.
+        candidates.sort();
+        let lease_until = now + LEASE;
         let mut batches = Vec::new();
         for endpoint_id in candidates {
             // The conditional update is the lease: of two instances, the second finds
@@ -105,7 +152,7 @@ pub async fn claim(
             let won = webhook_endpoint::Entity::update_many()
                 .col_expr(
                     webhook_endpoint::Column::LeaseUntil,
-                    Expr::value(Some(now + LEASE)),
+                    Expr::value(Some(lease_until)),
                 )
                 .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
                 .filter(webhook_endpoint::Column::Enabled.eq(true))
@@ -117,38 +164,8 @@ pub async fn claim(
             if !won {
                 continue;
             }
-            let older = Alias::new("older");
-            let earlier = Query::select()
-                .expr(Expr::val(1))
-                .from_as(webhook_delivery::Entity, older.clone())
-                .and_where(
-                    Expr::col((older.clone(), webhook_delivery::Column::EndpointId)).equals((
-                        webhook_delivery::Entity,
-                        webhook_delivery::Column::EndpointId,
-                    )),
-                )
-                .and_where(
-                    Expr::col((older.clone(), webhook_delivery::Column::ResourceId)).equals((
-                        webhook_delivery::Entity,
-                        webhook_delivery::Column::ResourceId,
-                    )),
-                )
-                .and_where(
-                    Expr::col((older.clone(), webhook_delivery::Column::Status))
-                        .eq(DeliveryStatus::Queued.to_value()),
-                )
-                .and_where(
-                    Expr::col((older, webhook_delivery::Column::EventId)).lt(Expr::col((
-                        webhook_delivery::Entity,
-                        webhook_delivery::Column::EventId,
-                    ))),
-                )
-                .to_owned();
-            let due = webhook_delivery::Entity::find()
+            let due = sendable(now)
                 .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
-                .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
-                .filter(webhook_delivery::Column::DueAt.lte(now))
-                .filter(Expr::exists(earlier).not())
                 .order_by_asc(webhook_delivery::Column::EventId)
                 .limit(per_endpoint)
                 .all(&txn)
@@ -160,25 +177,50 @@ pub async fn claim(
                 .into_iter()
                 .map(|e| (e.id, e))
                 .collect();
-            let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
+            let endpoint = webhook_endpoint::Entity::find_by_id(endpoint_id)
                 .one(&txn)
-                .await?
-            else {
-                continue;
-            };
-            let items = due
+                .await?;
+            let items: Vec<_> = due
                 .into_iter()
                 .filter_map(|d| {
                     let event = events.remove(&d.event_id)?;
                     Some((d, event))
                 })
                 .collect();
-            batches.push(Batch { endpoint, items });
+            match endpoint {
+                Some(endpoint) if !items.is_empty() => batches.push(Batch {
+                    endpoint,
+                    lease_until,
+                    items,
+                }),
+                // Nothing after all (another instance sent it meanwhile): give it back.
+                _ => {
+                    release(&txn, endpoint_id, lease_until).await?;
+                }
+            }
         }
         txn.commit().await?;
         Ok(batches)
     })
     .await
+}
+
+/// Gives an endpoint's lease back, if it is still the caller's.
+async fn release(
+    db: &impl ConnectionTrait,
+    endpoint_id: Uuid,
+    lease_until: DateTime<Utc>,
+) -> DomainResult<()> {
+    webhook_endpoint::Entity::update_many()
+        .col_expr(
+            webhook_endpoint::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
+        .filter(webhook_endpoint::Column::LeaseUntil.eq(lease_until))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// One attempt of a delivery, as the sender saw it.
@@ -211,70 +253,34 @@ impl Attempted {
 /// failing for [`FAILING_LIMIT`]. Its client's contact is then told by e-mail.
 pub async fn settle(
     db: &DatabaseConnection,
-    endpoint: &webhook_endpoint::Model,
+    batch: &Batch,
     attempts: Vec<Attempted>,
 ) -> DomainResult<Option<String>> {
     retrying(|| async {
         let now = crate::domain::now();
         let txn = begin_write(db).await?;
-        let mut failing_since = endpoint.failing_since;
-        let mut gone = false;
-        for a in &attempts {
-            let made = a.delivery.attempts + 1;
-            webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                delivery_id: Set(a.delivery.id),
-                at: Set(a.at),
-                status_code: Set(a.status.map(i32::from)),
-                duration_ms: Set(a.duration_ms),
-                error: Set(a.error.as_deref().map(|e| truncate(e, 500))),
-            })
-            .exec_without_returning(&txn)
-            .await?;
-            let mut update = webhook_delivery::Entity::update_many()
-                .col_expr(webhook_delivery::Column::Attempts, Expr::value(made))
-                .col_expr(
-                    webhook_delivery::Column::LastStatus,
-                    Expr::value(a.status.map(i32::from)),
-                )
-                .col_expr(
-                    webhook_delivery::Column::LastError,
-                    Expr::value(a.error.as_deref().map(|e| truncate(e, 500))),
-                )
-                .filter(webhook_delivery::Column::Id.eq(a.delivery.id))
-                .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued));
-            let retry = usize::try_from(made - 1)
-                .ok()
-                .and_then(|i| RETRY_AFTER_SECONDS.get(i));
-            update = if a.delivered() {
-                failing_since = None;
-                update
-                    .col_expr(
-                        webhook_delivery::Column::Status,
-                        Expr::value(DeliveryStatus::Delivered),
-                    )
-                    .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now)))
-            } else {
-                if failing_since.is_none() && !attempts.iter().any(Attempted::delivered) {
-                    failing_since = Some(a.at);
-                }
-                gone |= a.gone();
-                match retry {
-                    Some(wait) if !a.gone() => update.col_expr(
-                        webhook_delivery::Column::DueAt,
-                        Expr::value(a.at + Duration::seconds(*wait)),
-                    ),
-                    _ => update
-                        .col_expr(
-                            webhook_delivery::Column::Status,
-                            Expr::value(DeliveryStatus::Failed),
-                        )
-                        .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now))),
-                }
-            };
-            update.exec(&txn).await?;
+        // The endpoint first (on PostgreSQL locked, as an admin's change locks it before
+        // its deliveries), as it is now: an admin may have changed it during the batch.
+        let mut q = webhook_endpoint::Entity::find_by_id(batch.endpoint.id);
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            q = q.lock_exclusive();
         }
-        let turned_off = if gone {
+        let Some(endpoint) = q.one(&txn).await? else {
+            // Removed meanwhile, with its deliveries.
+            txn.commit().await?;
+            return Ok(None);
+        };
+        let delivered = attempts.iter().any(Attempted::delivered);
+        let failing_since = if delivered {
+            None
+        } else {
+            endpoint
+                .failing_since
+                .or_else(|| attempts.first().map(|a| a.at))
+        };
+        let turned_off = if !endpoint.enabled {
+            None
+        } else if attempts.iter().any(Attempted::gone) {
             Some("the endpoint answered 410 Gone".to_owned())
         } else if failing_since.is_some_and(|since| now - since >= FAILING_LIMIT) {
             Some("every delivery to the endpoint failed for three days".to_owned())
@@ -283,14 +289,16 @@ pub async fn settle(
         };
         let mut update = webhook_endpoint::Entity::update_many()
             .col_expr(
-                webhook_endpoint::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
                 webhook_endpoint::Column::FailingSince,
                 Expr::value(failing_since),
             )
             .filter(webhook_endpoint::Column::Id.eq(endpoint.id));
+        if endpoint.lease_until == Some(batch.lease_until) {
+            update = update.col_expr(
+                webhook_endpoint::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        }
         if let Some(why) = &turned_off {
             update = update
                 .col_expr(webhook_endpoint::Column::Enabled, Expr::value(false))
@@ -301,14 +309,66 @@ pub async fn settle(
                 .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now));
         }
         update.exec(&txn).await?;
+        for a in &attempts {
+            record(&txn, a, now).await?;
+        }
         if let Some(why) = &turned_off {
             give_up_queued(&txn, endpoint.id, "the endpoint was turned off", now).await?;
-            tell_contact(&txn, endpoint, why, now).await?;
+            tell_contact(&txn, &endpoint, why, now).await?;
         }
         txn.commit().await?;
         Ok(turned_off)
     })
     .await
+}
+
+/// Writes one attempt to the log and moves its delivery on: delivered, due again after
+/// the schedule's next wait, or given up.
+async fn record(db: &impl ConnectionTrait, a: &Attempted, now: DateTime<Utc>) -> DomainResult<()> {
+    let made = a.delivery.attempts + 1;
+    let error = a.error.as_deref().map(|e| truncate(e, 500));
+    webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        delivery_id: Set(a.delivery.id),
+        at: Set(a.at),
+        status_code: Set(a.status.map(i32::from)),
+        duration_ms: Set(a.duration_ms),
+        error: Set(error.clone()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let mut update = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(made))
+        .col_expr(
+            webhook_delivery::Column::LastStatus,
+            Expr::value(a.status.map(i32::from)),
+        )
+        .col_expr(webhook_delivery::Column::LastError, Expr::value(error))
+        .filter(webhook_delivery::Column::Id.eq(a.delivery.id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued));
+    let wait = usize::try_from(made - 1)
+        .ok()
+        .and_then(|i| RETRY_AFTER_SECONDS.get(i));
+    update = match wait {
+        _ if a.delivered() => update
+            .col_expr(
+                webhook_delivery::Column::Status,
+                Expr::value(DeliveryStatus::Delivered),
+            )
+            .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now))),
+        Some(wait) if !a.gone() => update.col_expr(
+            webhook_delivery::Column::DueAt,
+            Expr::value(a.at + Duration::seconds(*wait)),
+        ),
+        _ => update
+            .col_expr(
+                webhook_delivery::Column::Status,
+                Expr::value(DeliveryStatus::Failed),
+            )
+            .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now))),
+    };
+    update.exec(db).await?;
+    Ok(())
 }
 
 /// Queues the mail telling the client's contact (or, for a client without one, the admin

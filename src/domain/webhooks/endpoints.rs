@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::address;
 use super::events::EventType;
 use crate::auth::secret::hmac_sha256;
+use crate::db::{begin_write, retrying};
 use crate::domain::paging::PageRequest;
 use crate::domain::values::{keep, optional_text};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -256,33 +257,37 @@ pub async fn update(
     let (Some(url), Some(events), Some(description)) = (url, events, description) else {
         return Err(DomainError::Validation(errors));
     };
-    let now = crate::domain::now();
-    let was_enabled = current.enabled;
-    let mut active: webhook_endpoint::ActiveModel = current.into();
-    if let Some(url) = url {
-        active.url = Set(url);
-    }
-    if let Some(events) = events {
-        active.events = Set(joined(&events));
-    }
-    if let Some(description) = description {
-        active.description = Set(description);
-    }
-    if let Some(enabled) = change.enabled {
-        active.enabled = Set(enabled);
-        if enabled && !was_enabled {
-            active.disabled_reason = Set(None);
-            active.failing_since = Set(None);
+    retrying(|| async {
+        let now = crate::domain::now();
+        let txn = begin_write(db).await?;
+        let current = get(&txn, id).await?;
+        let was_enabled = current.enabled;
+        let mut active: webhook_endpoint::ActiveModel = current.into();
+        if let Some(url) = &url {
+            active.url = Set(url.clone());
         }
-    }
-    active.updated_at = Set(now);
-    let txn = crate::db::begin_write(db).await?;
-    let row = active.update(&txn).await?;
-    if was_enabled && !row.enabled {
-        give_up_queued(&txn, row.id, "the endpoint was turned off", now).await?;
-    }
-    txn.commit().await?;
-    Ok(row)
+        if let Some(events) = &events {
+            active.events = Set(joined(events));
+        }
+        if let Some(description) = &description {
+            active.description = Set(description.clone());
+        }
+        if let Some(enabled) = change.enabled {
+            active.enabled = Set(enabled);
+            if enabled && !was_enabled {
+                active.disabled_reason = Set(None);
+                active.failing_since = Set(None);
+            }
+        }
+        active.updated_at = Set(now);
+        let row = active.update(&txn).await?;
+        if was_enabled && !row.enabled {
+            give_up_queued(&txn, row.id, "the endpoint was turned off", now).await?;
+        }
+        txn.commit().await?;
+        Ok(row)
+    })
+    .await
 }
 
 /// Ends an endpoint's queued deliveries as failed (it was turned off).
@@ -309,9 +314,25 @@ pub(super) async fn give_up_queued(
     Ok(())
 }
 
+/// A revoked client hears nothing more: its endpoints' queued deliveries are given up.
+pub async fn give_up_for_client(db: &impl ConnectionTrait, client_id: Uuid) -> DomainResult<()> {
+    let now = crate::domain::now();
+    let theirs: Vec<Uuid> = webhook_endpoint::Entity::find()
+        .select_only()
+        .column(webhook_endpoint::Column::Id)
+        .filter(webhook_endpoint::Column::ClientId.eq(client_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for endpoint in theirs {
+        give_up_queued(db, endpoint, "the partner client was revoked", now).await?;
+    }
+    Ok(())
+}
+
 /// Removes an endpoint with its delivery log.
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> DomainResult<()> {
-    let gone = webhook_endpoint::Entity::delete_by_id(id).exec(db).await?;
+    let gone = retrying(|| webhook_endpoint::Entity::delete_by_id(id).exec(db)).await?;
     if gone.rows_affected == 0 {
         return Err(DomainError::NotFound("webhook"));
     }
@@ -324,13 +345,35 @@ pub async fn rotate(db: &DatabaseConnection, key: &[u8; 32], id: Uuid) -> Domain
     let current = get(db, id).await?;
     let now = crate::domain::now();
     let salt = new_salt();
-    let mut active: webhook_endpoint::ActiveModel = current.clone().into();
-    active.previous_salt = Set(Some(current.secret_salt));
-    active.previous_until = Set(Some(now + ROTATION_GRACE));
-    active.secret_salt = Set(salt);
-    active.updated_at = Set(now);
-    let endpoint = active.update(db).await?;
-    let secret = written(&key_of(key, endpoint.id, &endpoint.secret_salt));
+    // Conditional on the salt read: of two rotations at once, one is refused rather than
+    // handing its admin a secret that never signs.
+    let changed = webhook_endpoint::Entity::update_many()
+        .col_expr(
+            webhook_endpoint::Column::PreviousSalt,
+            Expr::value(Some(current.secret_salt.clone())),
+        )
+        .col_expr(
+            webhook_endpoint::Column::PreviousUntil,
+            Expr::value(Some(now + ROTATION_GRACE)),
+        )
+        .col_expr(
+            webhook_endpoint::Column::SecretSalt,
+            Expr::value(salt.clone()),
+        )
+        .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now))
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .filter(webhook_endpoint::Column::SecretSalt.eq(current.secret_salt))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(DomainError::conflict(
+            "secret_rotated_meanwhile",
+            "the secret was rotated by another request at the same moment; ask again",
+        ));
+    }
+    let endpoint = get(db, id).await?;
+    let secret = written(&key_of(key, endpoint.id, &salt));
     Ok(WithSecret { endpoint, secret })
 }
 

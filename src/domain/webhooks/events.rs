@@ -88,9 +88,11 @@ impl EventType {
 
     fn readers(self) -> Readers {
         let (scopes, about_a_person): (&'static [&'static str], bool) = match self {
-            EventType::RegistrationCreated
-            | EventType::RegistrationStatusChanged
-            | EventType::AttendanceMarked => (REGISTRATIONS, true),
+            EventType::RegistrationCreated | EventType::RegistrationStatusChanged => {
+                (REGISTRATIONS, true)
+            }
+            // Partners read attendance through the register export.
+            EventType::AttendanceMarked => (&["reports:read"], true),
             EventType::EditionPublished | EventType::EditionChanged | EventType::SessionChanged => {
                 (&["catalog:read"], false)
             }
@@ -104,6 +106,7 @@ impl EventType {
                     "registrations:read",
                     "registrations:write",
                     "certificates:read",
+                    "reports:read",
                 ],
                 true,
             ),
@@ -293,9 +296,7 @@ pub fn resource_path(kind: EventType, data: &Value) -> Option<String> {
             format!("/api/v1/editions/{}", id("edition_id")?)
         }
         EventType::SessionChanged => format!("/api/v1/sessions/{}", id("session_id")?),
-        EventType::AttendanceMarked => {
-            format!("/api/v1/sessions/{}/attendance", id("session_id")?)
-        }
+        EventType::AttendanceMarked => "/api/v1/reports/register-export".to_owned(),
         EventType::CertificateIssued | EventType::CertificateRevoked => {
             format!("/api/v1/certificates/{}", id("certificate_id")?)
         }

@@ -25,15 +25,20 @@ use crate::error::DomainResult;
 /// An enabled endpoint of a client that is not revoked, as the fan-out matches it.
 struct Listener {
     id: Uuid,
+    since: DateTime<Utc>,
     events: HashSet<EventType>,
     scopes: Vec<String>,
     org: Option<Uuid>,
 }
 
 impl Listener {
-    fn hears(&self, kind: EventType, person_org: Option<Uuid>) -> bool {
+    /// Whether the endpoint gets an event: of a type it subscribed to, that happened
+    /// once it existed, about what its client may read.
+    fn hears(&self, kind: EventType, at: DateTime<Utc>, person_org: Option<Uuid>) -> bool {
         let scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
-        self.events.contains(&kind) && kind.heard_by(&scopes, self.org, person_org)
+        self.events.contains(&kind)
+            && at >= self.since
+            && kind.heard_by(&scopes, self.org, person_org)
     }
 }
 
@@ -95,10 +100,15 @@ async fn take_turn(txn: &DatabaseTransaction) -> DomainResult<bool> {
     Ok(held.is_some())
 }
 
+/// An endpoint's id, creation time and event types, and its client's scopes and
+/// organisation.
+type EndpointRow = (Uuid, DateTime<Utc>, String, String, Option<Uuid>);
+
 async fn listeners(txn: &DatabaseTransaction) -> DomainResult<Vec<Listener>> {
-    let rows: Vec<(Uuid, String, String, Option<Uuid>)> = webhook_endpoint::Entity::find()
+    let rows: Vec<EndpointRow> = webhook_endpoint::Entity::find()
         .select_only()
         .column(webhook_endpoint::Column::Id)
+        .column(webhook_endpoint::Column::CreatedAt)
         .column(webhook_endpoint::Column::Events)
         .column(api_client::Column::Scopes)
         .column(api_client::Column::OrganizationId)
@@ -113,8 +123,9 @@ async fn listeners(txn: &DatabaseTransaction) -> DomainResult<Vec<Listener>> {
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, events, scopes, org)| Listener {
+        .map(|(id, since, events, scopes, org)| Listener {
             id,
+            since,
             events: events.split(' ').filter_map(EventType::parse).collect(),
             scopes: scopes.split(' ').map(str::to_owned).collect(),
             org,
@@ -183,11 +194,11 @@ async fn fan_out_in(txn: &DatabaseTransaction, n: u64, now: DateTime<Utc>) -> Do
             .into_iter()
             .collect()
     };
-    let hearers = |kind: EventType, person: Option<Uuid>| -> Vec<Uuid> {
+    let hearers = |kind: EventType, at: DateTime<Utc>, person: Option<Uuid>| -> Vec<Uuid> {
         let org = person.and_then(|p| orgs.get(&p).copied());
         listeners
             .iter()
-            .filter(|l| l.hears(kind, org))
+            .filter(|l| l.hears(kind, at, org))
             .map(|l| l.id)
             .collect()
     };
@@ -217,7 +228,7 @@ async fn fan_out_in(txn: &DatabaseTransaction, n: u64, now: DateTime<Utc>) -> Do
         } else {
             EventType::RegistrationStatusChanged
         };
-        let to_endpoints = hearers(kind, Some(user_id));
+        let to_endpoints = hearers(kind, at, Some(user_id));
         if to_endpoints.is_empty() {
             continue;
         }
@@ -242,7 +253,7 @@ async fn fan_out_in(txn: &DatabaseTransaction, n: u64, now: DateTime<Utc>) -> Do
     let mut unheard = Vec::new();
     for e in &others {
         let to_endpoints = EventType::parse(&e.kind)
-            .map(|kind| hearers(kind, e.user_id))
+            .map(|kind| hearers(kind, e.occurred_at, e.user_id))
             .unwrap_or_default();
         if to_endpoints.is_empty() {
             unheard.push(e.id);
