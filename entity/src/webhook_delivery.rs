@@ -14,7 +14,8 @@ pub struct Model {
     pub id: Uuid,
     /// Where it goes.
     pub endpoint_id: Uuid,
-    /// What it carries.
+    /// What it carries: a `webhook_events` row, or a registration's history entry
+    /// (`registration_events`).
     pub event_id: Uuid,
     /// The event's resource (a copy, for the "in order per resource" rule).
     pub resource_id: Uuid,
@@ -34,22 +35,9 @@ pub struct Model {
     pub last_error: Option<String>,
 }
 
-/// Relations of the row.
+/// Relations of the row (`event_id` names a `webhook_events` row or a registration's
+/// history entry, so it has none).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// The event it carries.
-    #[sea_orm(
-        belongs_to = "super::webhook_event::Entity",
-        from = "Column::EventId",
-        to = "super::webhook_event::Column::Id"
-    )]
-    Event,
-}
-
-impl Related<super::webhook_event::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Event.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,11 +2,12 @@
 //! each endpoint with every attempt, all beside the e-mail outbox.
 //!
 //! A registration's change is an event without a row of its own: its history entry
-//! (`registration_events`) carries `webhook_pending`, true by default, so the
-//! registration path writes nothing more than it did; the webhook worker turns pending
-//! entries into deliveries for the endpoints that want them and clears the flag. Other
-//! changes (editions, sessions, attendance, certificates, erasure) write a
-//! `webhook_events` row in their transaction, pending until the worker fans it out.
+//! (`registration_events`) is the event, and carries `webhook_pending`, true by default,
+//! so the registration path writes nothing more than it did; the webhook worker turns
+//! pending entries into deliveries for the endpoints that want them and clears the flag.
+//! Other changes (editions, sessions, attendance, certificates, erasure) write a
+//! `webhook_events` row in their transaction, pending until the worker fans it out. A
+//! delivery's `event_id` is therefore one or the other.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -180,13 +181,6 @@ impl MigrationTrait for Migration {
                             .to(WebhookEndpoints::Table, WebhookEndpoints::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_webhook_deliveries_event")
-                            .from(WebhookDeliveries::Table, WebhookDeliveries::EventId)
-                            .to(WebhookEvents::Table, WebhookEvents::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
                     .to_owned(),
             )
             .await?;
@@ -202,17 +196,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_webhook_deliveries_status_due")
-                    .table(WebhookDeliveries::Table)
-                    .col(WebhookDeliveries::Status)
-                    .col(WebhookDeliveries::DueAt)
-                    .to_owned(),
-            )
-            .await?;
-        // The log of one endpoint, newest first; and the events a delivery points to.
+        // The log of one endpoint.
         manager
             .create_index(
                 Index::create()
@@ -220,15 +204,6 @@ impl MigrationTrait for Migration {
                     .table(WebhookDeliveries::Table)
                     .col(WebhookDeliveries::EndpointId)
                     .col(WebhookDeliveries::Id)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_webhook_deliveries_event")
-                    .table(WebhookDeliveries::Table)
-                    .col(WebhookDeliveries::EventId)
                     .to_owned(),
             )
             .await?;
@@ -280,10 +255,17 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         db.execute_unprepared("UPDATE registration_events SET webhook_pending = FALSE")
             .await?;
-        // Partial (sea-query has no builder for them; the same statements on both databases).
+        // Partial (sea-query has no builder for them; the same statements on both databases):
+        // the entries still to fan out, the events still to fan out, the deliveries still
+        // to send.
         db.execute_unprepared(
             "CREATE INDEX ix_registration_events_webhook ON registration_events (id) \
              WHERE webhook_pending",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE INDEX ix_webhook_deliveries_queued ON webhook_deliveries (due_at) \
+             WHERE status = 'queued'",
         )
         .await?;
         db.execute_unprepared(

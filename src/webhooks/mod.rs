@@ -46,7 +46,9 @@ pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 forgot_at = tokio::time::Instant::now();
                 match deliveries::forget_old(&state.db, now).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(events = n, "webhook log older than 30 days removed"),
+                    Ok(n) => {
+                        tracing::info!(deliveries = n, "webhook log older than 30 days removed")
+                    }
                     Err(e) => tracing::warn!(error = %e, "removing the old webhook log"),
                 }
             }

@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::endpoints::{self, give_up_queued};
-use super::events::{Event, EventType, row};
+use super::events::{self, Event, EventType, row};
 use crate::db::{begin_write, retrying};
 use crate::domain::messages::{self, Kind, Outgoing};
 use crate::domain::paging::PageRequest;
@@ -103,8 +103,9 @@ fn sendable(now: DateTime<Utc>) -> sea_orm::Select<webhook_delivery::Entity> {
             ))),
         )
         .to_owned();
+    // Written out, so that both databases take the partial index of queued deliveries.
     webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Queued))
+        .filter(Expr::cust("webhook_deliveries.status = 'queued'"))
         .filter(webhook_delivery::Column::DueAt.lte(now))
         .filter(Expr::exists(earlier).not())
 }
@@ -170,13 +171,7 @@ pub async fn claim(
                 .limit(per_endpoint)
                 .all(&txn)
                 .await?;
-            let mut events: HashMap<Uuid, webhook_event::Model> = webhook_event::Entity::find()
-                .filter(webhook_event::Column::Id.is_in(due.iter().map(|d| d.event_id)))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|e| (e.id, e))
-                .collect();
+            let mut events = events::load(&txn, due.iter().map(|d| d.event_id).collect()).await?;
             let endpoint = webhook_endpoint::Entity::find_by_id(endpoint_id)
                 .one(&txn)
                 .await?;
@@ -442,13 +437,7 @@ async fn views(
     rows: Vec<webhook_delivery::Model>,
 ) -> DomainResult<Vec<DeliveryView>> {
     let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
-    let events: HashMap<Uuid, webhook_event::Model> = webhook_event::Entity::find()
-        .filter(webhook_event::Column::Id.is_in(rows.iter().map(|d| d.event_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+    let events = events::load(db, rows.iter().map(|d| d.event_id).collect()).await?;
     let mut attempts: HashMap<Uuid, Vec<webhook_attempt::Model>> = HashMap::new();
     for a in webhook_attempt::Entity::find()
         .filter(webhook_attempt::Column::DeliveryId.is_in(ids))
@@ -582,33 +571,36 @@ pub async fn ping(db: &DatabaseConnection, endpoint_id: Uuid) -> DomainResult<De
     one(db, endpoint_id, delivery_id).await
 }
 
-/// Forgets the events (with their deliveries and attempts) older than [`KEPT`].
+/// Forgets the deliveries (with their attempts) queued more than [`KEPT`] ago, and the
+/// events of that age no delivery names any more.
 pub async fn forget_old(db: &DatabaseConnection, now: DateTime<Utc>) -> DomainResult<u64> {
+    let cutoff = now - KEPT;
     let old = Query::select()
-        .column(webhook_event::Column::Id)
-        .from(webhook_event::Entity)
-        .and_where(webhook_event::Column::OccurredAt.lt(now - KEPT))
-        .and_where(webhook_event::Column::Pending.eq(false))
-        .to_owned();
-    let deliveries = Query::select()
         .column(webhook_delivery::Column::Id)
         .from(webhook_delivery::Entity)
-        .and_where(webhook_delivery::Column::EventId.in_subquery(old.clone()))
+        .and_where(webhook_delivery::Column::CreatedAt.lt(cutoff))
+        .and_where(webhook_delivery::Column::Status.ne(DeliveryStatus::Queued.to_value()))
+        .to_owned();
+    let named = Query::select()
+        .column(webhook_delivery::Column::EventId)
+        .from(webhook_delivery::Entity)
         .to_owned();
     let txn = begin_write(db).await?;
     webhook_attempt::Entity::delete_many()
-        .filter(webhook_attempt::Column::DeliveryId.in_subquery(deliveries))
+        .filter(webhook_attempt::Column::DeliveryId.in_subquery(old.clone()))
         .exec(&txn)
         .await?;
-    webhook_delivery::Entity::delete_many()
-        .filter(webhook_delivery::Column::EventId.in_subquery(old.clone()))
-        .exec(&txn)
-        .await?;
-    let gone = webhook_event::Entity::delete_many()
-        .filter(webhook_event::Column::Id.in_subquery(old))
+    let gone = webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::Id.in_subquery(old))
         .exec(&txn)
         .await?
         .rows_affected;
+    webhook_event::Entity::delete_many()
+        .filter(webhook_event::Column::OccurredAt.lt(cutoff))
+        .filter(webhook_event::Column::Pending.eq(false))
+        .filter(webhook_event::Column::Id.not_in_subquery(named))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(gone)
 }

@@ -1,14 +1,22 @@
 //! What partners hear of: the event types, who may hear of each, and the events changes
 //! write in their transaction.
 //!
-//! A change writes its events as `webhook_events` rows, pending; a registration's change
-//! writes none (its history entry is pending instead). The worker's fan-out
-//! ([`super::fan_out`]) turns both into deliveries for the endpoints that want them and
-//! whose client may read what the event is about.
+//! A change writes its events as `webhook_events` rows, pending until the worker's
+//! fan-out ([`super::fan_out`]) turns them into deliveries for the endpoints that want
+//! them and whose client may read what they are about. A registration's change writes
+//! none: its history entry is the event, pending until the fan-out.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{certificate, edition, session, webhook_event};
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use entity::{
+    RegistrationStatus, certificate, edition, registration, registration_event, session,
+    webhook_event,
+};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationTrait, Set,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -283,6 +291,84 @@ pub async fn emit(
             .await?;
     }
     Ok(())
+}
+
+/// A registration history entry with its registration's person and edition.
+type EntryRow = (
+    Uuid,
+    Uuid,
+    Option<RegistrationStatus>,
+    RegistrationStatus,
+    DateTime<Utc>,
+    Uuid,
+    Uuid,
+);
+
+/// The events of these ids: `webhook_events` rows, and registration history entries as
+/// the events they are (`registration.created` for a registration's first entry,
+/// `registration.status_changed` for the others).
+pub async fn load(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> DomainResult<HashMap<Uuid, webhook_event::Model>> {
+    let mut found: HashMap<Uuid, webhook_event::Model> = webhook_event::Entity::find()
+        .filter(webhook_event::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let rest: Vec<Uuid> = ids
+        .into_iter()
+        .filter(|id| !found.contains_key(id))
+        .collect();
+    if rest.is_empty() {
+        return Ok(found);
+    }
+    let entries: Vec<EntryRow> = registration_event::Entity::find()
+        .select_only()
+        .column(registration_event::Column::Id)
+        .column(registration_event::Column::RegistrationId)
+        .column(registration_event::Column::FromStatus)
+        .column(registration_event::Column::ToStatus)
+        .column(registration_event::Column::At)
+        .column(registration::Column::UserId)
+        .column(registration::Column::EditionId)
+        .join(
+            JoinType::InnerJoin,
+            registration_event::Relation::Registration.def(),
+        )
+        .filter(registration_event::Column::Id.is_in(rest))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, registration_id, from, to, at, user_id, edition_id) in entries {
+        let kind = if from.is_none() {
+            EventType::RegistrationCreated
+        } else {
+            EventType::RegistrationStatusChanged
+        };
+        let data = json!({
+            "registration_id": registration_id,
+            "edition_id": edition_id,
+            "user_id": user_id,
+            "status": to.to_value(),
+            "previous_status": from.map(|f| f.to_value()),
+        });
+        found.insert(
+            id,
+            webhook_event::Model {
+                id,
+                kind: kind.as_str().to_owned(),
+                resource_id: registration_id,
+                user_id: Some(user_id),
+                data: data.to_string(),
+                occurred_at: at,
+                pending: false,
+            },
+        );
+    }
+    Ok(found)
 }
 
 /// The path of the resource an event names, for the payload's `url`.

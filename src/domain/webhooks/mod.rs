@@ -1,7 +1,8 @@
 //! Webhooks: partner clients are told of changes by signed HTTP deliveries, from the same
 //! transactional outbox as e-mail. Changes record events in their transaction
-//! ([`events`]); the worker fans them out to the endpoints whose client may read them
-//! ([`fan_out`]), claims them per endpoint and records every attempt ([`deliveries`]).
+//! ([`events`]; a registration's history entry is its event); the worker fans them out to
+//! the endpoints whose client may read them ([`fan_out`]), claims the deliveries per
+//! endpoint and records every attempt ([`deliveries`]).
 //! Admins manage the endpoints ([`endpoints`]); [`address`] keeps them outside the
 //! academy's network.
 
