@@ -922,12 +922,15 @@ async fn a_message_committed_before_a_crash_is_sent_once_after_the_restart() {
 #[tokio::test]
 async fn two_instances_send_a_backlog_of_a_thousand_messages_each_once() {
     let sink = SmtpSink::start().await;
-    // Each instance sends up to 100 a second (ACADEMY_MAIL_RATE).
+    // Each instance sends up to 40 a second (ACADEMY_MAIL_RATE), so a round claims 40 of
+    // the fifty people's oldest messages: one person's messages go out one at a time, and
+    // with rounds as large as the number of people one instance could take every person's
+    // next message each time, leaving the other nothing to do.
     let url = sink.url();
     let a = TestApp::spawn_with(move |c| {
         c.smtp_url = Some(url);
         c.mail_retry_seconds = 1;
-        c.mail_rate = 100;
+        c.mail_rate = 40;
     })
     .await;
     let url = sink.url();
@@ -935,7 +938,7 @@ async fn two_instances_send_a_backlog_of_a_thousand_messages_each_once() {
         .another_instance_with(move |c| {
             c.smtp_url = Some(url);
             c.mail_retry_seconds = 1;
-            c.mail_rate = 100;
+            c.mail_rate = 40;
         })
         .await;
     let admin = a.admin().await;
