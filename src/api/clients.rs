@@ -38,7 +38,10 @@ pub struct NewClient {
     pub scopes: Vec<Scope>,
     /// Who the academy tells when it has to turn one of the client's webhook endpoints
     /// off (an e-mail address of the partner's administrator).
-    #[oai(validator(max_length = 254))]
+    #[oai(
+        deserialize_with = "crate::api::types::absent_not_null",
+        validator(max_length = 254)
+    )]
     pub contact_email: Option<String>,
 }
 

@@ -199,17 +199,28 @@ pub struct NewEdition {
 #[oai(deny_unknown_fields)]
 pub struct EditionPatch {
     /// Seats; not below the confirmed registrations (409 `capacity_below_confirmed`).
-    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+    #[oai(
+        deserialize_with = "crate::api::types::absent_not_null",
+        validator(minimum(value = "1"), maximum(value = "100000"))
+    )]
     pub capacity: Option<i64>,
     /// Waiting list on or off.
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub waitlist_enabled: Option<bool>,
     /// Approval required.
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub requires_approval: Option<bool>,
     /// Days before the first session that participants are reminded (0–14, 0: none).
-    #[oai(validator(minimum(value = "0"), maximum(value = "14")))]
+    #[oai(
+        deserialize_with = "crate::api::types::absent_not_null",
+        validator(minimum(value = "0"), maximum(value = "14"))
+    )]
     pub reminder_days_first: Option<i32>,
     /// Days before each later session (0–14, 0: none).
-    #[oai(validator(minimum(value = "0"), maximum(value = "14")))]
+    #[oai(
+        deserialize_with = "crate::api::types::absent_not_null",
+        validator(minimum(value = "0"), maximum(value = "14"))
+    )]
     pub reminder_days_later: Option<i32>,
     /// Registration opens.
     #[oai(nullable)]
@@ -235,7 +246,10 @@ pub struct EditionPatch {
     )]
     pub online_url: poem_openapi::types::MaybeUndefined<String>,
     /// Replace the trainers.
-    #[oai(validator(max_items = 20))]
+    #[oai(
+        deserialize_with = "crate::api::types::absent_not_null",
+        validator(max_items = 20)
+    )]
     pub trainer_ids: Option<Vec<Uuid>>,
 }
 
@@ -346,8 +360,10 @@ pub struct NewSession {
 #[oai(deny_unknown_fields)]
 pub struct SessionPatch {
     /// New start.
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub starts_at: Option<Timestamp>,
     /// New end.
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub ends_at: Option<Timestamp>,
     /// New place (`null` clears it).
     #[oai(
@@ -364,6 +380,7 @@ pub struct SessionPatch {
     )]
     pub online_url: poem_openapi::types::MaybeUndefined<String>,
     /// Cancel or reinstate.
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub status: Option<SessionState>,
 }
 

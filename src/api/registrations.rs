@@ -250,6 +250,7 @@ impl From<registration_event::Model> for RegistrationEvent {
 pub struct NewRegistration {
     /// The person to register; absent: the caller. HR and partner clients register people
     /// of their own organisation, admins anyone.
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub user_id: Option<Uuid>,
 }
 

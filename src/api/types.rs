@@ -101,6 +101,18 @@ pub fn strict_opt_string(value: Option<Value>) -> ParseResult<Option<String>> {
     }
 }
 
+/// An optional field that may be absent but not `null` (the document does not declare
+/// it nullable, and poem-openapi would otherwise read `null` as absent).
+pub fn absent_not_null<T: ParseFromJSON>(value: Option<Value>) -> ParseResult<Option<T>> {
+    match value {
+        None => Ok(None),
+        Some(Value::Null) => Err(ParseError::expected_type(Value::Null)),
+        Some(v) => T::parse_from_json(Some(v))
+            .map(Some)
+            .map_err(ParseError::propagate),
+    }
+}
+
 /// A string that may be absent (unchanged), `null` (cleared) or a JSON string; nothing else.
 pub fn strict_maybe_string(
     value: Option<Value>,

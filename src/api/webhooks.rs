@@ -94,11 +94,13 @@ pub struct NewWebhook {
     pub events: Vec<WebhookEventType>,
     /// What the endpoint is for.
     #[oai(
+        nullable,
         deserialize_with = "crate::api::types::strict_maybe_string",
         validator(max_length = 500, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub description: MaybeUndefined<String>,
     /// Deliver from now on (default `true`).
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub enabled: Option<bool>,
 }
 
@@ -113,7 +115,10 @@ pub struct WebhookChange {
     )]
     pub url: MaybeUndefined<String>,
     /// The event types to deliver.
-    #[oai(validator(min_items = 1, max_items = 9))]
+    #[oai(
+        deserialize_with = "crate::api::types::absent_not_null",
+        validator(min_items = 1, max_items = 9)
+    )]
     pub events: Option<Vec<WebhookEventType>>,
     /// What the endpoint is for (`null` clears it).
     #[oai(
@@ -124,6 +129,7 @@ pub struct WebhookChange {
     pub description: MaybeUndefined<String>,
     /// Turn deliveries on or off. Turning off gives up the queued deliveries; turning on
     /// again starts afresh.
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub enabled: Option<bool>,
 }
 

@@ -244,6 +244,16 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     )
     .await;
     invalid("unknown enum value in a patch", &r);
+    // `null` for an optional field the document does not declare nullable.
+    let r = json_call(
+        &app,
+        Method::POST,
+        "/api/v1/clients",
+        token,
+        Some(json!({"name": "Null contact", "scopes": ["catalog:read"], "contact_email": null})),
+    )
+    .await;
+    invalid_field("null for a field that is not nullable", &r, "contact_email");
 
     // Parameters.
     let r = json_call(

@@ -547,26 +547,15 @@ pub async fn ping(db: &DatabaseConnection, endpoint_id: Uuid) -> DomainResult<De
         data: json!({ "webhook_id": endpoint.id }),
     };
     let event_id = Uuid::now_v7();
-    let delivery_id = Uuid::now_v7();
+    let delivery = super::fan_out::queued(endpoint.id, event_id, endpoint.id, now);
+    let delivery_id = *delivery.id.as_ref();
     let txn = begin_write(db).await?;
     webhook_event::Entity::insert(row(event_id, &event, now, false))
         .exec_without_returning(&txn)
         .await?;
-    webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
-        id: Set(delivery_id),
-        endpoint_id: Set(endpoint.id),
-        event_id: Set(event_id),
-        resource_id: Set(endpoint.id),
-        status: Set(DeliveryStatus::Queued),
-        attempts: Set(0),
-        due_at: Set(now),
-        created_at: Set(now),
-        finished_at: Set(None),
-        last_status: Set(None),
-        last_error: Set(None),
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    webhook_delivery::Entity::insert(delivery)
+        .exec_without_returning(&txn)
+        .await?;
     txn.commit().await?;
     one(db, endpoint_id, delivery_id).await
 }

@@ -96,7 +96,8 @@ async fn organisations(
         .collect())
 }
 
-fn queued(
+/// A delivery of an event to an endpoint, due at once.
+pub(super) fn queued(
     endpoint: Uuid,
     event_id: Uuid,
     resource: Uuid,
