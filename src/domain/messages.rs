@@ -679,6 +679,19 @@ pub async fn queue_figures(
     Ok((queued, failed, age))
 }
 
+/// Whether a claimed message is still in the outbox: an erasure removes a person's
+/// messages, including one claimed by a worker that has not sent it yet.
+pub async fn still_queued(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<bool> {
+    Ok(message::Entity::find_by_id(id)
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::Status.eq(MessageStatus::Queued))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Erasure: the person's messages, queued or sent, and the notices still waiting on
 /// their registrations' history entries. The notices go first: on PostgreSQL that waits
 /// for a worker moving them at that moment (it holds their rows), so the delete after it

@@ -159,6 +159,12 @@ async fn deliver(state: &AppState, m: &message::Model) -> Outcome {
         Ok(email) => email,
         Err(e) => return Outcome::Failed(format!("composing the message: {e}")),
     };
+    // Rendering took a while: the person may have been erased meanwhile.
+    match messages::still_queued(&state.db, m.id).await {
+        Ok(true) => {}
+        Ok(false) => return Outcome::Skipped("removed from the outbox meanwhile".into()),
+        Err(e) => return Outcome::Retry(format!("checking the outbox: {e}")),
+    }
     match state.mailer.transport.send(m.id, &email).await {
         Ok(()) => Outcome::Sent { recipient, subject },
         Err(SendError::Transient(why)) => Outcome::Retry(why),

@@ -1145,8 +1145,15 @@ async fn an_erased_person_is_sent_nothing_that_was_still_waiting() {
         .await
         .unwrap();
     assert_eq!(waiting, vec![]);
-    // And nothing goes out once the mail server is back.
+    // And nothing goes out once the mail server is back. (An attempt already talking to
+    // the server when the erasure came cannot be called back: it ends, refused, first.)
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     sink.refuse_always_off();
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    assert_eq!(sink.to("jan@example.test").len(), 0);
+    let got: Vec<String> = sink
+        .to("jan@example.test")
+        .iter()
+        .map(|m| m.subject.clone())
+        .collect();
+    assert!(got.is_empty(), "{got:?}");
 }
