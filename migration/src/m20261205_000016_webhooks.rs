@@ -264,8 +264,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         db.execute_unprepared(
-            "CREATE INDEX ix_webhook_deliveries_queued ON webhook_deliveries (due_at) \
-             WHERE status = 'queued'",
+            "CREATE INDEX ix_webhook_deliveries_queued ON webhook_deliveries \
+             (endpoint_id, due_at) WHERE status = 'queued'",
         )
         .await?;
         db.execute_unprepared(

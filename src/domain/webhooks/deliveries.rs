@@ -11,7 +11,7 @@ use entity::{
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -56,20 +56,47 @@ fn unleased(now: DateTime<Utc>) -> Condition {
         .add(webhook_endpoint::Column::LeaseUntil.lte(now))
 }
 
-/// Endpoints that may be delivered to now: on, of a client not revoked, and not leased
-/// to an instance.
-fn free_endpoints(now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+/// Endpoints that may be delivered to now (on, of a client not revoked, and not leased
+/// to an instance) and have a delivery to send, those whose deliveries waited longest
+/// first. Endpoints are few and their queued deliveries are in a partial index by
+/// endpoint and due time: this looks at each endpoint's first deliveries, not at the
+/// whole queue (which a rush makes long).
+fn ready_endpoints(now: DateTime<Utc>, n: u64) -> sea_orm::sea_query::SelectStatement {
     let revoked = Query::select()
         .column(api_client::Column::Id)
         .from(api_client::Entity)
         .and_where(api_client::Column::RevokedAt.is_not_null())
         .to_owned();
+    let of_endpoint = || {
+        Expr::col((
+            webhook_delivery::Entity,
+            webhook_delivery::Column::EndpointId,
+        ))
+        .equals((webhook_endpoint::Entity, webhook_endpoint::Column::Id))
+    };
+    let to_send = sendable(now)
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(of_endpoint())
+        .into_query();
+    let waited_since = Query::select()
+        .expr(Expr::col(webhook_delivery::Column::DueAt).min())
+        .from(webhook_delivery::Entity)
+        .and_where(Expr::cust("webhook_deliveries.status = 'queued'"))
+        .and_where(of_endpoint())
+        .to_owned();
     Query::select()
-        .column(webhook_endpoint::Column::Id)
+        .column((webhook_endpoint::Entity, webhook_endpoint::Column::Id))
         .from(webhook_endpoint::Entity)
         .and_where(webhook_endpoint::Column::Enabled.eq(true))
         .and_where(webhook_endpoint::Column::ClientId.not_in_subquery(revoked))
         .cond_where(unleased(now))
+        .and_where(Expr::exists(to_send))
+        .order_by_expr(
+            Expr::SubQuery(None, Box::new(waited_since.into())),
+            sea_orm::Order::Asc,
+        )
+        .limit(n)
         .to_owned()
 }
 
@@ -120,28 +147,17 @@ pub async fn claim(
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<Batch>> {
     // Most looks find nothing to do: find that out without the write lock.
-    let waiting = sendable(now)
-        .select_only()
-        .column(webhook_delivery::Column::Id)
-        .filter(webhook_delivery::Column::EndpointId.in_subquery(free_endpoints(now)))
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?;
-    if waiting.is_none() {
+    if db.query_one(&ready_endpoints(now, 1)).await?.is_none() {
         return Ok(Vec::new());
     }
     retrying(|| async {
         let txn = begin_write(db).await?;
-        let mut candidates: Vec<Uuid> = sendable(now)
-            .select_only()
-            .column(webhook_delivery::Column::EndpointId)
-            .filter(webhook_delivery::Column::EndpointId.in_subquery(free_endpoints(now)))
-            .group_by(webhook_delivery::Column::EndpointId)
-            .order_by_asc(Expr::col(webhook_delivery::Column::DueAt).min())
-            .limit(endpoints)
-            .into_tuple()
-            .all(&txn)
-            .await?;
+        let mut candidates: Vec<Uuid> = txn
+            .query_all(&ready_endpoints(now, endpoints))
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index(0))
+            .collect::<Result<_, _>>()?;
         // Leases are taken in one order, so two instances never wait on each other in a
         // circle.
         candidates.sort();
@@ -165,9 +181,11 @@ pub async fn claim(
             if !won {
                 continue;
             }
+            // At most one per resource (the oldest), so the order within the batch is
+            // free: the one the index gives.
             let due = sendable(now)
                 .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
-                .order_by_asc(webhook_delivery::Column::EventId)
+                .order_by_asc(webhook_delivery::Column::DueAt)
                 .limit(per_endpoint)
                 .all(&txn)
                 .await?;
