@@ -6,8 +6,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// Opens the pool. SQLite gets WAL, a busy timeout and foreign keys; PostgreSQL the
@@ -47,6 +47,22 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
+            .await
+        }
+        _ => db.begin().await,
+    }
+}
+
+/// Begins a transaction that only reads, all of it from one snapshot: on PostgreSQL
+/// `REPEATABLE READ, READ ONLY`; on SQLite a deferred transaction, whose first read fixes
+/// the snapshot (WAL). For answers made of several queries that must agree.
+pub async fn begin_read(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
             .await
         }
         _ => db.begin().await,

@@ -34,7 +34,7 @@ use crate::auth::tokens::{Principal, SubjectKind};
 use crate::db::begin_write;
 use crate::domain::attendance::{self, Mark};
 use crate::domain::courses::{self, AccreditationInput, CourseInput};
-use crate::domain::editions::{self, EditionInput, Transition};
+use crate::domain::editions::{self, lifecycle::EditionInput, lifecycle::Transition};
 use crate::domain::organizations;
 use crate::domain::sessions::{self, SessionInput};
 use crate::domain::users::{self, NewUser, RegisterInput, UserPatch};
@@ -157,7 +157,7 @@ async fn is_empty(db: &DatabaseConnection, people: &[Person]) -> anyhow::Result<
         .one(db)
         .await?
     {
-        return Ok(users::roles_of(db, existing.id)
+        return Ok(crate::domain::roles::roles_of(db, existing.id)
             .await?
             .contains(&Role::Admin));
     }
@@ -1159,9 +1159,15 @@ impl<'a> Loader<'a> {
             registrations += self.register(edition, &plan, &people).await?;
             if plan.outcome == Outcome::Closed {
                 self.mark_attendance(&actor, edition).await?;
-                editions::transition(db, &actor, edition, Transition::Close, self.issuer)
-                    .await
-                    .step(|| "closing an edition".into())?;
+                editions::lifecycle::transition(
+                    db,
+                    &actor,
+                    edition,
+                    Transition::Close,
+                    self.issuer,
+                )
+                .await
+                .step(|| "closing an edition".into())?;
             }
         }
 
@@ -1236,7 +1242,7 @@ impl<'a> Loader<'a> {
                     .ok_or_else(|| anyhow!("no trainer {i}"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let view = editions::create(
+        let view = editions::lifecycle::create(
             db,
             course_id,
             EditionInput {
@@ -1281,7 +1287,7 @@ impl<'a> Loader<'a> {
             planned.push((s.id, date));
         }
         if plan.outcome != Outcome::Draft {
-            editions::transition(db, actor, id, Transition::Publish, self.issuer)
+            editions::lifecycle::transition(db, actor, id, Transition::Publish, self.issuer)
                 .await
                 .step(what)?;
         }

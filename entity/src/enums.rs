@@ -101,6 +101,18 @@ pub enum EditionStatus {
     Cancelled,
 }
 
+impl EditionStatus {
+    /// The name the API and the database use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// Whether a session takes place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -132,6 +144,11 @@ pub enum RegistrationStatus {
     /// Approval was declined.
     #[sea_orm(string_value = "declined")]
     Declined,
+}
+
+impl RegistrationStatus {
+    /// The statuses that hold a place in an edition (and block registering again).
+    pub const ACTIVE: [Self; 3] = [Self::PendingApproval, Self::Confirmed, Self::Waitlisted];
 }
 
 /// Who made a change: a person, a partner client, or the service itself.

@@ -8,11 +8,11 @@ use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use super::ApiTags;
 use super::problem::ApiError;
+use super::tags::ApiTags;
 use super::types::strict_string;
-use crate::AppState;
 use crate::domain::accounts;
+use crate::state::AppState;
 
 /// A request for a password-reset link.
 #[derive(Debug, Object)]

@@ -13,17 +13,17 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::registrations::{Actor, Status as RegistrationState};
 use super::security::{AdminAuth, Auth, UserAuth};
+use super::tags::ApiTags;
 use super::types::{Timestamp, strict_opt_string, strict_string};
-use crate::AppState;
 use crate::certificates::qr;
 use crate::domain::attendance::{self, Line, Mark, Presence};
 use crate::domain::certificates::Settled;
 use crate::domain::completions;
 use crate::error::DomainError;
+use crate::state::AppState;
 
 /// How a participant took part in a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -315,12 +315,12 @@ impl Completion {
     }
 }
 
-crate::page_type!(
+super::paging::page_type!(
     AttendancePage,
     AttendanceLine,
     "A page of a session's participants."
 );
-crate::page_type!(
+super::paging::page_type!(
     AttendanceChangePage,
     AttendanceChange,
     "A page of a session's attendance changes."

@@ -12,10 +12,10 @@ use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
-use super::ApiTags;
 use super::problem::{ApiError, Problem};
-use crate::AppState;
+use super::tags::ApiTags;
 use crate::domain::auth::{self as grants, Grant, GrantError};
+use crate::state::AppState;
 
 /// A token request, form-encoded as RFC 6749 prescribes. What each grant needs:
 ///

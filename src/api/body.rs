@@ -13,7 +13,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, Validator};
 use serde_json::{Map, Value, json};
 
-use super::{collect_refs, template_matches};
+use super::spec::{collect_refs, template_matches};
 use crate::error::FieldError;
 
 /// The body checks of every operation that takes a JSON body, and the checks of every

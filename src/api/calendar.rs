@@ -14,16 +14,16 @@ use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{MaybeAuth, UserAuth, optional_principal};
+use super::tags::ApiTags;
 use super::types::Timestamp;
-use crate::AppState;
 use crate::calendar::feeds::{self, Item, Rendered};
 use crate::domain::calendar;
-use crate::domain::editions::EditionFilter;
+use crate::domain::editions::catalogue::EditionFilter;
 use crate::error::DomainError;
+use crate::state::AppState;
 
 #[derive(ApiResponse)]
 enum CalendarFile {

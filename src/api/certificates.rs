@@ -13,16 +13,16 @@ use poem_openapi::payload::{Binary, Html, Json, PlainText};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, MaybeAuth, UserAuth, optional_principal};
+use super::tags::ApiTags;
 use super::types::{Timestamp, strict_string};
 use super::users::RegisterName;
-use crate::AppState;
 use crate::certificates::{code, credential};
 use crate::domain::certificates::{self, Certificate as Held, Filter};
 use crate::error::DomainError;
+use crate::state::AppState;
 
 /// Whether a certificate stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -196,7 +196,7 @@ pub struct Revocation {
     pub reason: String,
 }
 
-crate::page_type!(CertificatePage, Certificate, "A page of certificates.");
+super::paging::page_type!(CertificatePage, Certificate, "A page of certificates.");
 
 #[derive(ApiResponse)]
 enum One {

@@ -9,13 +9,13 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::security::AdminAuth;
+use super::tags::ApiTags;
 use super::types::Timestamp;
-use crate::AppState;
 use crate::domain::clients;
 use crate::domain::paging::PageRequest;
+use crate::state::AppState;
 
 /// A new partner client.
 #[derive(Debug, Object)]
@@ -159,7 +159,7 @@ pub struct CreatedClient {
     pub contact_email: Option<String>,
 }
 
-crate::page_type!(ClientPage, Client, "A page of partner clients.");
+super::paging::page_type!(ClientPage, Client, "A page of partner clients.");
 
 #[derive(ApiResponse)]
 enum ClientCreated {

@@ -11,14 +11,14 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, optional_principal};
+use super::tags::ApiTags;
 use super::types::{Timestamp, Topic, strict_opt_string, strict_string};
 use super::users::RegisterName;
-use crate::AppState;
 use crate::domain::courses::{self, AccreditationInput, CourseFilter, CourseInput, CourseView};
 use crate::domain::paging::PageRequest;
+use crate::state::AppState;
 
 /// Kind of course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -273,7 +273,7 @@ fn accreditations_in(list: &[Accreditation]) -> Vec<AccreditationInput> {
         .collect()
 }
 
-crate::page_type!(CoursePage, Course, "A page of courses.");
+super::paging::page_type!(CoursePage, Course, "A page of courses.");
 
 #[derive(ApiResponse)]
 enum CourseList {

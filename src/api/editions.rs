@@ -10,15 +10,17 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, UserAuth, optional_principal};
+use super::tags::ApiTags;
 use super::types::{RenderedJson, Timestamp, strict_opt_string, wire_i32};
-use crate::AppState;
 use crate::domain::completions::Outcome;
-use crate::domain::editions::{self, EditionFilter, EditionInput, EditionView, Transition};
+use crate::domain::editions::catalogue::{EditionFilter, EditionView};
+use crate::domain::editions::lifecycle::{EditionInput, Transition};
+use crate::domain::editions::{self};
 use crate::domain::sessions::{self, Removed, SessionInput};
+use crate::state::AppState;
 
 /// Lifecycle state of an edition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -393,8 +395,8 @@ pub struct TeachingItem {
     pub sessions: Vec<Session>,
 }
 
-crate::page_type!(EditionPage, Edition, "A page of editions.");
-crate::page_type!(TeachingPage, TeachingItem, "A page of editions taught.");
+super::paging::page_type!(EditionPage, Edition, "A page of editions.");
+super::paging::page_type!(TeachingPage, TeachingItem, "A page of editions taught.");
 
 #[derive(ApiResponse)]
 enum EditionList {
@@ -421,7 +423,8 @@ async fn catalogue_page(
             crate::domain::courses::get(&state.db, course_id).await?;
         }
         let (items, next_cursor) =
-            editions::list(&state.db, actor.as_ref(), &filter, limit, cursor.as_deref()).await?;
+            editions::catalogue::list(&state.db, actor.as_ref(), &filter, limit, cursor.as_deref())
+                .await?;
         Ok::<_, ApiError>(
             RenderedJson::render(&EditionPage {
                 items: items.into_iter().map(Into::into).collect(),
@@ -501,7 +504,7 @@ enum EditionCreated {
     ),
 }
 
-crate::page_type!(
+super::paging::page_type!(
     SessionPage,
     Session,
     "An edition's sessions, by start (always one page: `next_cursor` is `null`)."
@@ -666,7 +669,7 @@ impl EditionsApi {
             reminder_days_first: b.reminder_days_first,
             reminder_days_later: b.reminder_days_later,
         };
-        let view = editions::create(&state.db, id.0, input).await?;
+        let view = editions::lifecycle::create(&state.db, id.0, input).await?;
         let location = format!("/api/v1/editions/{}", view.edition.id);
         Ok(EditionCreated::Created(Json(view.into()), location))
     }
@@ -684,7 +687,9 @@ impl EditionsApi {
     ) -> Result<EditionOne, ApiError> {
         let actor = optional_principal(req, &state, auth).await?;
         Ok(EditionOne::Ok(Json(
-            editions::get(&state.db, actor.as_ref(), id.0).await?.into(),
+            editions::access::get(&state.db, actor.as_ref(), id.0)
+                .await?
+                .into(),
         )))
     }
 
@@ -716,7 +721,9 @@ impl EditionsApi {
             reminder_days_later: b.reminder_days_later,
         };
         Ok(EditionOne::Ok(Json(
-            editions::update(&state.db, id.0, input).await?.into(),
+            editions::lifecycle::update(&state.db, id.0, input)
+                .await?
+                .into(),
         )))
     }
 
@@ -735,7 +742,7 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let (v, _) = editions::transition(
+        let (v, _) = editions::lifecycle::transition(
             &state.db,
             &auth.0,
             id.0,
@@ -760,7 +767,7 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let (v, _) = editions::transition(
+        let (v, _) = editions::lifecycle::transition(
             &state.db,
             &auth.0,
             id.0,
@@ -791,7 +798,7 @@ impl EditionsApi {
         auth: UserAuth,
         id: Path<Uuid>,
     ) -> Result<EditionClosed, ApiError> {
-        let (v, outcome) = editions::transition(
+        let (v, outcome) = editions::lifecycle::transition(
             &state.db,
             &auth.0,
             id.0,
@@ -820,7 +827,7 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let (v, _) = editions::transition(
+        let (v, _) = editions::lifecycle::transition(
             &state.db,
             &auth.0,
             id.0,
@@ -965,7 +972,7 @@ impl EditionsApi {
         cursor: Query<Option<String>>,
     ) -> Result<TeachingList, ApiError> {
         let (items, next_cursor) =
-            editions::teaching(&state.db, &auth.0, limit.0, cursor.0.as_deref()).await?;
+            editions::teaching::teaching(&state.db, &auth.0, limit.0, cursor.0.as_deref()).await?;
         Ok(TeachingList::Ok(Json(TeachingPage {
             items: items
                 .into_iter()

@@ -10,12 +10,12 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::security::{Auth, UserAuth};
+use super::tags::ApiTags;
 use super::types::{Timestamp, strict_opt_string};
-use crate::AppState;
 use crate::domain::evaluations::{self, Input, Summary};
+use crate::state::AppState;
 
 /// A score and optional comment, to submit or to replace one's evaluation with.
 #[derive(Debug, Object)]

@@ -9,13 +9,13 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::security::AdminAuth;
+use super::tags::ApiTags;
 use super::types::Timestamp;
-use crate::AppState;
 use crate::domain::messages::{self, Kind, MessageFilter};
 use crate::domain::paging::PageRequest;
+use crate::state::AppState;
 
 /// Where a message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -107,7 +107,7 @@ impl From<message::Model> for Message {
     }
 }
 
-crate::page_type!(MessagePage, Message, "A page of messages, oldest first.");
+super::paging::page_type!(MessagePage, Message, "A page of messages, oldest first.");
 
 #[derive(ApiResponse)]
 enum MessageList {

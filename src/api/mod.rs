@@ -21,46 +21,14 @@ pub mod refusals;
 pub mod registrations;
 pub mod reports;
 pub mod security;
+pub mod spec;
 pub mod system;
+pub mod tags;
 pub mod types;
 pub mod users;
 pub mod webhooks;
 
-use poem_openapi::{OpenApiService, Tags};
-
-/// Groups of operations in the document.
-#[derive(Tags)]
-pub enum ApiTags {
-    /// Tokens, the signing keys, the caller's own profile.
-    Auth,
-    /// Municipalities, providers, certified institutions and the academy.
-    Organizations,
-    /// People and their roles and register memberships.
-    Users,
-    /// Partner clients (client credentials).
-    Clients,
-    /// Courses, editions and sessions: what the academy offers and when.
-    Catalog,
-    /// Registrations, the waiting list and approvals.
-    Registrations,
-    /// Attendance per session, self check-in and e-learning completion.
-    Attendance,
-    /// Certificates, their PDF and signed credential, and public verification.
-    Certificates,
-    /// Participants' scores and comments on editions, and their summary for admins and
-    /// trainers.
-    Evaluations,
-    /// iCalendar feeds: an edition, the catalogue, and each person's own.
-    Calendar,
-    /// Completions, register points and the register export for HR and the academy.
-    Reports,
-    /// The e-mails the academy sends: the outbox, for admins.
-    Messages,
-    /// Signed event deliveries to partner clients' endpoints, for admins.
-    Webhooks,
-    /// Liveness, readiness and metrics.
-    Operations,
-}
+use poem_openapi::OpenApiService;
 
 /// All operations of the service.
 pub type Api = (
@@ -155,7 +123,7 @@ pub fn annotated_spec(public_url: &str) -> String {
                 let content = op["requestBody"]["content"].as_object();
                 for (media, body) in content.into_iter().flatten() {
                     if media.starts_with("application/json") {
-                        collect_refs(&body["schema"], &mut pending);
+                        spec::collect_refs(&body["schema"], &mut pending);
                     }
                 }
             }
@@ -173,25 +141,9 @@ pub fn annotated_spec(public_url: &str) -> String {
         if schema["type"] == "object" {
             schema["additionalProperties"] = serde_json::Value::Bool(false);
         }
-        collect_refs(schema, &mut pending);
+        spec::collect_refs(schema, &mut pending);
     }
     serde_json::to_string_pretty(&doc).unwrap_or(raw)
-}
-
-/// The `$ref`s a schema holds, at any depth.
-pub(crate) fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                match (k.as_str(), v.as_str()) {
-                    ("$ref", Some(r)) => out.push(r.to_owned()),
-                    _ => collect_refs(v, out),
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
 }
 
 /// Which methods each path of the document takes, for the `Allow` header of 405s.
@@ -220,17 +172,7 @@ impl AllowTable {
         let parts: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
-            .find(|(segments, _)| template_matches(segments, &parts))
+            .find(|(segments, _)| spec::template_matches(segments, &parts))
             .map(|(_, methods)| methods.as_str())
     }
-}
-
-/// Whether a request path (split at `/`) is an instance of a path template of the
-/// document (`/api/v1/users/{id}`, split at `/`).
-pub(crate) fn template_matches(segments: &[String], parts: &[&str]) -> bool {
-    segments.len() == parts.len()
-        && segments
-            .iter()
-            .zip(parts)
-            .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
 }

@@ -9,13 +9,13 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth};
+use super::tags::ApiTags;
 use super::types::Timestamp;
-use crate::AppState;
 use crate::domain::organizations;
 use crate::domain::paging::PageRequest;
+use crate::state::AppState;
 
 /// Kind of organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -117,7 +117,7 @@ pub struct OrganizationPatch {
     pub kind: Option<Kind>,
 }
 
-crate::page_type!(OrganizationPage, Organization, "A page of organisations.");
+super::paging::page_type!(OrganizationPage, Organization, "A page of organisations.");
 
 #[derive(ApiResponse)]
 enum OrganizationList {

@@ -1,7 +1,6 @@
 //! The list envelope shared by every collection: `{"items": [...], "next_cursor": …}`.
 
 /// Declares a page type for an item type.
-#[macro_export]
 macro_rules! page_type {
     ($name:ident, $item:ty, $doc:literal) => {
         #[doc = $doc]
@@ -15,3 +14,4 @@ macro_rules! page_type {
         }
     };
 }
+pub(crate) use page_type;

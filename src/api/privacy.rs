@@ -11,16 +11,16 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::attendance::AttendanceRecord;
 use super::certificates::{Certificate, view};
 use super::problem::ApiError;
 use super::registrations::{Registration, RegistrationEvent};
 use super::security::{AdminAuth, UserAuth};
+use super::tags::ApiTags;
 use super::types::{OptionalJson, Timestamp, strict_opt_string};
 use super::users::User;
-use crate::AppState;
 use crate::domain::privacy::{self, Export};
+use crate::state::AppState;
 
 /// A registration with its history.
 #[derive(Debug, Object)]

@@ -11,16 +11,16 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::courses::Kind;
 use super::editions::{Session, Status as EditionState};
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, UserAuth};
+use super::tags::ApiTags;
 use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
-use crate::AppState;
 use crate::auth::secret::sha256_hex;
 use crate::domain::registrations::{self, Attendee, Decision, Idempotency, Mine, Registered};
 use crate::domain::values::optional_text;
+use crate::state::AppState;
 
 /// Where a registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -266,12 +266,12 @@ pub struct Decided {
     pub reason: Option<String>,
 }
 
-crate::page_type!(
+super::paging::page_type!(
     ParticipantPage,
     Participant,
     "A page of an edition's registrations."
 );
-crate::page_type!(
+super::paging::page_type!(
     MyRegistrationPage,
     MyRegistration,
     "A page of a person's registrations, with edition, course and session dates."

@@ -17,13 +17,12 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 use sea_orm::{ActiveEnum, DatabaseConnection};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::certificates::Status as CertificateState;
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, UserAuth};
+use super::tags::ApiTags;
 use super::types::Timestamp;
 use super::users::RegisterName;
-use crate::AppState;
 use crate::certificates::code;
 use crate::domain::paging::{PageRequest, encode_cursor};
 use crate::domain::reports::{
@@ -34,6 +33,7 @@ use crate::domain::values;
 use crate::error::DomainError;
 use crate::http::{AbortSwitch, abort_on_error};
 use crate::reports::csv::{self, Page, Sheet, Style, safe};
+use crate::state::AppState;
 
 /// A register and a number in it.
 #[derive(Debug, Object)]
@@ -144,7 +144,7 @@ impl From<CompletionLine> for CompletionRow {
     }
 }
 
-crate::page_type!(CompletionPage, CompletionRow, "A page of completions.");
+super::paging::page_type!(CompletionPage, CompletionRow, "A page of completions.");
 
 /// A professional's standing in a register's current five-year period.
 #[derive(Debug, Object)]
@@ -194,7 +194,7 @@ impl From<PointsLine> for PointsRow {
     }
 }
 
-crate::page_type!(PointsPage, PointsRow, "A page of professionals' points.");
+super::paging::page_type!(PointsPage, PointsRow, "A page of professionals' points.");
 
 /// The order of the points report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -721,7 +721,7 @@ impl ReportsApi {
         let scope = reports::scope(&auth.0, organization_id.0)?;
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
         let register = register.0.map_or(Register::Skj, Into::into);
-        let today = crate::domain::certificates::local_day(crate::domain::now());
+        let today = crate::domain::time::today();
         let mut lines =
             reports::points(&state.db, scope, register, None, cycle_start.0, today).await?;
         match sort.0.unwrap_or(PointsOrder::Shortfall) {
@@ -915,7 +915,7 @@ impl ReportsApi {
         group: Query<Option<Group>>,
     ) -> Result<Overview, ApiError> {
         values::days(&[("from", from.0), ("to", to.0)])?;
-        let today = crate::domain::certificates::local_day(crate::domain::now());
+        let today = crate::domain::time::today();
         let from = from
             .0
             .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
@@ -965,7 +965,7 @@ impl ReportsApi {
         state: Data<&Arc<AppState>>,
         auth: UserAuth,
     ) -> Result<MyPoints, ApiError> {
-        let today = crate::domain::certificates::local_day(crate::domain::now());
+        let today = crate::domain::time::today();
         let mut out = Vec::new();
         for register in [
             Register::Skj,

@@ -9,9 +9,9 @@ use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
-use crate::AppState;
 use crate::api::problem::ApiError;
 use crate::auth::tokens::{Principal, SubjectKind};
+use crate::state::AppState;
 
 async fn verify(req: &Request, bearer: &Bearer) -> poem::Result<Principal> {
     let state = req

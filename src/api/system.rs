@@ -6,8 +6,8 @@ use poem::web::Data;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use super::ApiTags;
-use crate::AppState;
+use super::tags::ApiTags;
+use crate::state::AppState;
 
 /// Health or readiness.
 #[derive(Debug, Object)]

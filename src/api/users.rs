@@ -10,15 +10,15 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::security::{Auth, StaffAuth, UserAuth};
+use super::tags::ApiTags;
 use super::types::Timestamp;
-use crate::AppState;
 use crate::domain::paging::PageRequest;
 use crate::domain::users::{
     self, NewUser as DomainNewUser, RegisterInput, UserPatch as DomainPatch, UserView,
 };
+use crate::state::AppState;
 
 /// A role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -337,7 +337,7 @@ fn registers_in(list: &[RegisterMembership]) -> Vec<RegisterInput> {
         .collect()
 }
 
-crate::page_type!(UserPage, User, "A page of users.");
+super::paging::page_type!(UserPage, User, "A page of users.");
 
 #[derive(ApiResponse)]
 enum UserList {

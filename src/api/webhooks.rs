@@ -11,15 +11,15 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::ApiTags;
 use super::problem::ApiError;
 use super::security::AdminAuth;
+use super::tags::ApiTags;
 use super::types::Timestamp;
-use crate::AppState;
 use crate::domain::paging::PageRequest;
 use crate::domain::webhooks::deliveries::{self, DeliveryView};
 use crate::domain::webhooks::endpoints::{self, EndpointChange, NewEndpoint, WithSecret};
 use crate::domain::webhooks::events::EventType;
+use crate::state::AppState;
 
 /// What partners can be told of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -305,8 +305,8 @@ impl From<DeliveryView> for WebhookDelivery {
     }
 }
 
-crate::page_type!(WebhookPage, Webhook, "A page of webhook endpoints.");
-crate::page_type!(
+super::paging::page_type!(WebhookPage, Webhook, "A page of webhook endpoints.");
+super::paging::page_type!(
     DeliveryPage,
     WebhookDelivery,
     "A page of deliveries, oldest first."

@@ -8,7 +8,8 @@ pub mod qr;
 
 use sea_orm::ActiveEnum;
 
-use crate::domain::certificates::{Certificate, local_day};
+use crate::domain::certificates::Certificate;
+use crate::domain::time::local_day;
 use pdf::{CertificateDocument, PdfAccreditation};
 
 /// The PDF of a certificate, as downloaded and as attached to the mail that announces it.

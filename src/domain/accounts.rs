@@ -190,7 +190,11 @@ pub async fn set_password(
             .await?;
         super::auth::revoke_all_for_user(&txn, link.user_id).await?;
         crate::auth::access::end_access(&txn, link.user_id).await?;
-        let person = super::users::find(&txn, link.user_id).await?;
+        // Read again: ending the access moved the account's token version on.
+        let person = user::Entity::find_by_id(link.user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(invalid_link)?;
         txn.commit().await?;
         Ok(person)
     })

@@ -21,9 +21,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::actor::{ActorRef, actor_of};
 use super::limits::{self, Limit};
 use super::paging::PageRequest;
-use super::registrations::{ActorRef, actor_of};
 use super::webhooks;
 use super::{editions, values};
 use crate::auth::secret::{constant_time_eq, hmac_sha256};
@@ -103,7 +103,7 @@ async fn context(db: &impl ConnectionTrait, session_id: Uuid) -> DomainResult<Co
 /// the lock serialises the edition's changes until the commit.
 async fn locked_context(txn: &DatabaseTransaction, session_id: Uuid) -> DomainResult<Context> {
     let session = find_session(txn, session_id).await?;
-    let edition = editions::lock(txn, session.edition_id).await?;
+    let edition = editions::record::lock(txn, session.edition_id).await?;
     Ok(Context { session, edition })
 }
 
@@ -120,7 +120,7 @@ async fn require_teacher(
     actor: &Principal,
     e: &edition::Model,
 ) -> DomainResult<()> {
-    if actor.is_admin() || editions::is_trainer_of(db, actor, e.id).await? {
+    if actor.is_admin() || editions::access::is_trainer_of(db, actor, e.id).await? {
         return Ok(());
     }
     Err(hidden_or_forbidden(
@@ -400,7 +400,8 @@ pub async fn list(
     cursor: Option<&str>,
 ) -> DomainResult<(Vec<Line>, Option<String>)> {
     let cx = context(db, session_id).await?;
-    let everyone = actor.is_admin() || editions::is_trainer_of(db, actor, cx.edition.id).await?;
+    let everyone =
+        actor.is_admin() || editions::access::is_trainer_of(db, actor, cx.edition.id).await?;
     let own_org = if everyone {
         None
     } else if actor.has_role(Role::Hr)
@@ -609,7 +610,7 @@ pub async fn check(
             "only people with a confirmed registration check in",
         ));
     };
-    if !actor.is_admin() && editions::is_trainer_of(db, actor, cx.edition.id).await? {
+    if !actor.is_admin() && editions::access::is_trainer_of(db, actor, cx.edition.id).await? {
         return Err(DomainError::self_marking(
             "you teach this edition and see its code; another trainer or an admin marks you",
         ));

@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{clients, users};
+use super::{clients, roles};
 use crate::auth::password;
 use crate::auth::secret;
 use crate::auth::tokens::{ACCESS_TOKEN_SECONDS, SubjectKind, TokenService};
@@ -279,7 +279,7 @@ async fn issue_for_user(
     user: &user::Model,
     family_id: Uuid,
 ) -> Result<Grant, GrantError> {
-    let roles = users::roles_of(db, user.id).await?;
+    let roles = roles::roles_of(db, user.id).await?;
     let access_token = tokens
         .issue(
             user.id,

@@ -23,7 +23,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::editions::{self, EditionFilter};
+use super::editions::{self, catalogue::EditionFilter};
 use crate::auth::secret::{hmac_sha256, sha256_hex};
 use crate::auth::tokens::Principal;
 use crate::calendar::feeds::Item;
@@ -191,7 +191,7 @@ pub async fn edition_feed(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("edition"))?;
-    if e.status == EditionStatus::Draft && !editions::sees_in_full(db, actor, e.id).await? {
+    if e.status == EditionStatus::Draft && !editions::access::sees_in_full(db, actor, e.id).await? {
         return Err(DomainError::NotFound("edition"));
     }
     let now = super::now();
@@ -215,7 +215,7 @@ pub async fn catalog_feed(
                     .add(edition::Column::UpdatedAt.gte(now - KEEP_CANCELLED)),
             ),
     );
-    let rows = editions::narrow(q, filter)
+    let rows = editions::catalogue::narrow(q, filter)
         .order_by_asc(edition::Column::SortAt)
         .limit(CATALOG_MAX_SESSIONS)
         .all(db)

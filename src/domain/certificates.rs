@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::Amsterdam;
 use entity::{
     CertificateAction, CertificateStatus, Role, accreditation, certificate,
     certificate_accreditation, certificate_event, course, edition, register_membership,
@@ -18,16 +17,20 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::actor::{ActorRef, actor_of};
 use super::limits::{self, Limit};
 use super::messages::{self, Kind, Outgoing};
 use super::paging::PageRequest;
-use super::registrations::{ActorRef, actor_of};
+use super::time::local_day;
 use super::values;
 use super::webhooks::{self, EventType};
 use crate::auth::tokens::{Principal, SubjectKind};
 use crate::certificates::code;
 use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult};
+
+/// The reason on certificates revoked by an erasure of their holder's data.
+pub const ERASED_REASON: &str = "erased";
 
 /// The reason recorded when a correction takes a completion away.
 pub const WITHDRAWN: &str = "completion_withdrawn";
@@ -59,11 +62,6 @@ pub enum Settled {
     Unchanged,
     /// Revoked by an admin; a correction does not bring it back.
     StaysRevoked,
-}
-
-/// The Europe/Amsterdam day of an instant.
-pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&Amsterdam).date_naive()
 }
 
 async fn accreditations_on(
@@ -359,7 +357,7 @@ pub async fn revoke_as(
         .insert(db)
         .await?;
     // An erased person is not written to any more.
-    if reason != super::privacy::ERASED_REASON {
+    if reason != ERASED_REASON {
         tell_holder(db, &row, Kind::CertificateRevoked, now).await?;
     }
     announce(db, EventType::CertificateRevoked, &row, now).await?;

@@ -17,8 +17,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::certificates::{self, Settled, local_day};
-use super::registrations::{ActorRef, actor_of};
+use super::actor::{ActorRef, actor_of};
+use super::certificates::{self, Settled};
+use super::time::local_day;
 use super::{editions, values};
 use crate::auth::tokens::Principal;
 use crate::db::{begin_write, retrying};
@@ -262,8 +263,8 @@ async fn markable(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("registration"))?;
-    let e = editions::lock(db, reg.edition_id).await?;
-    if !(actor.is_admin() || editions::is_trainer_of(db, actor, e.id).await?) {
+    let e = editions::record::lock(db, reg.edition_id).await?;
+    if !(actor.is_admin() || editions::access::is_trainer_of(db, actor, e.id).await?) {
         return Err(DomainError::NotFound("registration"));
     }
     if reg.user_id == actor.id && !actor.is_admin() {

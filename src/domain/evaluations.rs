@@ -357,7 +357,7 @@ pub async fn summary(
     actor: &Principal,
     edition_id: Uuid,
 ) -> DomainResult<Summary> {
-    editions::for_staff(
+    editions::access::for_staff(
         db,
         actor,
         edition_id,

@@ -1,6 +1,7 @@
 //! The rules, as functions over a connection or transaction. Nothing here knows HTTP.
 
 pub mod accounts;
+pub mod actor;
 pub mod attendance;
 pub mod auth;
 pub mod calendar;
@@ -17,16 +18,14 @@ pub mod paging;
 pub mod privacy;
 pub mod registrations;
 pub mod reports;
+pub mod roles;
 pub mod schedule;
 pub mod sessions;
 pub mod settings;
 pub mod statistics;
+pub mod time;
 pub mod users;
 pub mod values;
 pub mod webhooks;
 
-/// The current time, at the microsecond precision both databases store.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
-}
+pub use time::now;

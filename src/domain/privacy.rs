@@ -15,8 +15,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::actor::actor_of;
 use super::certificates::{self, Certificate};
-use super::registrations::actor_of;
 use super::users::{self, UserView};
 use super::values;
 use crate::auth::tokens::Principal;
@@ -25,8 +25,6 @@ use crate::error::{DomainError, DomainResult};
 
 /// The name an erased person's rows show.
 pub const ERASED_NAME: &str = "Verwijderde gebruiker";
-/// The reason on certificates revoked by an erasure.
-pub const ERASED_REASON: &str = "erased";
 
 /// One registration with its history.
 #[derive(Debug, Clone)]
@@ -241,7 +239,8 @@ pub async fn erase(
         for c in held {
             let id = c.id;
             if c.status == CertificateStatus::Valid {
-                certificates::revoke_as(&txn, c.clone(), ERASED_REASON, by, now).await?;
+                certificates::revoke_as(&txn, c.clone(), certificates::ERASED_REASON, by, now)
+                    .await?;
             }
             certificate::Entity::update_many()
                 .col_expr(certificate::Column::HolderName, Expr::value(ERASED_NAME))

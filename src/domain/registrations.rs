@@ -28,6 +28,7 @@ use sea_orm::{
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use super::actor::{ActorRef, SYSTEM, actor_of};
 use super::editions;
 use super::messages::{self, Kind, Notice, Outgoing};
 use super::paging::PageRequest;
@@ -37,13 +38,6 @@ use crate::error::{DomainError, DomainResult};
 
 /// How long a remembered idempotent response is replayed.
 pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
-
-/// The statuses that hold a place in an edition (and block registering again).
-pub const ACTIVE: [RegistrationStatus; 3] = [
-    RegistrationStatus::PendingApproval,
-    RegistrationStatus::Confirmed,
-    RegistrationStatus::Waitlisted,
-];
 
 /// A request's `Idempotency-Key` and what identifies the request.
 #[derive(Debug, Clone)]
@@ -125,7 +119,7 @@ async fn standing(
         return Ok(Standing::Manager);
     }
     if (actor.has_scope("registrations:read") && actor.org == Some(person.organization_id))
-        || editions::is_trainer_of(db, actor, edition_id).await?
+        || editions::access::is_trainer_of(db, actor, edition_id).await?
     {
         return Ok(Standing::Reader);
     }
@@ -345,7 +339,7 @@ async fn register_batch(
     render: Render,
 ) -> DomainResult<Vec<DomainResult<Registered>>> {
     let txn = begin_write(db).await?;
-    let edition = editions::lock(&txn, edition_id).await?;
+    let edition = editions::record::lock(&txn, edition_id).await?;
     let now = super::now();
     let mut figures = Figures::read(&txn, edition_id).await?;
     let mut active: HashSet<Uuid> = registration::Entity::find()
@@ -353,7 +347,7 @@ async fn register_batch(
         .column(registration::Column::UserId)
         .filter(registration::Column::EditionId.eq(edition_id))
         .filter(registration::Column::UserId.is_in(batch.iter().map(|r| r.person.id)))
-        .filter(registration::Column::Status.is_in(ACTIVE))
+        .filter(registration::Column::Status.is_in(RegistrationStatus::ACTIVE))
         .into_tuple::<Uuid>()
         .all(&txn)
         .await?
@@ -710,32 +704,6 @@ impl Figures {
     }
 }
 
-/// Who made a change, as history records it.
-#[derive(Debug, Clone, Copy)]
-pub struct ActorRef {
-    /// A person, a partner client or the service.
-    pub kind: ActorKind,
-    /// The person's or client's id.
-    pub id: Option<Uuid>,
-}
-
-/// The caller as history records them.
-pub fn actor_of(actor: &Principal) -> ActorRef {
-    ActorRef {
-        kind: match actor.kind {
-            SubjectKind::User => ActorKind::User,
-            SubjectKind::Client => ActorKind::Client,
-        },
-        id: Some(actor.id),
-    }
-}
-
-/// The service itself.
-pub const SYSTEM: ActorRef = ActorRef {
-    kind: ActorKind::System,
-    id: None,
-};
-
 /// The history entry of a change, with the message the change sends to the registration's person.
 fn event(
     row: &registration::Model,
@@ -893,7 +861,7 @@ pub async fn cancel_all(
 ) -> DomainResult<u64> {
     let active = registration::Entity::find()
         .filter(registration::Column::EditionId.eq(edition_id))
-        .filter(registration::Column::Status.is_in(ACTIVE))
+        .filter(registration::Column::Status.is_in(RegistrationStatus::ACTIVE))
         .all(db)
         .await?;
     if active.is_empty() {
@@ -910,7 +878,7 @@ pub async fn cancel_all(
         )
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
         .filter(registration::Column::EditionId.eq(edition_id))
-        .filter(registration::Column::Status.is_in(ACTIVE))
+        .filter(registration::Column::Status.is_in(RegistrationStatus::ACTIVE))
         .exec(db)
         .await?;
     registration_event::Entity::insert_many(active.iter().map(|r| {
@@ -980,14 +948,14 @@ async fn decide_once(
             _ => "approval is for the person's HR and admins",
         }));
     }
-    let e = editions::lock(&txn, found.edition_id).await?;
+    let e = editions::record::lock(&txn, found.edition_id).await?;
     // Read again under the edition's lock: it may have changed meanwhile.
     let current = find(&txn, id).await?;
     let now = super::now();
     let by = actor_of(actor);
     let row = match decision {
         Decision::Cancel => {
-            if !ACTIVE.contains(&current.status) {
+            if !RegistrationStatus::ACTIVE.contains(&current.status) {
                 return Err(not_active(current.status));
             }
             if e.status == EditionStatus::Closed {
@@ -1128,7 +1096,8 @@ pub async fn for_edition(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("edition"))?;
-    let everyone = actor.is_admin() || editions::is_trainer_of(db, actor, edition_id).await?;
+    let everyone =
+        actor.is_admin() || editions::access::is_trainer_of(db, actor, edition_id).await?;
     let own_org = (actor.has_role(Role::Hr)
         || actor.has_scope("registrations:read")
         || actor.has_scope("registrations:write"))

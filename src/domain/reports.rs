@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::certificates::local_day;
+use super::time::local_day;
 use crate::auth::tokens::Principal;
 use crate::error::{DomainError, DomainResult};
 

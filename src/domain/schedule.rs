@@ -100,7 +100,7 @@ async fn insert(
 /// participants who did not turn reminders off. A session moved after its reminder was
 /// sent gets a new one (the key carries its revision).
 async fn reminders(db: &impl ConnectionTrait, now: DateTime<Utc>) -> DomainResult<Vec<Planned>> {
-    let horizon = now + Duration::days(i64::from(super::editions::MAX_REMINDER_DAYS));
+    let horizon = now + Duration::days(i64::from(super::editions::lifecycle::MAX_REMINDER_DAYS));
     let upcoming = session::Entity::find()
         .filter(session::Column::Status.eq(SessionStatus::Scheduled))
         .filter(session::Column::StartsAt.gt(now))

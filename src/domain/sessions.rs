@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{CourseKind, EditionStatus, SessionStatus, course, registration, session};
+use entity::{
+    CourseKind, EditionStatus, RegistrationStatus, SessionStatus, course, registration, session,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -45,7 +47,7 @@ pub async fn list(
     actor: Option<&Principal>,
     edition_id: Uuid,
 ) -> DomainResult<Vec<session::Model>> {
-    editions::get(db, actor, edition_id).await?;
+    editions::access::get(db, actor, edition_id).await?;
     Ok(session::Entity::find()
         .filter(session::Column::EditionId.eq(edition_id))
         .order_by_asc(session::Column::StartsAt)
@@ -85,7 +87,7 @@ pub async fn get(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("session"))?;
-    editions::get(db, actor, s.edition_id)
+    editions::access::get(db, actor, s.edition_id)
         .await
         .map_err(|e| match e {
             DomainError::NotFound(_) | DomainError::Forbidden { .. } => {
@@ -103,7 +105,7 @@ pub async fn create(
     input: SessionInput,
 ) -> DomainResult<session::Model> {
     let txn = begin_write(db).await?;
-    let edition = editions::lock(&txn, edition_id).await?;
+    let edition = editions::record::lock(&txn, edition_id).await?;
     ensure_open(edition.status)?;
     let course = course::Entity::find_by_id(edition.course_id)
         .one(&txn)
@@ -142,7 +144,7 @@ pub async fn create(
     let row = session::Entity::insert(session::ActiveModel::from(model))
         .exec_with_returning(&txn)
         .await?;
-    editions::refresh_schedule(&txn, &edition).await?;
+    editions::record::refresh_schedule(&txn, &edition).await?;
     announce(&txn, &edition, &row).await?;
     txn.commit().await?;
     Ok(row)
@@ -175,7 +177,7 @@ pub async fn update(
         .reset_all()
         .update(&txn)
         .await?;
-    editions::refresh_schedule(&txn, &edition).await?;
+    editions::record::refresh_schedule(&txn, &edition).await?;
     tell_registered(&txn, &current, &row).await?;
     announce(&txn, &edition, &row).await?;
     txn.commit().await?;
@@ -210,7 +212,7 @@ pub async fn remove(db: &DatabaseConnection, id: Uuid) -> DomainResult<Removed> 
         announce(&txn, &edition, &row).await?;
         Removed::Cancelled(row)
     };
-    editions::refresh_schedule(&txn, &edition).await?;
+    editions::record::refresh_schedule(&txn, &edition).await?;
     txn.commit().await?;
     Ok(result)
 }
@@ -241,7 +243,7 @@ async fn tell_registered(
         .select_only()
         .column(registration::Column::UserId)
         .filter(registration::Column::EditionId.eq(after.edition_id))
-        .filter(registration::Column::Status.is_in(super::registrations::ACTIVE))
+        .filter(registration::Column::Status.is_in(RegistrationStatus::ACTIVE))
         .into_tuple()
         .all(db)
         .await?;
@@ -285,7 +287,7 @@ async fn lock_for_change(
         .edition_id;
     // The edition's lock serialises every change to its sessions; the session is read
     // again under it, so two changes cannot both start from the same revision.
-    let edition = editions::lock(db, edition_id).await?;
+    let edition = editions::record::lock(db, edition_id).await?;
     ensure_open(edition.status)?;
     let current = session::Entity::find_by_id(id)
         .one(db)
@@ -314,7 +316,7 @@ fn ensure_open(status: EditionStatus) -> DomainResult<()> {
             "edition_not_editable",
             format!(
                 "the sessions of a {} edition cannot change",
-                editions::status_name(status)
+                status.as_str()
             ),
         ));
     }

@@ -13,8 +13,8 @@ use entity::{
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::certificates::local_day;
 use super::editions;
+use super::time::local_day;
 use crate::auth::tokens::Principal;
 use crate::error::DomainResult;
 
@@ -82,7 +82,7 @@ pub async fn edition(
     actor: &Principal,
     edition_id: Uuid,
 ) -> DomainResult<EditionFigures> {
-    let e = editions::for_staff(
+    let e = editions::access::for_staff(
         db,
         actor,
         edition_id,

@@ -550,22 +550,9 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<user::Mod
         .ok_or(DomainError::NotFound("user"))
 }
 
-/// Roles of one user.
-pub async fn roles_of(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<Vec<Role>> {
-    let mut roles = user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.role)
-        .collect::<Vec<_>>();
-    roles.sort();
-    Ok(roles)
-}
-
 /// A user with roles and memberships.
 pub async fn load(db: &impl ConnectionTrait, user: user::Model) -> DomainResult<UserView> {
-    let roles = roles_of(db, user.id).await?;
+    let roles = super::roles::roles_of(db, user.id).await?;
     let mut registers = user
         .find_related(register_membership::Entity)
         .all(db)

@@ -1,7 +1,8 @@
 //! Sending the outbox ([`crate::domain::messages`]): a worker on every instance claims
 //! due messages, renders each from the database ([`render`]), writes it as text, HTML
-//! and calendar part ([`letter`]) and hands it to the transport ([`transport`]): an SMTP
-//! server, or `.eml` files in the data directory when none is configured.
+//! and calendar part ([`letter`]) and hands it to the sender's transport
+//! ([`transport::Mailer`]): an SMTP server, or `.eml` files in the data directory when
+//! none is configured.
 
 pub mod letter;
 pub mod render;
@@ -11,14 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use entity::message;
-use lettre::message::Mailbox;
 
-use crate::AppState;
-use crate::config::Config;
 use crate::domain::messages::{self, Kind, Outcome};
 use crate::error::DomainResult;
+use crate::state::AppState;
 use render::Unsendable;
-use transport::{SendError, Transport};
+use transport::SendError;
 
 /// Most messages claimed per round.
 const BATCH: u32 = 50;
@@ -28,38 +27,6 @@ const PLAN_EVERY: Duration = Duration::from_secs(60);
 
 /// Pause between two looks at an empty queue.
 const IDLE: Duration = Duration::from_millis(500);
-
-/// The sender and the transport.
-pub struct Mailer {
-    transport: Transport,
-    from: Mailbox,
-}
-
-impl Mailer {
-    /// From the settings: `ACADEMY_MAIL_FROM` (with the academy's name when it names no
-    /// one) and `ACADEMY_SMTP_URL` or the data directory.
-    pub fn new(config: &Config) -> anyhow::Result<Self> {
-        let mut from: Mailbox = config
-            .mail_from
-            .parse()
-            .map_err(|_| anyhow::anyhow!("ACADEMY_MAIL_FROM is not an e-mail address"))?;
-        if from.name.is_none() {
-            from.name = Some(config.academy_name.clone());
-        }
-        let transport = Transport::from_settings(config.smtp_url.as_deref(), &config.data_dir)?;
-        Ok(Self { transport, from })
-    }
-
-    /// The sender's address (without the name): also the calendars' organiser.
-    pub fn address(&self) -> String {
-        self.from.email.to_string()
-    }
-
-    /// Where messages go, for the log.
-    pub fn describe(&self) -> String {
-        self.transport.describe()
-    }
-}
 
 /// Starts the worker of this instance: it runs until the process ends.
 pub fn spawn_worker(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {

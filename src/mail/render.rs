@@ -13,11 +13,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::letter::Letter;
-use crate::AppState;
 use crate::calendar::feeds::{self, Item};
 use crate::calendar::ics::{Attendee, Method};
 use crate::domain::messages::Kind;
 use crate::error::DomainError;
+use crate::state::AppState;
 
 /// Why a row cannot become a mail.
 #[derive(Debug)]
@@ -1148,7 +1148,7 @@ async fn points_letter(
     payload: &Value,
 ) -> Result<Letter, Unsendable> {
     use crate::domain::reports::{self, Scope};
-    let today = crate::domain::certificates::local_day(crate::domain::now());
+    let today = crate::domain::time::today();
     let locale = person.locale;
     let academy = &state.config.academy_name;
     let registers = [

@@ -1,9 +1,44 @@
-//! Where messages go: an SMTP server (lettre, with its connection pool), or, when none is
+//! The sender, and where messages go: an SMTP server (lettre, with its connection pool), or, when none is
 //! configured, `.eml` files under the data directory that any mail program opens.
 
 use std::path::PathBuf;
 
+use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Config;
+
+/// The sender and the transport.
+pub struct Mailer {
+    pub(super) transport: Transport,
+    pub(super) from: Mailbox,
+}
+
+impl Mailer {
+    /// From the settings: `ACADEMY_MAIL_FROM` (with the academy's name when it names no
+    /// one) and `ACADEMY_SMTP_URL` or the data directory.
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let mut from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|_| anyhow::anyhow!("ACADEMY_MAIL_FROM is not an e-mail address"))?;
+        if from.name.is_none() {
+            from.name = Some(config.academy_name.clone());
+        }
+        let transport = Transport::from_settings(config.smtp_url.as_deref(), &config.data_dir)?;
+        Ok(Self { transport, from })
+    }
+
+    /// The sender's address (without the name): also the calendars' organiser.
+    pub fn address(&self) -> String {
+        self.from.email.to_string()
+    }
+
+    /// Where messages go, for the log.
+    pub fn describe(&self) -> String {
+        self.transport.describe()
+    }
+}
 
 /// Why a message was not handed over.
 #[derive(Debug, Clone)]

@@ -9,10 +9,10 @@ use poem::{Request, Response, handler};
 use serde::Deserialize;
 
 use super::{alert, locale, page, para, t};
-use crate::AppState;
 use crate::domain::accounts;
 use crate::error::DomainError;
 use crate::mail::letter::escape;
+use crate::state::AppState;
 
 /// The link's query.
 #[derive(Debug, Deserialize)]

@@ -11,11 +11,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{alert, locale, page, para, t};
-use crate::AppState;
 use crate::domain::attendance::{self, Presence};
 use crate::domain::auth::{self as grants, GrantError};
 use crate::error::DomainError;
 use crate::mail::letter::escape;
+use crate::state::AppState;
 
 /// The link's query.
 #[derive(Debug, Deserialize)]

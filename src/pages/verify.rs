@@ -27,7 +27,7 @@ pub fn page(academy: &str, locale: Locale, c: &Certificate) -> String {
         let when = r
             .revoked_at
             .map(|d| {
-                crate::domain::certificates::local_day(d)
+                crate::domain::time::local_day(d)
                     .format("%d-%m-%Y")
                     .to_string()
             })

@@ -3,6 +3,7 @@
 //! request at a time per endpoint), posts them signed the Standard Webhooks way
 //! ([`send`]) and records every attempt ([`crate::domain::webhooks::deliveries`]).
 
+pub mod client;
 pub mod send;
 
 use std::sync::Arc;
@@ -10,8 +11,8 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::AppState;
 use crate::domain::webhooks::{deliveries, fan_out};
+use crate::state::AppState;
 
 /// Events fanned out per round (of each kind: registration history entries, others).
 const FAN_OUT_BATCH: u64 = 1000;

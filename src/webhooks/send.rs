@@ -1,64 +1,20 @@
 //! One endpoint's batch: each delivery posted in turn, signed as the Standard Webhooks
-//! specification prescribes, through an HTTP client that follows no redirect, gives up
-//! after 10 seconds, reads at most 64 KiB of an answer and connects only to addresses
-//! outside the academy's network (checked when the name is resolved, so a name cannot
-//! be pointed inside after its endpoint was accepted).
+//! specification prescribes, through the deliveries' client ([`super::client`]), reading
+//! at most 64 KiB of an answer.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use entity::webhook_event;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{Value, json};
 
-use crate::AppState;
+use super::client::MAX_ANSWER;
 use crate::domain::webhooks::address::is_internal;
 use crate::domain::webhooks::deliveries::{self, Attempted, Batch};
 use crate::domain::webhooks::endpoints::signing_keys;
 use crate::domain::webhooks::events::{EventType, resource_path};
-
-/// How long one request may take, from connecting to the end of the answer.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The most of an answer's body that is read.
-pub const MAX_ANSWER: usize = 64 * 1024;
-
-/// Resolves names like the system does, keeping only the addresses a delivery may go to.
-struct OutsideOnly {
-    allow_private: bool,
-}
-
-impl Resolve for OutsideOnly {
-    fn resolve(&self, name: Name) -> Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                .await?
-                .filter(|a| allow_private || !is_internal(a.ip()))
-                .collect();
-            if found.is_empty() {
-                return Err("the host resolves to no address outside the academy's network".into());
-            }
-            let addrs: Addrs = Box::new(found.into_iter());
-            Ok(addrs)
-        })
-    }
-}
-
-/// The HTTP client of webhook deliveries.
-pub fn client(academy: &str, allow_private: bool) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(TIMEOUT)
-        .connect_timeout(TIMEOUT)
-        .no_proxy()
-        .user_agent(format!("{academy} webhooks"))
-        .dns_resolver(Arc::new(OutsideOnly { allow_private }))
-        .build()?)
-}
+use crate::state::AppState;
 
 /// The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` for
 /// each key, separated by spaces.

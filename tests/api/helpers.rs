@@ -446,7 +446,7 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = id_of(&body);
-        let roles: Vec<entity::Role> = academy::domain::users::roles_of(&self.state.db, id)
+        let roles: Vec<entity::Role> = academy::domain::roles::roles_of(&self.state.db, id)
             .await
             .expect("roles");
         let token = self

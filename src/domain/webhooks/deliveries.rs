@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::endpoints::{self, give_up_queued};
 use super::events::{self, Event, EventType, row};
-use crate::db::{begin_write, retrying};
+use crate::db::{begin_read, begin_write, retrying};
 use crate::domain::messages::{self, Kind, Outgoing};
 use crate::domain::paging::PageRequest;
 use crate::error::{DomainError, DomainResult};
@@ -487,6 +487,9 @@ pub async fn list(
     page: PageRequest,
 ) -> DomainResult<(Vec<DeliveryView>, Option<String>)> {
     endpoints::get(db, endpoint_id).await?;
+    // The deliveries and their attempts from one snapshot, so that a delivery settled
+    // meanwhile does not show its new attempt with its old schedule.
+    let txn = begin_read(db).await?;
     let mut q = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
         .order_by_asc(webhook_delivery::Column::Id);
@@ -496,9 +499,11 @@ pub async fn list(
     if let Some(after) = page.after {
         q = q.filter(webhook_delivery::Column::Id.gt(after));
     }
-    let rows = q.limit(page.fetch()).all(db).await?;
+    let rows = q.limit(page.fetch()).all(&txn).await?;
     let (rows, next) = page.finish(rows, |d| d.id);
-    Ok((views(db, rows).await?, next))
+    let views = views(&txn, rows).await?;
+    txn.commit().await?;
+    Ok((views, next))
 }
 
 async fn one(db: &impl ConnectionTrait, endpoint_id: Uuid, id: Uuid) -> DomainResult<DeliveryView> {

@@ -173,7 +173,7 @@ impl Event {
         let mut data = json!({
             "edition_id": e.id,
             "course_id": e.course_id,
-            "status": super::super::editions::status_name(e.status),
+            "status": e.status.as_str(),
         });
         if !changed.is_empty() {
             data["changed"] = json!(changed);
