@@ -1444,9 +1444,10 @@ impl<'a> Loader<'a> {
             .exec(&txn)
             .await?;
         // HR hears of the ones waiting, as they would have.
-        let requests = crate::domain::registrations::approval_requests_for(&txn, &pending)
-            .await
-            .map_err(|e| anyhow!("{}", explain(&e)))?;
+        let requests =
+            crate::domain::registrations::approvals::approval_requests_for(&txn, &pending)
+                .await
+                .map_err(|e| anyhow!("{}", explain(&e)))?;
         crate::domain::messages::enqueue(&txn, requests, self.now)
             .await
             .map_err(|e| anyhow!("{}", explain(&e)))?;

@@ -206,7 +206,7 @@ async fn housekeeping(state: Arc<AppState>) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        match domain::registrations::forget_expired_keys(&state.db).await {
+        match domain::registrations::idempotency::forget_expired_keys(&state.db).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
             Err(e) => tracing::warn!(error = ?e, "forgetting expired idempotency keys"),

@@ -27,7 +27,7 @@ pub struct AppState {
     /// People's token versions, to refuse access tokens ended early.
     pub access: Arc<auth::access::AccessVersions>,
     /// Registration requests waiting for their edition's next transaction.
-    pub registrations: Arc<domain::registrations::Combiner>,
+    pub registrations: Arc<domain::registrations::combiner::Combiner>,
     /// Key of the rotating check-in codes, derived from the secret key so every
     /// instance shows and accepts the same codes.
     pub check_in_secret: [u8; 32],

@@ -25,8 +25,7 @@ const MAX_LINES: usize = 700;
 const OVERSIZED: &[(&str, usize)] = &[
     ("src/api/editions.rs", 766),
     ("src/api/reports.rs", 747),
-    ("src/demo.rs", 1287),
-    ("src/domain/registrations.rs", 1129),
+    ("src/demo.rs", 1288),
     ("src/mail/render.rs", 1218),
 ];
 
@@ -373,11 +372,11 @@ fn the_resolver_sees_imports_through_every_kind_of_path() {
     };
     let imports = |a: &str, b: &str| edges[&of(a)].contains(&of(b));
     // `use super::…` between siblings, `use crate::…`, and a path in code.
-    assert!(imports("domain::registrations", "domain::actor"));
+    assert!(imports("domain::registrations::changes", "domain::actor"));
     assert!(imports("domain::certificates", "domain::time"));
     assert!(imports("api::users", "api::tags"));
-    // The crate root names its modules' items by their child names (in a type).
-    assert!(imports("crate", "domain::registrations"));
+    // A path in a type, through a module brought in by name.
+    assert!(imports("state", "domain::registrations::combiner"));
     // A module brought in by name imports what is used through it, not itself.
     assert!(imports("domain::sessions", "domain::editions::access"));
     assert!(!imports("domain::sessions", "domain::editions"));

@@ -18,7 +18,10 @@ use super::security::{AdminAuth, Auth, UserAuth};
 use super::tags::ApiTags;
 use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
 use crate::auth::secret::sha256_hex;
-use crate::domain::registrations::{self, Attendee, Decision, Idempotency, Mine, Registered};
+use crate::domain::registrations::decisions::Decision;
+use crate::domain::registrations::idempotency::{Idempotency, Registered};
+use crate::domain::registrations::lists::{Attendee, Mine};
+use crate::domain::registrations::{self};
 use crate::domain::values::optional_text;
 use crate::state::AppState;
 
@@ -370,7 +373,7 @@ impl RegistrationsApi {
                 body.0.user_id.map(|u| u.to_string()).unwrap_or_default()
             )),
         });
-        let outcome = registrations::register(
+        let outcome = registrations::combiner::register(
             &state.db,
             &state.registrations,
             &auth.0,
@@ -426,7 +429,7 @@ impl RegistrationsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<ParticipantList, ApiError> {
-        let (items, next_cursor) = registrations::for_edition(
+        let (items, next_cursor) = registrations::lists::for_edition(
             &state.db,
             &auth.0,
             id.0,
@@ -464,7 +467,7 @@ impl RegistrationsApi {
         cursor: Query<Option<String>>,
     ) -> Result<MyList, ApiError> {
         let render = async {
-            let (items, next_cursor) = registrations::mine(
+            let (items, next_cursor) = registrations::lists::mine(
                 &state.db,
                 &auth.0,
                 status.0.map(Into::into),
@@ -512,7 +515,7 @@ impl RegistrationsApi {
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<PersonList, ApiError> {
-        let (items, next_cursor) = registrations::of_user(
+        let (items, next_cursor) = registrations::lists::of_user(
             &state.db,
             &auth.0,
             id.0,
@@ -542,7 +545,7 @@ impl RegistrationsApi {
         auth: Auth,
         id: Path<Uuid>,
     ) -> Result<RegistrationOne, ApiError> {
-        let row = registrations::get(&state.db, &auth.0, id.0).await?;
+        let row = registrations::lists::get(&state.db, &auth.0, id.0).await?;
         Ok(RegistrationOne::Ok(Json(row.into())))
     }
 
@@ -618,7 +621,7 @@ impl RegistrationsApi {
         _auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<History, ApiError> {
-        let events = registrations::history(&state.db, id.0).await?;
+        let events = registrations::lists::history(&state.db, id.0).await?;
         Ok(History::Ok(Json(
             events.into_iter().map(Into::into).collect(),
         )))
@@ -640,6 +643,7 @@ async fn decide(
 ) -> Result<RegistrationOne, ApiError> {
     let reason = optional_text("reason", body.and_then(|b| b.reason).as_deref(), 500)
         .map_err(|e| crate::error::DomainError::Validation(vec![e]))?;
-    let row = registrations::decide(&state.db, actor, id, decision, reason.as_deref()).await?;
+    let row =
+        registrations::decisions::decide(&state.db, actor, id, decision, reason.as_deref()).await?;
     Ok(RegistrationOne::Ok(Json(row.into())))
 }

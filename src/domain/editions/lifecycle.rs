@@ -129,7 +129,7 @@ async fn update_once(
             format!("a {} edition cannot be changed", current.status.as_str()),
         ));
     }
-    crate::domain::registrations::check_edition_change(
+    crate::domain::registrations::seats::check_edition_change(
         &txn,
         &current,
         input.capacity,
@@ -152,7 +152,7 @@ async fn update_once(
         replace_trainers(&txn, id, &trainers).await?;
     }
     // More seats (or a waiting list again) go to the first waiting at once.
-    crate::domain::registrations::fill_seats(&txn, &row, row.updated_at).await?;
+    crate::domain::registrations::seats::fill_seats(&txn, &row, row.updated_at).await?;
     txn.commit().await?;
     Ok(views(db, vec![row]).await?.remove(0))
 }
@@ -379,7 +379,7 @@ async fn transition_once(
             );
         }
         Transition::Cancel => {
-            crate::domain::registrations::cancel_all(
+            crate::domain::registrations::decisions::cancel_all(
                 &txn,
                 id,
                 crate::domain::actor::actor_of(actor),
