@@ -23,7 +23,6 @@ const MAX_LINES: usize = 700;
 
 /// Files still above [`MAX_LINES`], each with the count it may not grow past.
 const OVERSIZED: &[(&str, usize)] = &[
-    ("src/api/editions.rs", 766),
     ("src/api/reports.rs", 747),
     ("src/demo.rs", 1288),
     ("src/mail/render.rs", 1218),

@@ -21,9 +21,11 @@ pub mod refusals;
 pub mod registrations;
 pub mod reports;
 pub mod security;
+pub mod sessions;
 pub mod spec;
 pub mod system;
 pub mod tags;
+pub mod teaching;
 pub mod types;
 pub mod users;
 pub mod webhooks;
@@ -38,7 +40,12 @@ pub type Api = (
     users::UsersApi,
     clients::ClientsApi,
     courses::CoursesApi,
-    editions::EditionsApi,
+    // An edition, its sessions and a trainer's editions: the catalogue's dated part.
+    (
+        editions::EditionsApi,
+        sessions::SessionsApi,
+        teaching::TeachingApi,
+    ),
     registrations::RegistrationsApi,
     attendance::AttendanceApi,
     certificates::CertificatesApi,
@@ -60,7 +67,11 @@ pub fn service(public_url: &str) -> OpenApiService<Api, ()> {
         users::UsersApi,
         clients::ClientsApi,
         courses::CoursesApi,
-        editions::EditionsApi,
+        (
+            editions::EditionsApi,
+            sessions::SessionsApi,
+            teaching::TeachingApi,
+        ),
         registrations::RegistrationsApi,
         attendance::AttendanceApi,
         certificates::CertificatesApi,

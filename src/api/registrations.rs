@@ -12,9 +12,10 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
 use super::courses::Kind;
-use super::editions::{Session, Status as EditionState};
+use super::editions::Status as EditionState;
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, UserAuth};
+use super::sessions::Session;
 use super::tags::ApiTags;
 use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
 use crate::auth::secret::sha256_hex;

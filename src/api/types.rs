@@ -298,3 +298,17 @@ impl poem_openapi::types::ToJSON for Topic {
         Some(Value::String(self.0.clone()))
     }
 }
+
+/// A patch field as the domain takes it: absent is `None` (unchanged), `null` is
+/// `Some(None)` (cleared), a value is `Some(Some(…))`.
+pub fn maybe<T, U>(
+    m: poem_openapi::types::MaybeUndefined<T>,
+    f: impl Fn(T) -> U,
+) -> Option<Option<U>> {
+    use poem_openapi::types::MaybeUndefined;
+    match m {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(f(v))),
+    }
+}
