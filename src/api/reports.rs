@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
-use entity::{CertificateStatus, Register};
+use entity::Register;
 use poem::web::Data;
 use poem::{Body, Request};
 use poem_openapi::param::Query;
@@ -32,7 +32,7 @@ use crate::domain::statistics::{self, EditionFigures, Grouping};
 use crate::domain::values;
 use crate::error::DomainError;
 use crate::http::{AbortSwitch, abort_on_error};
-use crate::reports::csv::{self, Page, Sheet, Style, safe};
+use crate::reports::csv::{Page, Style};
 use crate::state::AppState;
 
 /// A register and a number in it.
@@ -368,72 +368,9 @@ fn style(separator: Option<Separator>, bom: Option<bool>) -> Style {
     }
 }
 
-fn joined<T>(items: &[(Register, T)], show: impl Fn(&T) -> String) -> String {
-    items
-        .iter()
-        .map(|(r, v)| format!("{} {}", r.to_value(), show(v)))
-        .collect::<Vec<_>>()
-        .join(" | ")
-}
-
-const COMPLETION_HEADER: [&str; 16] = [
-    "registration_id",
-    "user_id",
-    "name",
-    "email",
-    "organization_id",
-    "register_numbers",
-    "course_id",
-    "course_title",
-    "edition_id",
-    "first_day",
-    "last_day",
-    "completed_on",
-    "hours",
-    "points",
-    "certificate_code",
-    "certificate_status",
-];
-
-fn completion_cells(style: Style, l: &CompletionLine) -> Vec<String> {
-    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    vec![
-        l.completion.registration_id.to_string(),
-        l.completion.user_id.to_string(),
-        safe(&l.name).into_owned(),
-        safe(l.email.as_deref().unwrap_or_default()).into_owned(),
-        l.organization_id.to_string(),
-        safe(&joined(&l.registers, |n| n.clone())).into_owned(),
-        l.course_id.to_string(),
-        safe(&l.course_title).into_owned(),
-        l.completion.edition_id.to_string(),
-        day(l.first_day),
-        day(l.last_day),
-        l.completion.completed_on.to_string(),
-        l.hours.map(|h| style.number(h)).unwrap_or_default(),
-        joined(&l.points, |p| style.number(*p)),
-        l.certificate
-            .as_ref()
-            .map(|(_, c, _)| code::display(c))
-            .unwrap_or_default(),
-        l.certificate
-            .as_ref()
-            .map(|(_, _, s)| match s {
-                CertificateStatus::Valid => "valid",
-                CertificateStatus::Revoked => "revoked",
-            })
-            .unwrap_or_default()
-            .to_owned(),
-    ]
-}
-
-/// Rows per database round trip while streaming a CSV.
-const CSV_PAGE: u32 = 200;
-
-/// The whole completions report as a CSV stream: header and `first` (the first page,
-/// read before answering so that its failure is still an error response), then page after
-/// page; a later failure aborts the connection (`abort`), so the client sees a broken
-/// transfer and never a complete-looking file.
+/// The whole completions report as a CSV stream ([`crate::reports::completions`]); a
+/// failure after the answer began aborts the connection (`abort`), so the client sees a
+/// broken transfer and never a complete-looking file.
 fn completions_csv(
     db: DatabaseConnection,
     scope: Scope,
@@ -442,23 +379,7 @@ fn completions_csv(
     first: Page<CompletionLine, Position>,
     abort: Option<AbortSwitch>,
 ) -> Result<Body, DomainError> {
-    let sheet = Sheet::new(style, &COMPLETION_HEADER)
-        .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-    let fetch = move |after: Position| {
-        let db = db.clone();
-        let filter = filter.clone();
-        async move {
-            let (rows, next) =
-                reports::completions(&db, scope, &filter, Some(after), CSV_PAGE).await?;
-            Ok::<_, DomainError>(Page { rows, next })
-        }
-    };
-    let rows = csv::stream(
-        sheet,
-        first,
-        move |l: &CompletionLine| completion_cells(style, l),
-        fetch,
-    );
+    let rows = crate::reports::completions::sheet(db, scope, filter, style, first)?;
     Ok(Body::from_bytes_stream(abort_on_error(rows, abort)))
 }
 
@@ -655,8 +576,14 @@ impl ReportsApi {
         if wants_csv(req, format.0) {
             // The first page before the answer: a failing query is a problem document, not
             // a 200 with a broken file.
-            let (rows, next) =
-                reports::completions(&state.db, scope, &filter, None, CSV_PAGE).await?;
+            let (rows, next) = reports::completions(
+                &state.db,
+                scope,
+                &filter,
+                None,
+                crate::reports::completions::PAGE,
+            )
+            .await?;
             let first = Page { rows, next };
             let body = completions_csv(
                 state.db.clone(),
@@ -813,35 +740,7 @@ impl ReportsApi {
         let this: Vec<&RegisterRecord> = records.iter().skip(skip).take(BATCH).collect();
         if wants_csv(req, format.0) {
             let style = style(separator.0, bom.0);
-            let mut sheet = Sheet::new(
-                style,
-                &[
-                    "external_person_id",
-                    "accreditation_number",
-                    "course_id",
-                    "edition_id",
-                    "meeting_id",
-                    "date",
-                    "points",
-                ],
-            )
-            .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-            for r in &this {
-                sheet
-                    .row([
-                        safe(&r.number).into_owned(),
-                        safe(&r.accreditation_number).into_owned(),
-                        r.course_id.to_string(),
-                        r.edition_id.to_string(),
-                        r.session_id.map(|s| s.to_string()).unwrap_or_default(),
-                        r.date.to_string(),
-                        style.number(r.points),
-                    ])
-                    .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
-            }
-            let bytes = sheet
-                .take()
-                .map_err(|e| DomainError::Internal(format!("CSV: {e}")))?;
+            let bytes = crate::reports::register::sheet(style, &this)?;
             return Ok(ExportReport::Ok(
                 ExportBody::Csv(Binary(bytes)),
                 Some(format!(
