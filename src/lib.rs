@@ -21,6 +21,7 @@ pub mod pages;
 pub mod reports;
 pub mod state;
 pub mod telemetry;
+pub mod texts;
 pub mod webhooks;
 
 use std::sync::Arc;

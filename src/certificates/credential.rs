@@ -80,7 +80,7 @@ pub fn document(c: &Certificate, public_url: &str, holder_email: Option<&str>) -
             "type": ["Achievement"],
             "achievementType": "Course",
             "name": row.course_title,
-            "description": format!("{} van {}", kind_label(row.course_kind), row.issuer),
+            "description": format!("{} van {}", crate::texts::kind_label(row.course_kind), row.issuer),
             "criteria": {
                 "narrative": "Voldaan aan de aanwezigheidseis van de cursus (aanwezig of te laat telt; afgemeld en afwezig niet)."
             },
@@ -223,17 +223,6 @@ pub fn sign(
     tokens
         .sign_typed(&payload, JWT_TYPE)
         .map_err(|e| DomainError::Internal(format!("signing a credential: {e}")))
-}
-
-/// The Dutch name of a kind of course, as printed.
-pub fn kind_label(k: entity::CourseKind) -> &'static str {
-    match k {
-        entity::CourseKind::Lecture => "Lezing",
-        entity::CourseKind::Workshop => "Workshop",
-        entity::CourseKind::Training => "Training",
-        entity::CourseKind::Symposium => "Symposium",
-        entity::CourseKind::Elearning => "E-learning",
-    }
 }
 
 #[cfg(test)]

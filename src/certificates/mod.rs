@@ -37,7 +37,7 @@ pub fn document(public_url: &str, c: &Certificate) -> Result<Vec<u8>, pdf::PdfEr
         issuer: &r.issuer,
         holder_name: &r.holder_name,
         course_title: &r.course_title,
-        course_kind: credential::kind_label(r.course_kind),
+        course_kind: crate::texts::kind_label(r.course_kind),
         first_day: r.first_day.unwrap_or(r.completed_on),
         last_day: r.last_day.unwrap_or(r.completed_on),
         completed_on: r.completed_on,

@@ -28,9 +28,9 @@ use crate::auth::secret::{hmac_sha256, sha256_hex};
 use crate::auth::tokens::Principal;
 use crate::calendar::feeds::Item;
 use crate::calendar::ics::EventStatus;
-use crate::certificates::credential::kind_label;
 use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult};
+use crate::texts::kind_label;
 
 /// How long something cancelled stays in a feed.
 pub const KEEP_CANCELLED: Duration = Duration::days(30);

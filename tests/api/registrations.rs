@@ -1014,14 +1014,20 @@ async fn a_service_killed_mid_storm_loses_no_answered_registration() {
     let mut service = ServiceProcess::start(&app).await;
     let base = service.base.clone();
     let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // The requests come over about 600 ms (one every 2 ms), so that the kill after the
+    // hundredth answer finds some in flight and more still to come: all at once, the
+    // service's combined transactions could answer all 300 before the kill lands.
     let tasks: Vec<_> = people
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let client = app.client.clone();
             let url = format!("{base}/api/v1/editions/{e}/registrations");
             let token = p.token.clone();
             let answered = answered.clone();
+            let wait = std::time::Duration::from_millis(2 * i as u64);
             tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
                 let resp = client
                     .post(url)
                     .bearer_auth(token)
