@@ -205,18 +205,16 @@ fn resolve(all: &BTreeMap<Module, PathBuf>, from: &Module, path: &[String]) -> O
     })
 }
 
-/// Whether `path` names the module `target` itself rather than an item in it.
-fn is_whole(from: &Module, path: &[String], target: &Module) -> bool {
-    let relative_steps = path
+/// Whether `path` names the module `target` itself rather than an item in it: every
+/// segment after its leading `crate`, `self` and `super`s is part of the module's path
+/// (`crate::mail`, `super::editions`, a child's name).
+fn is_whole(path: &[String], target: &Module) -> bool {
+    let named: Vec<String> = path
         .iter()
-        .filter(|s| matches!(s.as_str(), "crate" | "self" | "super"))
-        .count();
-    let named = path.len() - relative_steps;
-    // `crate::a::b` names `a::b` when the module has as many named segments as the
-    // path after its leading `crate`/`self`/`super`s, else the last segment is an item.
-    target.len() >= named
-        && target.ends_with(&path[relative_steps..])
-        && (!target.is_empty() || from.is_empty())
+        .skip_while(|s| matches!(s.as_str(), "crate" | "self" | "super"))
+        .cloned()
+        .collect();
+    target.ends_with(&named)
 }
 
 fn name(m: &Module) -> String {
@@ -245,7 +243,7 @@ fn imports() -> BTreeMap<Module, BTreeSet<Module>> {
                     continue;
                 };
                 match alias {
-                    Some(alias) if is_whole(module, path, &target) => {
+                    Some(alias) if is_whole(path, &target) => {
                         aliases.insert(alias.clone(), target);
                     }
                     _ => {

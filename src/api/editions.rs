@@ -16,9 +16,9 @@ use super::security::{AdminAuth, MaybeAuth, UserAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{RenderedJson, Timestamp, maybe, strict_opt_string, wire_i32};
 use crate::domain::completions::Outcome;
+use crate::domain::editions;
 use crate::domain::editions::catalogue::{EditionFilter, EditionView};
 use crate::domain::editions::lifecycle::{EditionInput, Transition};
-use crate::domain::editions::{self};
 use crate::state::AppState;
 
 /// Lifecycle state of an edition.

@@ -19,10 +19,10 @@ use super::sessions::Session;
 use super::tags::ApiTags;
 use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
 use crate::auth::secret::sha256_hex;
+use crate::domain::registrations;
 use crate::domain::registrations::decisions::Decision;
 use crate::domain::registrations::idempotency::{Idempotency, Registered};
 use crate::domain::registrations::lists::{Attendee, Mine};
-use crate::domain::registrations::{self};
 use crate::domain::values::optional_text;
 use crate::state::AppState;
 
