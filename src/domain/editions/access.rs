@@ -23,6 +23,7 @@ pub async fn sees_in_full(
     }
     is_trainer_of(db, actor, edition_id).await
 }
+
 /// The edition, if the actor sees it in full (admins and its trainers); anyone else is
 /// refused with `refusal`, and learns nothing of a draft.
 pub async fn for_staff(
@@ -44,6 +45,7 @@ pub async fn for_staff(
         DomainError::forbidden(refusal)
     })
 }
+
 /// Whether the actor teaches this edition.
 pub async fn is_trainer_of(
     db: &impl ConnectionTrait,
@@ -58,6 +60,7 @@ pub async fn is_trainer_of(
         .await?
         .is_some())
 }
+
 /// One edition, if the actor may see it: published ones for everyone; others for admins,
 /// its trainers and the people registered for it.
 pub async fn get(

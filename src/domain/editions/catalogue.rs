@@ -36,12 +36,14 @@ pub struct EditionView {
     /// People on the waiting list.
     pub waitlist_length: i64,
 }
+
 impl EditionView {
     /// Seats still free.
     pub fn seats_available(&self) -> i64 {
         std::cmp::max(i64::from(self.edition.capacity) - self.seats_taken, 0)
     }
 }
+
 /// Catalogue filters.
 #[derive(Debug, Clone, Default)]
 pub struct EditionFilter {
@@ -62,6 +64,7 @@ pub struct EditionFilter {
     /// Only with free seats (true) or only full (false).
     pub has_seats: Option<bool>,
 }
+
 /// The catalogue: editions sorted by first session, with a cursor over (first session, id).
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -91,6 +94,7 @@ pub async fn list(
     let (rows, next) = page.fetch(db, q).await?;
     Ok((rows, next))
 }
+
 /// The catalogue filters (course, kind, topic, dates, trainer, free seats) on a query of
 /// editions: the catalogue and its calendar feed share them.
 pub fn narrow(
@@ -142,6 +146,7 @@ pub fn narrow(
     }
     q
 }
+
 /// Editions taught by a user.
 pub(super) fn taught_by(user_id: Uuid) -> sea_orm::sea_query::SimpleExpr {
     edition::Column::Id.in_subquery(
@@ -152,11 +157,13 @@ pub(super) fn taught_by(user_id: Uuid) -> sea_orm::sea_query::SimpleExpr {
             .to_owned(),
     )
 }
+
 /// A page of editions in catalogue order (first session, then id), after a cursor.
 pub(super) struct SortPage {
     limit: u32,
     after: Option<(DateTime<Utc>, Uuid)>,
 }
+
 impl SortPage {
     pub(super) fn parse(limit: Option<u32>, cursor: Option<&str>) -> DomainResult<Self> {
         let limit = check_limit(limit)?;
@@ -198,6 +205,7 @@ impl SortPage {
         Ok((rows, next))
     }
 }
+
 fn encode_cursor(sort_at: DateTime<Utc>, id: Uuid) -> String {
     use base64::Engine;
     let micros = sort_at.timestamp_micros();
@@ -205,6 +213,7 @@ fn encode_cursor(sort_at: DateTime<Utc>, id: Uuid) -> String {
     bytes.extend_from_slice(id.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
 fn decode_cursor(cursor: &str) -> DomainResult<(DateTime<Utc>, Uuid)> {
     use base64::Engine;
     let bad = || DomainError::invalid("cursor", "is not a cursor this service returned");
@@ -228,6 +237,7 @@ fn decode_cursor(cursor: &str) -> DomainResult<(DateTime<Utc>, Uuid)> {
     let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
     Ok((at, id))
 }
+
 /// Reads edition rows again with their course, trainers and seat figures, in order.
 pub async fn views(
     db: &impl ConnectionTrait,
@@ -242,6 +252,7 @@ pub async fn views(
     found.sort_by_key(|v| ids.iter().position(|id| *id == v.edition.id));
     Ok(found)
 }
+
 /// Seats taken, counted where the edition row is read.
 const SEATS_TAKEN_SQL: &str = "(SELECT COUNT(*) FROM registrations r \
      WHERE r.edition_id = editions.id AND r.status = 'confirmed')";

@@ -46,6 +46,7 @@ pub struct EditionInput {
     /// Days before each later session (0–14, 0: none).
     pub reminder_days_later: Option<i32>,
 }
+
 /// Most days ahead a reminder is sent.
 pub const MAX_REMINDER_DAYS: i32 = 14;
 /// Creates a draft edition of a course.
@@ -105,6 +106,7 @@ pub async fn create(
     txn.commit().await?;
     Ok(views(db, vec![row]).await?.remove(0))
 }
+
 /// Changes an edition that is a draft or published.
 pub async fn update(
     db: &DatabaseConnection,
@@ -113,6 +115,7 @@ pub async fn update(
 ) -> DomainResult<EditionView> {
     retrying(|| update_once(db, id, input.clone())).await
 }
+
 async fn update_once(
     db: &DatabaseConnection,
     id: Uuid,
@@ -156,6 +159,7 @@ async fn update_once(
     txn.commit().await?;
     Ok(views(db, vec![row]).await?.remove(0))
 }
+
 /// Validates and applies an input to an edition; returns the trainers to set, if given.
 async fn apply(
     db: &impl ConnectionTrait,
@@ -247,6 +251,7 @@ async fn apply(
     }
     Ok((e, trainers))
 }
+
 async fn replace_trainers(
     db: &impl ConnectionTrait,
     edition_id: Uuid,
@@ -266,6 +271,7 @@ async fn replace_trainers(
     }
     Ok(())
 }
+
 /// A lifecycle step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -278,6 +284,7 @@ pub enum Transition {
     /// closed → published, for corrections (admins); closing again settles what changed.
     Reopen,
 }
+
 /// Moves an edition through its lifecycle, with the checks of each step. Cancelling
 /// cancels every registration in the same transaction; closing settles completions and
 /// certificates in it (`issuer` names the academy on new certificates).
@@ -290,6 +297,7 @@ pub async fn transition(
 ) -> DomainResult<(EditionView, Option<Outcome>)> {
     retrying(|| transition_once(db, actor, id, step, issuer)).await
 }
+
 async fn transition_once(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -411,6 +419,7 @@ async fn transition_once(
     txn.commit().await?;
     Ok((views(db, vec![row]).await?.remove(0), outcome))
 }
+
 /// What of an edition partners show changed: its place, capacity, waiting list,
 /// registration window or cancellation deadline (its dates follow its sessions).
 fn partner_visible_changes(before: &edition::Model, after: &edition::Model) -> Vec<&'static str> {

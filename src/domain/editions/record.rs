@@ -16,6 +16,7 @@ pub fn undated() -> DateTime<Utc> {
         .single()
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
+
 /// Reads the edition for a change, locking its row on PostgreSQL (SQLite writers hold
 /// the database lock from `BEGIN IMMEDIATE`).
 pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<edition::Model> {
@@ -25,6 +26,7 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<edition::
     }
     q.one(db).await?.ok_or(DomainError::NotFound("edition"))
 }
+
 /// Recomputes the first and last session of an edition from its scheduled sessions;
 /// partners of a published edition hear of new dates (`edition.changed`).
 pub async fn refresh_schedule(db: &impl ConnectionTrait, e: &edition::Model) -> DomainResult<()> {

@@ -48,6 +48,7 @@ pub(super) async fn approval_requests(
         })
         .collect())
 }
+
 /// The approval mails for registrations already pending (by id), for HR who want a mail
 /// per request.
 pub async fn approval_requests_for(

@@ -20,6 +20,7 @@ pub(super) fn by_payload(by: ActorRef, person: Uuid) -> serde_json::Value {
     };
     serde_json::json!({ "by": who, "by_id": by.id, "by_self": who == "self" })
 }
+
 /// The history entry of a change, with the message the change sends to the registration's person.
 pub(super) fn event(
     row: &registration::Model,
@@ -42,6 +43,7 @@ pub(super) fn event(
         notice_payload: Set(Some(notice.payload.to_string())),
     }
 }
+
 pub(super) async fn record(
     db: &impl ConnectionTrait,
     row: &registration::Model,
@@ -54,6 +56,7 @@ pub(super) async fn record(
     event(row, from, by, reason, at, notice).insert(db).await?;
     Ok(())
 }
+
 /// Moves a registration to a new status (and position), with its history entry.
 pub(super) async fn change(
     db: &impl ConnectionTrait,

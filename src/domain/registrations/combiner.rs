@@ -62,11 +62,13 @@ pub async fn register(
         .await
         .map_err(|_| DomainError::Internal("a registration batch was lost".into()))?
 }
+
 /// Registration requests waiting for their edition's next transaction.
 #[derive(Default)]
 pub struct Combiner {
     queues: Mutex<HashMap<Uuid, Vec<Job>>>,
 }
+
 /// Most requests decided in one transaction.
 const MAX_BATCH: usize = 256;
 /// Most rows in one insert statement.
@@ -75,6 +77,7 @@ struct Job {
     request: Request,
     reply: oneshot::Sender<DomainResult<Registered>>,
 }
+
 impl Combiner {
     /// Queues a request; `true` when nobody drains this edition's queue yet. A queue
     /// exists exactly while a drainer works on it: only the drainer removes it, when it
@@ -117,6 +120,7 @@ impl Combiner {
         }
     }
 }
+
 async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid, render: Render) {
     // The queue holds the jobs being decided too (so that arrivals meanwhile see a
     // drainer at work): take them out only when their batch is done.
@@ -132,6 +136,7 @@ async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid
         combiner.finish(edition_id, batch.len(), results);
     }
 }
+
 /// What deciding a request needs.
 #[derive(Debug, Clone)]
 struct Request {
@@ -139,6 +144,7 @@ struct Request {
     person: Person,
     idempotency: Option<Idempotency>,
 }
+
 /// Decides a batch in one transaction; if that transaction fails for a reason other than
 /// a transient one, decides each request on its own, so one bad request cannot fail the
 /// others.
@@ -164,6 +170,7 @@ async fn decide_batch(
         }
     }
 }
+
 /// The person a registration request is for, if the caller may register them.
 async fn target(
     db: &DatabaseConnection,
@@ -211,12 +218,14 @@ async fn target(
         organization_id: person.organization_id,
     })
 }
+
 /// The person being registered.
 #[derive(Debug, Clone, Copy)]
 struct Person {
     id: Uuid,
     organization_id: Uuid,
 }
+
 /// Decides registration requests for one edition in one transaction, in order: each
 /// gets its own answer; the transaction fails only for reasons that concern all of them.
 async fn register_batch(
@@ -375,6 +384,7 @@ async fn register_batch(
     txn.commit().await?;
     Ok(out)
 }
+
 fn already_registered() -> DomainError {
     DomainError::conflict(
         "already_registered",

@@ -72,6 +72,7 @@ pub async fn cancel_all(
     .await?;
     Ok(active.len() as u64)
 }
+
 /// What a person or their manager can do to one registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -82,6 +83,7 @@ pub enum Decision {
     /// Decline a pending registration (their HR, admin).
     Decline,
 }
+
 /// Cancels, approves or declines a registration.
 pub async fn decide(
     db: &DatabaseConnection,
@@ -92,6 +94,7 @@ pub async fn decide(
 ) -> DomainResult<registration::Model> {
     retrying(|| decide_once(db, actor, id, decision, reason)).await
 }
+
 async fn decide_once(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -189,6 +192,7 @@ async fn decide_once(
     txn.commit().await?;
     Ok(row)
 }
+
 fn not_active(status: RegistrationStatus) -> DomainError {
     DomainError::conflict(
         "registration_not_active",

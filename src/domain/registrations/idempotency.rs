@@ -18,6 +18,7 @@ pub struct Idempotency {
     /// SHA-256 (hex) of method, path and body.
     pub fingerprint: String,
 }
+
 /// The outcome of a registration request.
 #[derive(Debug)]
 pub enum Registered {
@@ -26,12 +27,14 @@ pub enum Registered {
     /// The body of the remembered first response (a 201) to the same idempotent request.
     Replayed(String),
 }
+
 pub(super) fn key_reused() -> DomainError {
     DomainError::Validation(vec![crate::error::FieldError::new(
         "Idempotency-Key",
         "was used before for a different request; use a new key for a new request",
     )])
 }
+
 /// A remembered response, if it is younger than [`IDEMPOTENCY_TTL`].
 pub(super) async fn remembered(
     db: &impl ConnectionTrait,
@@ -53,6 +56,7 @@ pub(super) async fn remembered(
         None => Ok(None),
     }
 }
+
 /// Forgets idempotency keys older than [`IDEMPOTENCY_TTL`]; returns how many.
 pub async fn forget_expired_keys(db: &DatabaseConnection) -> DomainResult<u64> {
     let res = idempotency_key::Entity::delete_many()

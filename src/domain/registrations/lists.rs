@@ -26,6 +26,7 @@ pub struct Attendee {
     /// The person.
     pub user: user::Model,
 }
+
 /// One of a person's own registrations, with what they need to see about the edition.
 #[derive(Debug, Clone)]
 pub struct Mine {
@@ -40,12 +41,14 @@ pub struct Mine {
     /// Its sessions, by start.
     pub sessions: Vec<session::Model>,
 }
+
 pub(super) async fn find(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<registration::Model> {
     registration::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("registration"))
 }
+
 /// One registration, for whoever may see it: the person, their HR, admins, the edition's
 /// trainers, partner clients of the person's organisation.
 pub async fn get(
@@ -59,6 +62,7 @@ pub async fn get(
     }
     Ok(found)
 }
+
 /// A registration's status changes, oldest first.
 pub async fn history(
     db: &DatabaseConnection,
@@ -72,6 +76,7 @@ pub async fn history(
         .all(db)
         .await?)
 }
+
 /// An edition's registrations: all of them for admins and its trainers, their own
 /// organisation's people for HR and reading partner clients.
 pub async fn for_edition(
@@ -125,6 +130,7 @@ pub async fn for_edition(
         .collect();
     Ok(page.finish(rows, |a| a.registration.id))
 }
+
 /// The caller's own registrations (newest first), with edition, course and sessions.
 pub async fn mine(
     db: &DatabaseConnection,
@@ -135,6 +141,7 @@ pub async fn mine(
 ) -> DomainResult<(Vec<Mine>, Option<String>)> {
     of_person(db, actor.id, status, limit, cursor).await
 }
+
 /// One person's registrations (newest first), for themself, admins, their organisation's
 /// HR and partner clients with `registrations:read` or `registrations:write` of it;
 /// anyone else is told the person does not exist.
@@ -159,6 +166,7 @@ pub async fn of_user(
     }
     of_person(db, user_id, status, limit, cursor).await
 }
+
 async fn of_person(
     db: &DatabaseConnection,
     user_id: Uuid,

@@ -57,11 +57,13 @@ pub(super) fn check_open(e: &edition::Model, now: DateTime<Utc>, admin: bool) ->
     }
     Ok(())
 }
+
 /// An edition's registration figures, read in one statement under the edition's lock.
 pub(super) struct Figures {
     pub(super) confirmed: i64,
     pub(super) last_position: i32,
 }
+
 impl Figures {
     pub(super) async fn read(db: &impl ConnectionTrait, edition_id: Uuid) -> DomainResult<Self> {
         use sea_orm::sea_query::Alias;
@@ -111,6 +113,7 @@ impl Figures {
         }
     }
 }
+
 /// Closes the gaps the given (vacated) positions left: everyone behind moves up, in
 /// order. Two passes through negative numbers keep the unique position index satisfied
 /// row by row.
@@ -155,6 +158,7 @@ pub(super) async fn close_up(
         .await?;
     Ok(())
 }
+
 /// Gives free seats of a published edition to the first on its waiting list, in order,
 /// and moves the rest up. Call with the edition locked. Returns who was promoted.
 pub async fn fill_seats(
@@ -200,6 +204,7 @@ pub async fn fill_seats(
     close_up(db, e.id, &vacated).await?;
     Ok(promoted)
 }
+
 /// Checks, inside an edition update, what its registrations allow: the capacity not
 /// below the confirmed count, the waiting list not switched off while people wait.
 pub async fn check_edition_change(

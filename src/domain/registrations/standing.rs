@@ -22,16 +22,19 @@ pub(super) enum Standing {
     /// Nothing.
     None,
 }
+
 /// Whether the actor manages people of this organisation (admins manage everyone).
 pub(super) fn manages(actor: &Principal, org: Uuid) -> bool {
     actor.is_admin()
         || (actor.has_role(Role::Hr) && actor.org == Some(org))
         || (actor.has_scope("registrations:write") && actor.org == Some(org))
 }
+
 /// Whether the actor may approve or decline registrations of people of this organisation.
 pub(super) fn approves(actor: &Principal, org: Uuid) -> bool {
     actor.is_admin() || (actor.has_role(Role::Hr) && actor.org == Some(org))
 }
+
 pub(super) async fn standing(
     db: &impl ConnectionTrait,
     actor: &Principal,
