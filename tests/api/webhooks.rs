@@ -45,24 +45,28 @@ impl Received {
 }
 
 /// A webhook receiver on a loopback port: answers each request with the next status of
-/// its script (200 once the script is over) and keeps what it got.
+/// its script (200 once the script is over) and keeps what it got. While held, it keeps
+/// the requests waiting for their answer.
 pub struct Receiver {
     pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
     answers: Arc<Mutex<VecDeque<u16>>>,
+    open: tokio::sync::watch::Sender<bool>,
 }
 
 impl Receiver {
     pub async fn start() -> Self {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let answers: Arc<Mutex<VecDeque<u16>>> = Arc::default();
+        let (open, gate) = tokio::sync::watch::channel(true);
         let (g, a) = (got.clone(), answers.clone());
         let hook = poem::endpoint::make(move |req: poem::Request| {
-            let (g, a) = (g.clone(), a.clone());
+            let (g, a, mut gate) = (g.clone(), a.clone(), gate.clone());
             async move {
                 let headers = req.headers().clone();
                 let body = req.into_body().into_vec().await.unwrap_or_default();
                 g.lock().unwrap().push(Received { headers, body });
+                let _ = gate.wait_for(|open| *open).await;
                 let status = a.lock().unwrap().pop_front().unwrap_or(200);
                 poem::Response::builder()
                     .status(poem::http::StatusCode::from_u16(status).unwrap())
@@ -85,7 +89,17 @@ impl Receiver {
             url: format!("http://{addr}/hook"),
             got,
             answers,
+            open,
         }
+    }
+
+    /// Keeps the answers back until [`Receiver::release`].
+    pub fn hold(&self) {
+        self.open.send_replace(false);
+    }
+
+    pub fn release(&self) {
+        self.open.send_replace(true);
     }
 
     /// The statuses of the next answers.
@@ -568,8 +582,17 @@ async fn a_410_turns_the_endpoint_off_and_its_contact_is_told() {
     receiver.answer(&[410]);
     let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
     let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    // The 410 comes once both events are the endpoint's deliveries.
+    receiver.hold();
     app.open_edition(&admin, 30, json!({"capacity": 10})).await;
     app.open_edition(&admin, 31, json!({"capacity": 10})).await;
+    for _ in 0..200 {
+        if deliveries(&app, &admin, webhook).await.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    receiver.release();
     receiver.wait_for(1, Duration::from_secs(20)).await;
     let mut hook = Value::Null;
     for _ in 0..200 {
