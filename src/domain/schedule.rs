@@ -6,8 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
-use chrono_tz::Europe::Amsterdam;
+use chrono::{DateTime, Datelike, Duration, Utc};
 use entity::{
     ApprovalMails, AttendanceStatus, EditionStatus, Register, RegistrationStatus, Role,
     SessionStatus, attendance, edition, message, registration, session, setting, user, user_role,
@@ -208,11 +207,8 @@ async fn evaluation_invitations(
 
 /// Today's digest time (07:00 in the Netherlands) as UTC, if it has passed.
 fn digest_moment(now: DateTime<Utc>) -> Option<(chrono::NaiveDate, DateTime<Utc>)> {
-    let today = now.with_timezone(&Amsterdam).date_naive();
-    let at = Amsterdam
-        .from_local_datetime(&today.and_time(NaiveTime::from_hms_opt(DIGEST_HOUR, 0, 0)?))
-        .earliest()?
-        .with_timezone(&Utc);
+    let today = crate::domain::time::local_day(now);
+    let at = crate::domain::time::at_local(today, DIGEST_HOUR, 0)?;
     (now >= at).then_some((today, at))
 }
 
