@@ -22,7 +22,7 @@ use syn::visit::Visit;
 const MAX_LINES: usize = 700;
 
 /// Files still above [`MAX_LINES`], each with the count it may not grow past.
-const OVERSIZED: &[(&str, usize)] = &[("src/mail/render.rs", 1218)];
+const OVERSIZED: &[(&str, usize)] = &[];
 
 type Module = Vec<String>;
 

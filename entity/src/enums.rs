@@ -295,6 +295,16 @@ pub enum Locale {
     En,
 }
 
+impl Locale {
+    /// The language tag (BCP 47) of HTML `lang` attributes and the API.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::Nl => "nl",
+            Self::En => "en",
+        }
+    }
+}
+
 /// How HR hears of registrations waiting for their approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

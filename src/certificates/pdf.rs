@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use krilla::Document;
 use krilla::action::{Action, LinkAction};
 use krilla::annotation::{Annotation, LinkAnnotation, Target};
@@ -299,25 +299,9 @@ pub fn render(doc: &CertificateDocument<'_>) -> Result<Vec<u8>, PdfError> {
 // ---------------------------------------------------------------------------
 // Dutch formatting.
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// "3 februari 2027".
 fn long_date(d: NaiveDate) -> String {
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
-    format!("{} {} {}", d.day(), month, d.year())
+    crate::texts::long_date(entity::Locale::Nl, d)
 }
 
 /// One date for a single day, otherwise "3 februari 2027 t/m 10 maart 2027".

@@ -40,10 +40,7 @@ fn title(locale: Locale, purpose: Option<AccountTokenPurpose>) -> &'static str {
 }
 
 fn form(locale: Locale, token: &str, email: &str, error: Option<&str>) -> String {
-    let lang = match locale {
-        Locale::Nl => "nl",
-        Locale::En => "en",
-    };
+    let lang = locale.tag();
     let mut out = String::new();
     if let Some(e) = error {
         out.push_str(&alert(e));

@@ -36,10 +36,7 @@ pub struct CheckInForm {
 }
 
 fn form(locale: Locale, session: &str, code: &str, email: &str, error: Option<&str>) -> String {
-    let lang = match locale {
-        Locale::Nl => "nl",
-        Locale::En => "en",
-    };
+    let lang = locale.tag();
     let mut out = String::new();
     if let Some(e) = error {
         out.push_str(&alert(e));

@@ -45,20 +45,11 @@ pub fn locale(query_lang: Option<&str>, person: Option<Locale>, req: &poem::Requ
     Locale::Nl
 }
 
-/// Picks the Dutch or the English text.
-pub fn t(locale: Locale, nl: &'static str, en: &'static str) -> &'static str {
-    match locale {
-        Locale::Nl => nl,
-        Locale::En => en,
-    }
-}
+pub use crate::texts::t;
 
 /// A whole page: `main` holds the given (already escaped) HTML.
 pub fn html(locale: Locale, academy: &str, title: &str, main: &str) -> String {
-    let lang = match locale {
-        Locale::Nl => "nl",
-        Locale::En => "en",
-    };
+    let lang = locale.tag();
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
