@@ -1,6 +1,8 @@
-//! A remembered response to a request sent with an `Idempotency-Key`.
+//! The remembered outcome of a registration request sent with an `Idempotency-Key`.
 
 use sea_orm::entity::prelude::*;
+
+use crate::RegistrationStatus;
 
 /// A row of `idempotency_keys`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,11 +16,17 @@ pub struct Model {
     pub key: String,
     /// SHA-256 (hex) of the request: method, path and body.
     pub fingerprint: String,
-    /// The status of the first response.
-    pub status_code: i32,
-    /// The body of the first response.
-    pub body: String,
-    /// When the first response was given (UTC); kept 24 hours.
+    /// The registration the first request made.
+    pub registration_id: Uuid,
+    /// Its edition.
+    pub edition_id: Uuid,
+    /// The person registered.
+    pub user_id: Uuid,
+    /// The status it was given: confirmed, waitlisted or pending approval.
+    pub status: RegistrationStatus,
+    /// Its place on the waiting list then.
+    pub waitlist_position: Option<i32>,
+    /// When the first request was decided (UTC); kept 24 hours.
     pub created_at: DateTimeUtc,
 }
 

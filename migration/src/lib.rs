@@ -19,6 +19,7 @@ mod m20261202_000013_messaging;
 mod m20261203_000014_registration_notices;
 mod m20261204_000015_certificate_status;
 mod m20261205_000016_webhooks;
+mod m20261206_000017_idempotency_outcomes;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_registration_notices::Migration),
             Box::new(m20261204_000015_certificate_status::Migration),
             Box::new(m20261205_000016_webhooks::Migration),
+            Box::new(m20261206_000017_idempotency_outcomes::Migration),
         ]
     }
 }

@@ -381,30 +381,18 @@ impl RegistrationsApi {
             id.0,
             body.0.user_id,
             idempotency,
-            render,
         )
         .await?;
-        Ok(match outcome {
-            Registered::Created(row) => {
-                let location = format!("/api/v1/registrations/{}", row.id);
-                RegistrationCreated::Created(
-                    RenderedJson::from_bytes(render(&row).into()),
-                    location,
-                    None,
-                )
-            }
-            Registered::Replayed(body) => {
-                let id = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v["id"].as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                RegistrationCreated::Created(
-                    RenderedJson::from_bytes(body.into()),
-                    format!("/api/v1/registrations/{id}"),
-                    Some("true".to_owned()),
-                )
-            }
-        })
+        let (row, replayed) = match outcome {
+            Registered::Created(row) => (row, None),
+            Registered::Replayed(row) => (row, Some("true".to_owned())),
+        };
+        let location = format!("/api/v1/registrations/{}", row.id);
+        Ok(RegistrationCreated::Created(
+            RenderedJson::render(&Registration::from(row)),
+            location,
+            replayed,
+        ))
     }
 
     /// List an edition's registrations
@@ -630,11 +618,6 @@ impl RegistrationsApi {
 }
 
 /// The response body of a new registration.
-fn render(r: &registration::Model) -> String {
-    String::from_utf8_lossy(&RenderedJson::render(&Registration::from(r.clone())).bytes())
-        .into_owned()
-}
-
 async fn decide(
     state: &AppState,
     actor: &crate::auth::tokens::Principal,

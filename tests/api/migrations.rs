@@ -58,3 +58,69 @@ async fn enums_are_enforced_by_the_database() {
         .await;
     assert!(result.is_err(), "an unknown kind must be refused");
 }
+
+#[tokio::test]
+async fn remembered_registration_answers_are_kept_as_their_outcome() {
+    use sea_orm::EntityTrait;
+    use sea_orm::sea_query::{Alias, Query};
+    let (_test_db, url) = TestDb::create().await;
+    let db = academy::db::connect(&url, 1).await.unwrap();
+    Migrator::up(&db, Some(16)).await.unwrap();
+    let (subject, id, edition, user) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    let at = academy::domain::now();
+    let body = format!(
+        r#"{{"id":"{id}","edition_id":"{edition}","user_id":"{user}","status":"waitlisted","waitlist_position":4,"late":false,"created_at":"{at}","updated_at":"{at}"}}"#
+    );
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("idempotency_keys"))
+        .columns(
+            [
+                "subject_id",
+                "key",
+                "fingerprint",
+                "status_code",
+                "body",
+                "created_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            subject.into(),
+            "retry-1".into(),
+            "f".repeat(64).into(),
+            201.into(),
+            body.into(),
+            at.into(),
+        ])
+        .values_panic([
+            subject.into(),
+            "broken".into(),
+            "f".repeat(64).into(),
+            201.into(),
+            "<html>".into(),
+            at.into(),
+        ]);
+    db.execute(&insert).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let kept = entity::idempotency_key::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let k = &kept[0];
+    assert_eq!((k.subject_id, k.key.as_str()), (subject, "retry-1"));
+    assert_eq!(
+        (k.registration_id, k.edition_id, k.user_id),
+        (id, edition, user)
+    );
+    assert_eq!(k.status, entity::RegistrationStatus::Waitlisted);
+    assert_eq!(k.waitlist_position, Some(4));
+    assert_eq!(k.created_at, at);
+    db.close().await.unwrap();
+}

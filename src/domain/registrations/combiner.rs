@@ -8,14 +8,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use entity::{RegistrationStatus, Role, idempotency_key, registration, registration_event, user};
 use sea_orm::{
     ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set, SqlErr,
+    QuerySelect, SqlErr,
 };
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::approvals::approval_requests;
 use super::changes::event;
-use super::idempotency::{Idempotency, Registered, key_reused, remembered};
+use super::idempotency::{
+    Idempotency, Registered, first_answer, key_reused, remembered, remembering,
+};
 use super::seats::{Figures, check_open};
 use super::standing::{approves, manages};
 use crate::auth::tokens::{Principal, SubjectKind};
@@ -25,8 +27,6 @@ use crate::domain::editions;
 use crate::domain::messages::{self, Kind, Notice};
 use crate::error::{DomainError, DomainResult};
 
-/// Renders the response body of a new registration (kept with an idempotency key).
-pub type Render = fn(&registration::Model) -> String;
 /// Registers a person (the caller when `user_id` is absent) for an edition.
 ///
 /// Requests for the same edition that arrive while its previous transaction runs are
@@ -41,7 +41,6 @@ pub async fn register(
     edition_id: Uuid,
     user_id: Option<Uuid>,
     idempotency: Option<Idempotency>,
-    render: Render,
 ) -> DomainResult<Registered> {
     let person = target(db, actor, user_id).await?;
     let (reply, answer) = oneshot::channel();
@@ -56,7 +55,7 @@ pub async fn register(
     if combiner.push(edition_id, job) {
         // The first in line drains the queue in a task of its own, so that a request
         // whose client goes away cannot strand the ones behind it.
-        tokio::spawn(drain(db.clone(), combiner.clone(), edition_id, render));
+        tokio::spawn(drain(db.clone(), combiner.clone(), edition_id));
     }
     answer
         .await
@@ -121,12 +120,12 @@ impl Combiner {
     }
 }
 
-async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid, render: Render) {
+async fn drain(db: DatabaseConnection, combiner: Arc<Combiner>, edition_id: Uuid) {
     // The queue holds the jobs being decided too (so that arrivals meanwhile see a
     // drainer at work): take them out only when their batch is done.
     while let Some(batch) = combiner.peek(edition_id) {
         let started = std::time::Instant::now();
-        let results = decide_batch(&db, edition_id, &batch, render).await;
+        let results = decide_batch(&db, edition_id, &batch).await;
         tracing::debug!(
             edition = %edition_id,
             requests = batch.len(),
@@ -152,15 +151,14 @@ async fn decide_batch(
     db: &DatabaseConnection,
     edition_id: Uuid,
     batch: &[Request],
-    render: Render,
 ) -> Vec<DomainResult<Registered>> {
-    match retrying(|| register_batch(db, edition_id, batch, render)).await {
+    match retrying(|| register_batch(db, edition_id, batch)).await {
         Ok(results) => results,
         Err(e) if batch.len() == 1 => vec![Err(e)],
         Err(_) => {
             let mut out = Vec::with_capacity(batch.len());
             for one in batch.chunks(1) {
-                let result = retrying(|| register_batch(db, edition_id, one, render)).await;
+                let result = retrying(|| register_batch(db, edition_id, one)).await;
                 out.push(result.and_then(|mut r| {
                     r.pop()
                         .unwrap_or_else(|| Err(DomainError::Internal("no result".into())))
@@ -232,7 +230,6 @@ async fn register_batch(
     db: &DatabaseConnection,
     edition_id: Uuid,
     batch: &[Request],
-    render: Render,
 ) -> DomainResult<Vec<DomainResult<Registered>>> {
     let txn = begin_write(db).await?;
     let edition = editions::record::lock(&txn, edition_id).await?;
@@ -249,8 +246,8 @@ async fn register_batch(
         .await?
         .into_iter()
         .collect();
-    // Keys used earlier in this batch: (subject, key) → (fingerprint, body).
-    let mut fresh_keys: HashMap<(Uuid, String), (String, String)> = HashMap::new();
+    // Keys used earlier in this batch: (subject, key) → (fingerprint, registration).
+    let mut fresh_keys: HashMap<(Uuid, String), (String, registration::Model)> = HashMap::new();
     let mut rows = Vec::new();
     let mut events = Vec::new();
     let mut keys = Vec::new();
@@ -260,14 +257,14 @@ async fn register_batch(
         let actor = &request.actor;
         if let Some(idem) = &request.idempotency {
             let earlier = match fresh_keys.get(&(actor.id, idem.key.clone())) {
-                Some((fingerprint, body)) => Some((fingerprint.clone(), body.clone())),
+                Some((fingerprint, row)) => Some((fingerprint.clone(), row.clone())),
                 None => remembered(&txn, actor.id, &idem.key)
                     .await?
-                    .map(|k| (k.fingerprint, k.body)),
+                    .map(|k| (k.fingerprint.clone(), first_answer(&k))),
             };
-            if let Some((fingerprint, body)) = earlier {
+            if let Some((fingerprint, row)) = earlier {
                 out.push(if fingerprint == idem.fingerprint {
-                    Ok(Registered::Replayed(body))
+                    Ok(Registered::Replayed(row))
                 } else {
                     Err(key_reused())
                 });
@@ -334,19 +331,11 @@ async fn register_batch(
             pending.push((row.id, request.person.organization_id));
         }
         if let Some(idem) = &request.idempotency {
-            let body = render(&row);
             fresh_keys.insert(
                 (actor.id, idem.key.clone()),
-                (idem.fingerprint.clone(), body.clone()),
+                (idem.fingerprint.clone(), row.clone()),
             );
-            keys.push(idempotency_key::ActiveModel {
-                subject_id: Set(actor.id),
-                key: Set(idem.key.clone()),
-                fingerprint: Set(idem.fingerprint.clone()),
-                status_code: Set(201),
-                body: Set(body),
-                created_at: Set(now),
-            });
+            keys.push(remembering(actor.id, idem, &row));
         }
         rows.push(row.clone().into_active_model());
         out.push(Ok(Registered::Created(row)));

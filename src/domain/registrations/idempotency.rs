@@ -1,15 +1,18 @@
 //! `Idempotency-Key`s of registration requests: a retried request with the same key and
 //! body is answered with the first answer; the same key with another body is refused.
+//! What is remembered is the outcome (the registration as it was decided), not an HTTP
+//! response: the API renders a replay as it renders the first answer.
 
 use chrono::Duration;
 use entity::{idempotency_key, registration};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult};
 
 /// How long a remembered idempotent response is replayed.
 pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
+
 /// A request's `Idempotency-Key` and what identifies the request.
 #[derive(Debug, Clone)]
 pub struct Idempotency {
@@ -24,8 +27,41 @@ pub struct Idempotency {
 pub enum Registered {
     /// A new registration.
     Created(registration::Model),
-    /// The body of the remembered first response (a 201) to the same idempotent request.
-    Replayed(String),
+    /// The registration as the first answer to the same idempotent request showed it.
+    Replayed(registration::Model),
+}
+
+/// The registration as the first answer showed it.
+pub(super) fn first_answer(k: &idempotency_key::Model) -> registration::Model {
+    registration::Model {
+        id: k.registration_id,
+        edition_id: k.edition_id,
+        user_id: k.user_id,
+        status: k.status,
+        waitlist_position: k.waitlist_position,
+        late_cancellation: false,
+        created_at: k.created_at,
+        updated_at: k.created_at,
+    }
+}
+
+/// What to remember of a new registration made with a key.
+pub(super) fn remembering(
+    subject_id: Uuid,
+    idem: &Idempotency,
+    r: &registration::Model,
+) -> idempotency_key::ActiveModel {
+    idempotency_key::ActiveModel {
+        subject_id: Set(subject_id),
+        key: Set(idem.key.clone()),
+        fingerprint: Set(idem.fingerprint.clone()),
+        registration_id: Set(r.id),
+        edition_id: Set(r.edition_id),
+        user_id: Set(r.user_id),
+        status: Set(r.status),
+        waitlist_position: Set(r.waitlist_position),
+        created_at: Set(r.created_at),
+    }
 }
 
 pub(super) fn key_reused() -> DomainError {
@@ -35,7 +71,7 @@ pub(super) fn key_reused() -> DomainError {
     )])
 }
 
-/// A remembered response, if it is younger than [`IDEMPOTENCY_TTL`].
+/// A remembered outcome, if it is younger than [`IDEMPOTENCY_TTL`].
 pub(super) async fn remembered(
     db: &impl ConnectionTrait,
     subject: Uuid,
