@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    CertificateAction, CertificateStatus, Role, accreditation, certificate,
+    CertificateAction, CertificateStatus, Register, Role, accreditation, certificate,
     certificate_accreditation, certificate_event, course, edition, register_membership,
     registration, user,
 };
@@ -64,51 +64,136 @@ pub enum Settled {
     StaysRevoked,
 }
 
-async fn accreditations_on(
-    db: &impl ConnectionTrait,
-    course_id: Uuid,
-    user_id: Uuid,
-    certificate_id: Uuid,
-    day: NaiveDate,
-) -> DomainResult<Vec<certificate_accreditation::ActiveModel>> {
-    let numbers: HashMap<_, _> = register_membership::Entity::find()
-        .filter(register_membership::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.register, m.number))
-        .collect();
-    Ok(accreditation::Entity::find()
-        .filter(accreditation::Column::CourseId.eq(course_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|a| a.valid_from.is_none_or(|f| f <= day) && a.valid_until.is_none_or(|u| day <= u))
-        .map(|a| certificate_accreditation::ActiveModel {
-            certificate_id: Set(certificate_id),
-            register: Set(a.register),
-            accreditation_number: Set(a.number),
-            points: Set(a.points),
-            holder_number: Set(numbers.get(&a.register).cloned()),
-        })
-        .collect())
+/// What closing an edition (or marking a registration done) has loaded, for settling the
+/// certificates of its registrations without reading it again.
+pub struct Issuing<'a> {
+    /// The edition.
+    pub edition: &'a edition::Model,
+    /// Its course.
+    pub course: &'a course::Model,
+    /// The course's accreditations.
+    pub accreditations: Vec<accreditation::Model>,
+    /// The academy's name on the certificates.
+    pub issuer: &'a str,
+    /// Who closed or marked.
+    pub by: ActorRef,
+    /// When.
+    pub now: DateTime<Utc>,
 }
 
-async fn replace_accreditations(
-    db: &impl ConnectionTrait,
-    row: &certificate::Model,
-) -> DomainResult<()> {
-    certificate_accreditation::Entity::delete_many()
-        .filter(certificate_accreditation::Column::CertificateId.eq(row.id))
-        .exec(db)
-        .await?;
-    let rows = accreditations_on(db, row.course_id, row.user_id, row.id, row.completed_on).await?;
-    if !rows.is_empty() {
-        certificate_accreditation::Entity::insert_many(rows)
-            .exec_without_returning(db)
+impl<'a> Issuing<'a> {
+    /// Reads the course's accreditations once.
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        edition: &'a edition::Model,
+        course: &'a course::Model,
+        issuer: &'a str,
+        by: ActorRef,
+        now: DateTime<Utc>,
+    ) -> DomainResult<Self> {
+        let accreditations = accreditation::Entity::find()
+            .filter(accreditation::Column::CourseId.eq(course.id))
+            .all(db)
             .await?;
+        Ok(Self {
+            edition,
+            course,
+            accreditations,
+            issuer,
+            by,
+            now,
+        })
     }
-    Ok(())
+
+    /// The points of a completion on `day` per register, with the holder's numbers.
+    fn accreditations_on(
+        &self,
+        holder: &Holder,
+        certificate_id: Uuid,
+        day: NaiveDate,
+    ) -> Vec<certificate_accreditation::ActiveModel> {
+        self.accreditations
+            .iter()
+            .filter(|a| {
+                a.valid_from.is_none_or(|f| f <= day) && a.valid_until.is_none_or(|u| day <= u)
+            })
+            .map(|a| certificate_accreditation::ActiveModel {
+                certificate_id: Set(certificate_id),
+                register: Set(a.register),
+                accreditation_number: Set(a.number.clone()),
+                points: Set(a.points),
+                holder_number: Set(holder.numbers.get(&a.register).cloned()),
+            })
+            .collect()
+    }
+
+    async fn replace_accreditations(
+        &self,
+        db: &impl ConnectionTrait,
+        holder: &Holder,
+        row: &certificate::Model,
+    ) -> DomainResult<()> {
+        certificate_accreditation::Entity::delete_many()
+            .filter(certificate_accreditation::Column::CertificateId.eq(row.id))
+            .exec(db)
+            .await?;
+        let rows = self.accreditations_on(holder, row.id, row.completed_on);
+        if !rows.is_empty() {
+            certificate_accreditation::Entity::insert_many(rows)
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Who a certificate is for: the name it carries and the person's register numbers.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    /// The person.
+    pub id: Uuid,
+    /// Their name as the certificate shows it.
+    pub name: String,
+    /// Their number in each register they are in.
+    pub numbers: HashMap<Register, String>,
+}
+
+/// The holders among these people, read in a few statements.
+pub async fn holders(
+    db: &impl ConnectionTrait,
+    people: &[Uuid],
+) -> DomainResult<HashMap<Uuid, Holder>> {
+    let mut out: HashMap<Uuid, Holder> = HashMap::with_capacity(people.len());
+    for chunk in people.chunks(500) {
+        let names: Vec<(Uuid, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Name)
+            .filter(user::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, name) in names {
+            out.insert(
+                id,
+                Holder {
+                    id,
+                    name,
+                    numbers: HashMap::new(),
+                },
+            );
+        }
+        for m in register_membership::Entity::find()
+            .filter(register_membership::Column::UserId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            if let Some(h) = out.get_mut(&m.user_id) {
+                h.numbers.insert(m.register, m.number);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn history(
@@ -134,12 +219,12 @@ fn history(
 /// its completion date when a correction moved it).
 pub async fn settle_completed(
     db: &impl ConnectionTrait,
+    issuing: &Issuing<'_>,
     reg: &registration::Model,
+    holder: &Holder,
     completed_on: NaiveDate,
-    issuer: &str,
-    by: ActorRef,
-    now: DateTime<Utc>,
 ) -> DomainResult<Settled> {
+    let (by, now) = (issuing.by, issuing.now);
     let existing = certificate::Entity::find()
         .filter(certificate::Column::RegistrationId.eq(reg.id))
         .one(db)
@@ -163,7 +248,7 @@ pub async fn settle_completed(
         }
         let row = active.update(db).await?;
         if moved {
-            replace_accreditations(db, &row).await?;
+            issuing.replace_accreditations(db, holder, &row).await?;
         }
         if withdrawn {
             history(row.id, CertificateAction::Reinstated, None, by, now)
@@ -175,18 +260,7 @@ pub async fn settle_completed(
         }
         return Ok(Settled::Unchanged);
     }
-    let holder = user::Entity::find_by_id(reg.user_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("user"))?;
-    let e = edition::Entity::find_by_id(reg.edition_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("edition"))?;
-    let c = course::Entity::find_by_id(e.course_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("course"))?;
+    let (e, c) = (issuing.edition, issuing.course);
     let id = Uuid::now_v7();
     let row = certificate::ActiveModel {
         id: Set(id),
@@ -195,14 +269,14 @@ pub async fn settle_completed(
         user_id: Set(holder.id),
         edition_id: Set(e.id),
         course_id: Set(c.id),
-        holder_name: Set(holder.name),
-        course_title: Set(c.title),
+        holder_name: Set(holder.name.clone()),
+        course_title: Set(c.title.clone()),
         course_kind: Set(c.kind),
         hours: Set(c.hours),
         first_day: Set(e.first_session_at.map(local_day)),
         last_day: Set(e.last_session_at.map(local_day)),
         completed_on: Set(completed_on),
-        issuer: Set(issuer.to_owned()),
+        issuer: Set(issuing.issuer.to_owned()),
         issued_at: Set(now),
         status: Set(CertificateStatus::Valid),
         revoked_at: Set(None),
@@ -211,7 +285,7 @@ pub async fn settle_completed(
     }
     .insert(db)
     .await?;
-    replace_accreditations(db, &row).await?;
+    issuing.replace_accreditations(db, holder, &row).await?;
     history(id, CertificateAction::Issued, None, by, now)
         .insert(db)
         .await?;

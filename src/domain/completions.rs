@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::actor::{ActorRef, actor_of};
-use super::certificates::{self, Settled};
+use super::certificates::{self, Issuing, Settled};
 use super::time::local_day;
 use super::{editions, values};
 use crate::auth::tokens::Principal;
@@ -80,6 +80,11 @@ pub async fn settle(
         .into_iter()
         .map(|c| (c.registration_id, c))
         .collect();
+    let issuing = Issuing::load(db, e, c, issuer, by, now).await?;
+    let people: Vec<Uuid> = confirmed.iter().map(|r| r.user_id).collect();
+    let holders = certificates::holders(db, &people).await?;
+    let holder =
+        |r: &registration::Model| holders.get(&r.user_id).ok_or(DomainError::NotFound("user"));
     let mut outcome = Outcome::default();
     if c.kind == CourseKind::Elearning {
         // Marked one by one; closing only makes sure every marked completion holds its
@@ -88,8 +93,9 @@ pub async fn settle(
             match existing.get(&r.id) {
                 Some(done) => {
                     outcome.completed += 1;
+                    let h = holder(r)?;
                     outcome.count(
-                        certificates::settle_completed(db, r, done.completed_on, issuer, by, now)
+                        certificates::settle_completed(db, &issuing, r, h, done.completed_on)
                             .await?,
                     );
                 }
@@ -153,7 +159,8 @@ pub async fn settle(
                         row.insert(db).await?;
                     }
                 }
-                outcome.count(certificates::settle_completed(db, r, day, issuer, by, now).await?);
+                let h = holder(r)?;
+                outcome.count(certificates::settle_completed(db, &issuing, r, h, day).await?);
             }
             _ => outcome.not_completed += 1,
         }
@@ -221,8 +228,17 @@ pub async fn mark_done(
         } else {
             row.insert(&txn).await?
         };
+        let c = course::Entity::find_by_id(e.course_id)
+            .one(&txn)
+            .await?
+            .ok_or(DomainError::NotFound("course"))?;
+        let issuing = Issuing::load(&txn, &e, &c, issuer, by, now).await?;
+        let holder = certificates::holders(&txn, &[reg.user_id])
+            .await?
+            .remove(&reg.user_id)
+            .ok_or(DomainError::NotFound("user"))?;
         let settled =
-            certificates::settle_completed(&txn, &reg, completed_on, issuer, by, now).await?;
+            certificates::settle_completed(&txn, &issuing, &reg, &holder, completed_on).await?;
         txn.commit().await?;
         Ok((row, settled))
     })
