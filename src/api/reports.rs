@@ -24,7 +24,7 @@ use super::tags::ApiTags;
 use super::types::Timestamp;
 use super::users::RegisterName;
 use crate::certificates::code;
-use crate::domain::paging::{PageRequest, encode_cursor};
+use crate::domain::paging::{Cursor, PageRequest};
 use crate::domain::reports::{
     self, BATCH, CompletionFilter, CompletionLine, PointsLine, Position, RegisterRecord, Scope,
 };
@@ -673,11 +673,7 @@ impl ReportsApi {
         };
         let end = (start + page.limit as usize).min(lines.len());
         let next_cursor = (end < lines.len())
-            .then(|| {
-                lines
-                    .get(end.saturating_sub(1))
-                    .map(|l| encode_cursor(l.user_id))
-            })
+            .then(|| lines.get(end.saturating_sub(1)).map(|l| l.user_id.encode()))
             .flatten();
         let items = lines.drain(start.min(end)..end).map(Into::into).collect();
         Ok(PointsReport::Ok(Json(PointsPage { items, next_cursor })))

@@ -1,4 +1,6 @@
-//! Cursor pagination over UUID v7 ids (which sort by creation time).
+//! Cursor pagination: a page ends with an opaque cursor naming its last row, most often
+//! by its UUID v7 id (which sorts by creation time). Every cursor is the base64url text of
+//! a fixed number of bytes ([`Cursor`]), with one refusal for all that are not.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -26,9 +28,7 @@ impl PageRequest {
         let limit = check_limit(limit)?;
         let after = match cursor {
             None | Some("") => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                DomainError::invalid("cursor", "is not a cursor this service returned")
-            })?),
+            Some(c) => Some(Uuid::decode(c)?),
         };
         Ok(Self { after, limit })
     }
@@ -43,7 +43,7 @@ impl PageRequest {
         let more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
         let next = if more {
-            rows.last().map(|r| encode_cursor(id(r)))
+            rows.last().map(|r| id(r).encode())
         } else {
             None
         };
@@ -63,23 +63,53 @@ pub fn check_limit(limit: Option<u32>) -> DomainResult<u32> {
     Ok(limit)
 }
 
-/// Encodes a cursor.
-pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+/// A position in a list that a cursor carries: a fixed number of bytes, written as
+/// base64url without padding.
+pub trait Cursor: Sized {
+    /// How many bytes the cursor carries.
+    const WIDTH: usize;
+
+    /// The bytes, [`Cursor::WIDTH`] of them.
+    fn to_bytes(&self) -> Vec<u8>;
+
+    /// The position, from exactly [`Cursor::WIDTH`] bytes; `None` when they name none.
+    fn from_bytes(bytes: &[u8]) -> Option<Self>;
+
+    /// The cursor text.
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.to_bytes())
+    }
+
+    /// Reads a cursor this service returned; 422 for anything else.
+    fn decode(text: &str) -> DomainResult<Self> {
+        // Lenient about the unused low bits of the last character, so every base64url
+        // string of the right length is read (the document describes cursors so).
+        let lenient = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::URL_SAFE,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_encode_padding(false)
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+                .with_decode_allow_trailing_bits(true),
+        );
+        lenient
+            .decode(text)
+            .ok()
+            .filter(|bytes| bytes.len() == Self::WIDTH)
+            .and_then(|bytes| Self::from_bytes(&bytes))
+            .ok_or_else(|| DomainError::invalid("cursor", "is not a cursor this service returned"))
+    }
 }
 
-fn decode_cursor(cursor: &str) -> Option<Uuid> {
-    // Lenient about the unused low bits of the last character, so every 22-character
-    // base64url string is a cursor (the document says exactly that).
-    let lenient = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_encode_padding(false)
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
-            .with_decode_allow_trailing_bits(true),
-    );
-    let bytes = lenient.decode(cursor).ok()?;
-    Uuid::from_slice(&bytes).ok()
+impl Cursor for Uuid {
+    const WIDTH: usize = 16;
+
+    fn to_bytes(&self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        Uuid::from_slice(bytes).ok()
+    }
 }
 
 #[cfg(test)]
@@ -93,10 +123,11 @@ mod tests {
         assert!(PageRequest::parse(Some(0), None).is_err());
         assert!(PageRequest::parse(None, Some("not a cursor!")).is_err());
         let id = Uuid::now_v7();
-        let p = PageRequest::parse(Some(2), Some(&encode_cursor(id))).unwrap();
+        let p = PageRequest::parse(Some(2), Some(&id.encode())).unwrap();
         assert_eq!(p.after, Some(id));
         let (rows, next) = p.finish(vec![Uuid::nil(), id, Uuid::max()], |u| *u);
         assert_eq!(rows.len(), 2);
-        assert_eq!(next, Some(encode_cursor(id)));
+        assert_eq!(next, Some(id.encode()));
+        assert!(Uuid::decode(&format!("{}A", id.encode())).is_err());
     }
 }

@@ -19,6 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::paging::Cursor;
 use super::time::local_day;
 use crate::auth::tokens::Principal;
 use crate::error::{DomainError, DomainResult};
@@ -118,28 +119,21 @@ pub struct Position {
     pub registration_id: Uuid,
 }
 
-impl Position {
-    /// The cursor text.
-    pub fn encode(&self) -> String {
-        use base64::Engine;
-        let mut bytes = self.user_id.as_bytes().to_vec();
-        bytes.extend_from_slice(self.registration_id.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+impl Cursor for Position {
+    const WIDTH: usize = 32;
+
+    fn to_bytes(&self) -> Vec<u8> {
+        [
+            &self.user_id.as_bytes()[..],
+            &self.registration_id.as_bytes()[..],
+        ]
+        .concat()
     }
 
-    /// Reads a cursor this service returned.
-    pub fn decode(cursor: &str) -> DomainResult<Self> {
-        use base64::Engine;
-        let bad = || DomainError::invalid("cursor", "is not a cursor this service returned");
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(cursor)
-            .map_err(|_| bad())?;
-        if bytes.len() != 32 {
-            return Err(bad());
-        }
-        Ok(Self {
-            user_id: Uuid::from_slice(&bytes[..16]).map_err(|_| bad())?,
-            registration_id: Uuid::from_slice(&bytes[16..]).map_err(|_| bad())?,
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        Some(Self {
+            user_id: Uuid::from_slice(bytes.get(..16)?).ok()?,
+            registration_id: Uuid::from_slice(bytes.get(16..)?).ok()?,
         })
     }
 }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::record::undated;
 use crate::auth::tokens::Principal;
-use crate::domain::paging::check_limit;
+use crate::domain::paging::{Cursor, check_limit};
 use crate::error::{DomainError, DomainResult};
 
 /// An edition with what its responses carry.
@@ -169,8 +169,9 @@ impl SortPage {
         let limit = check_limit(limit)?;
         let after = cursor
             .filter(|c| !c.is_empty())
-            .map(decode_cursor)
-            .transpose()?;
+            .map(SortKey::decode)
+            .transpose()?
+            .map(|k| (k.at, k.id));
         Ok(Self { limit, after })
     }
 
@@ -197,8 +198,13 @@ impl SortPage {
         let mut rows = fetch_views(db, q.limit(u64::from(self.limit) + 1)).await?;
         let next = if rows.len() > limit {
             rows.truncate(limit);
-            rows.last()
-                .map(|v| encode_cursor(v.edition.sort_at, v.edition.id))
+            rows.last().map(|v| {
+                SortKey {
+                    at: v.edition.sort_at,
+                    id: v.edition.id,
+                }
+                .encode()
+            })
         } else {
             None
         };
@@ -206,36 +212,36 @@ impl SortPage {
     }
 }
 
-fn encode_cursor(sort_at: DateTime<Utc>, id: Uuid) -> String {
-    use base64::Engine;
-    let micros = sort_at.timestamp_micros();
-    let mut bytes = micros.to_be_bytes().to_vec();
-    bytes.extend_from_slice(id.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+/// Where a catalogue page ends: the last edition's sort time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SortKey {
+    at: DateTime<Utc>,
+    id: Uuid,
 }
 
-fn decode_cursor(cursor: &str) -> DomainResult<(DateTime<Utc>, Uuid)> {
-    use base64::Engine;
-    let bad = || DomainError::invalid("cursor", "is not a cursor this service returned");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| bad())?;
-    if bytes.len() != 24 {
-        return Err(bad());
+impl Cursor for SortKey {
+    const WIDTH: usize = 24;
+
+    fn to_bytes(&self) -> Vec<u8> {
+        [
+            &self.at.timestamp_micros().to_be_bytes()[..],
+            self.id.as_bytes(),
+        ]
+        .concat()
     }
-    let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| bad())?);
-    let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?;
-    // Every sort key lies between year 1 and the undated sentinel; anything else was not
-    // made here (and PostgreSQL could not compare it).
-    let earliest = Utc
-        .with_ymd_and_hms(1, 1, 1, 0, 0, 0)
-        .single()
-        .ok_or_else(bad)?;
-    if at < earliest || at > undated() {
-        return Err(bad());
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let micros = i64::from_be_bytes(bytes.get(..8)?.try_into().ok()?);
+        let at = DateTime::<Utc>::from_timestamp_micros(micros)?;
+        // Every sort key lies between year 1 and the undated sentinel; anything else was
+        // not made here (and PostgreSQL could not compare it).
+        let earliest = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single()?;
+        if at < earliest || at > undated() {
+            return None;
+        }
+        let id = Uuid::from_slice(bytes.get(8..)?).ok()?;
+        Some(Self { at, id })
     }
-    let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
-    Ok((at, id))
 }
 
 /// Reads edition rows again with their course, trainers and seat figures, in order.
