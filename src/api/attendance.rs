@@ -18,6 +18,7 @@ use super::registrations::{Actor, Status as RegistrationState};
 use super::security::{AdminAuth, Auth, UserAuth};
 use super::tags::ApiTags;
 use super::types::{Timestamp, strict_opt_string, strict_string};
+use crate::api::types::{PageSize, page_size};
 use crate::certificates::qr;
 use crate::domain::attendance::{self, Line, Mark, Presence};
 use crate::domain::certificates::Settled;
@@ -455,14 +456,19 @@ impl AttendanceApi {
         auth: Auth,
         id: Path<Uuid>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<Roster, ApiError> {
-        let (items, next_cursor) =
-            attendance::list(&state.db, &auth.0, id.0, limit.0, cursor.0.as_deref()).await?;
+        let (items, next_cursor) = attendance::list(
+            &state.db,
+            &auth.0,
+            id.0,
+            page_size(limit.0),
+            cursor.0.as_deref(),
+        )
+        .await?;
         Ok(Roster::Ok(Json(AttendancePage {
             items: items.into_iter().map(Into::into).collect(),
             next_cursor,
@@ -483,14 +489,13 @@ impl AttendanceApi {
         _auth: AdminAuth,
         id: Path<Uuid>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<Changes, ApiError> {
         let (items, next_cursor) =
-            attendance::history(&state.db, id.0, limit.0, cursor.0.as_deref()).await?;
+            attendance::history(&state.db, id.0, page_size(limit.0), cursor.0.as_deref()).await?;
         Ok(Changes::Ok(Json(AttendanceChangePage {
             items: items.into_iter().map(Into::into).collect(),
             next_cursor,

@@ -19,6 +19,7 @@ use super::security::{AdminAuth, Auth, MaybeAuth, UserAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{Timestamp, strict_string};
 use super::users::RegisterName;
+use crate::api::types::{PageSize, page_size};
 use crate::certificates::{code, credential};
 use crate::domain::certificates::{self, Certificate as Held, Filter};
 use crate::error::DomainError;
@@ -278,8 +279,7 @@ impl CertificatesApi {
         state: Data<&Arc<AppState>>,
         auth: UserAuth,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
@@ -289,7 +289,7 @@ impl CertificatesApi {
             &auth.0,
             Filter::default(),
             true,
-            limit.0,
+            page_size(limit.0),
             cursor.0.as_deref(),
         )
         .await?;
@@ -319,8 +319,7 @@ impl CertificatesApi {
         /// Only valid or only revoked ones.
         status: Query<Option<Status>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
@@ -336,7 +335,7 @@ impl CertificatesApi {
             &auth.0,
             filter,
             false,
-            limit.0,
+            page_size(limit.0),
             cursor.0.as_deref(),
         )
         .await?;

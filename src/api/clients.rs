@@ -13,6 +13,7 @@ use super::problem::ApiError;
 use super::security::AdminAuth;
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use crate::api::types::{PageSize, page_size};
 use crate::domain::clients;
 use crate::domain::paging::PageRequest;
 use crate::state::AppState;
@@ -239,13 +240,12 @@ impl ClientsApi {
         state: Data<&Arc<AppState>>,
         _auth: AdminAuth,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<ClientList, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let (items, next_cursor) = clients::list(&state.db, page).await?;
         Ok(ClientList::Ok(Json(ClientPage {
             items: items.into_iter().map(Into::into).collect(),

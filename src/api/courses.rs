@@ -16,6 +16,7 @@ use super::security::{AdminAuth, MaybeAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{Timestamp, Topic, strict_opt_string, strict_string};
 use super::users::RegisterName;
+use crate::api::types::{Hours, PageSize, Percent, Points, page_size};
 use crate::domain::courses::{self, AccreditationInput, CourseFilter, CourseInput, CourseView};
 use crate::domain::paging::PageRequest;
 use crate::state::AppState;
@@ -73,8 +74,7 @@ pub struct Accreditation {
     )]
     pub number: String,
     /// Points awarded on completion (0–1000).
-    #[oai(validator(minimum(value = "0"), maximum(value = "1000")))]
-    pub points: f64,
+    pub points: Points,
     /// First day the accreditation applies (1900-01-01 to 2999-12-31, else 422).
     #[oai(nullable)]
     pub valid_from: Option<NaiveDate>,
@@ -89,8 +89,7 @@ pub struct Accreditation {
 pub struct Completion {
     /// Minimum share of the edition's sessions attended, in percent: more than 0, at most
     /// 100 (100 = every session; 87.5 = 7 of 8). E-learning: 100, completion is marked.
-    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "100")))]
-    pub min_attendance_percent: f64,
+    pub min_attendance_percent: Percent,
 }
 
 /// A course.
@@ -140,13 +139,13 @@ impl From<CourseView> for Course {
                 .map(|a| Accreditation {
                     register: a.register.into(),
                     number: a.number,
-                    points: a.points,
+                    points: Points(a.points),
                     valid_from: a.valid_from,
                     valid_until: a.valid_until,
                 })
                 .collect(),
             completion: Completion {
-                min_attendance_percent: v.course.min_attendance_percent,
+                min_attendance_percent: Percent(v.course.min_attendance_percent),
             },
             archived: v.course.archived_at.is_some(),
             created_at: v.course.created_at.into(),
@@ -192,11 +191,8 @@ pub struct NewCourse {
     )]
     pub target_audience: Option<String>,
     /// Study load in hours (more than 0, at most 1000).
-    #[oai(
-        nullable,
-        validator(minimum(value = "0", exclusive), maximum(value = "1000"))
-    )]
-    pub hours: Option<f64>,
+    #[oai(nullable)]
+    pub hours: Option<Hours>,
     /// Accreditations, one per register.
     #[oai(default, nullable, validator(max_items = 5))]
     pub accreditations: Vec<Accreditation>,
@@ -248,11 +244,8 @@ pub struct CoursePatch {
     )]
     pub target_audience: Option<String>,
     /// New study load in hours.
-    #[oai(
-        nullable,
-        validator(minimum(value = "0", exclusive), maximum(value = "1000"))
-    )]
-    pub hours: Option<f64>,
+    #[oai(nullable)]
+    pub hours: Option<Hours>,
     /// Replace the accreditations.
     #[oai(nullable, validator(max_items = 5))]
     pub accreditations: Option<Vec<Accreditation>>,
@@ -266,7 +259,7 @@ fn accreditations_in(list: &[Accreditation]) -> Vec<AccreditationInput> {
         .map(|a| AccreditationInput {
             register: a.register.into(),
             number: a.number.clone(),
-            points: a.points,
+            points: a.points.0,
             valid_from: a.valid_from,
             valid_until: a.valid_until,
         })
@@ -332,8 +325,7 @@ impl CoursesApi {
         #[oai(default)]
         include_archived: Query<bool>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
@@ -344,7 +336,7 @@ impl CoursesApi {
                 "archived courses are listed for admins only",
             ));
         }
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let filter = CourseFilter {
             kind: kind.0.map(Into::into),
             topic: topic.0,
@@ -372,9 +364,9 @@ impl CoursesApi {
             topics: Some(topic_texts(b.topics).unwrap_or_default()),
             description: b.description,
             target_audience: Some(b.target_audience),
-            hours: Some(b.hours),
+            hours: Some(b.hours.map(|h| h.0)),
             accreditations: Some(accreditations_in(&b.accreditations)),
-            min_attendance_percent: b.completion.map(|c| c.min_attendance_percent),
+            min_attendance_percent: b.completion.map(|c| c.min_attendance_percent.0),
         };
         let view = courses::create(&state.db, input).await?;
         let location = format!("/api/v1/courses/{}", view.course.id);
@@ -416,9 +408,9 @@ impl CoursesApi {
             target_audience: b
                 .target_audience
                 .map(|t| Some(t).filter(|t| !t.trim().is_empty())),
-            hours: b.hours.map(Some),
+            hours: b.hours.map(|h| Some(h.0)),
             accreditations: b.accreditations.as_deref().map(accreditations_in),
-            min_attendance_percent: b.completion.map(|c| c.min_attendance_percent),
+            min_attendance_percent: b.completion.map(|c| c.min_attendance_percent.0),
         };
         Ok(CourseOne::Ok(Json(
             courses::update(&state.db, id.0, input).await?.into(),

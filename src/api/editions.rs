@@ -15,6 +15,7 @@ use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, UserAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{RenderedJson, Timestamp, maybe, strict_opt_string, wire_i32};
+use crate::api::types::{Capacity, PageSize, ReminderDays, page_size};
 use crate::domain::completions::Outcome;
 use crate::domain::editions;
 use crate::domain::editions::catalogue::{EditionFilter, EditionView};
@@ -152,8 +153,7 @@ impl From<EditionView> for Edition {
 #[oai(deny_unknown_fields)]
 pub struct NewEdition {
     /// Seats (at least 1).
-    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
-    pub capacity: i64,
+    pub capacity: Capacity,
     /// Whether a waiting list opens when it is full (default true).
     #[oai(nullable)]
     pub waitlist_enabled: Option<bool>,
@@ -162,11 +162,11 @@ pub struct NewEdition {
     pub requires_approval: Option<bool>,
     /// Days before the first session that participants are reminded, 0–14 (default 2;
     /// 0: no reminder).
-    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "14")))]
-    pub reminder_days_first: Option<i32>,
+    #[oai(nullable)]
+    pub reminder_days_first: Option<ReminderDays>,
     /// Days before each later session, 0–14 (default 1; 0: no reminder).
-    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "14")))]
-    pub reminder_days_later: Option<i32>,
+    #[oai(nullable)]
+    pub reminder_days_later: Option<ReminderDays>,
     /// Registration opens.
     #[oai(nullable)]
     pub registration_opens_at: Option<Timestamp>,
@@ -200,11 +200,8 @@ pub struct NewEdition {
 #[oai(deny_unknown_fields)]
 pub struct EditionPatch {
     /// Seats; not below the confirmed registrations (409 `capacity_below_confirmed`).
-    #[oai(
-        deserialize_with = "crate::api::types::absent_not_null",
-        validator(minimum(value = "1"), maximum(value = "100000"))
-    )]
-    pub capacity: Option<i64>,
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
+    pub capacity: Option<Capacity>,
     /// Waiting list on or off.
     #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub waitlist_enabled: Option<bool>,
@@ -212,17 +209,11 @@ pub struct EditionPatch {
     #[oai(deserialize_with = "crate::api::types::absent_not_null")]
     pub requires_approval: Option<bool>,
     /// Days before the first session that participants are reminded (0–14, 0: none).
-    #[oai(
-        deserialize_with = "crate::api::types::absent_not_null",
-        validator(minimum(value = "0"), maximum(value = "14"))
-    )]
-    pub reminder_days_first: Option<i32>,
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
+    pub reminder_days_first: Option<ReminderDays>,
     /// Days before each later session (0–14, 0: none).
-    #[oai(
-        deserialize_with = "crate::api::types::absent_not_null",
-        validator(minimum(value = "0"), maximum(value = "14"))
-    )]
-    pub reminder_days_later: Option<i32>,
+    #[oai(deserialize_with = "crate::api::types::absent_not_null")]
+    pub reminder_days_later: Option<ReminderDays>,
     /// Registration opens.
     #[oai(nullable)]
     pub registration_opens_at: poem_openapi::types::MaybeUndefined<Timestamp>,
@@ -396,8 +387,7 @@ impl EditionsApi {
         /// Only editions with free seats (`true`) or only full ones (`false`).
         has_seats: Query<Option<bool>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
         cursor: Query<Option<String>>,
@@ -413,7 +403,16 @@ impl EditionsApi {
             trainer_id: trainer_id.0,
             has_seats: has_seats.0,
         };
-        catalogue_page(&state, req, actor, filter, limit.0, cursor.0, false).await
+        catalogue_page(
+            &state,
+            req,
+            actor,
+            filter,
+            page_size(limit.0),
+            cursor.0,
+            false,
+        )
+        .await
     }
 
     /// List a course's editions
@@ -434,8 +433,7 @@ impl EditionsApi {
         /// State (default `published`).
         status: Query<Option<Status>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
         cursor: Query<Option<String>>,
@@ -446,7 +444,16 @@ impl EditionsApi {
             status: status.0.map(Into::into),
             ..EditionFilter::default()
         };
-        catalogue_page(&state, req, actor, filter, limit.0, cursor.0, true).await
+        catalogue_page(
+            &state,
+            req,
+            actor,
+            filter,
+            page_size(limit.0),
+            cursor.0,
+            true,
+        )
+        .await
     }
 
     /// Create an edition
@@ -466,7 +473,7 @@ impl EditionsApi {
     ) -> Result<EditionCreated, ApiError> {
         let b = body.0;
         let input = EditionInput {
-            capacity: Some(b.capacity),
+            capacity: Some(b.capacity.0),
             waitlist_enabled: Some(b.waitlist_enabled.unwrap_or(true)),
             requires_approval: Some(b.requires_approval.unwrap_or(false)),
             registration_opens_at: Some(b.registration_opens_at.map(|t| t.0)),
@@ -475,8 +482,8 @@ impl EditionsApi {
             location: Some(b.location),
             online_url: Some(b.online_url),
             trainer_ids: Some(b.trainer_ids),
-            reminder_days_first: b.reminder_days_first,
-            reminder_days_later: b.reminder_days_later,
+            reminder_days_first: b.reminder_days_first.map(|d| d.0),
+            reminder_days_later: b.reminder_days_later.map(|d| d.0),
         };
         let view = editions::lifecycle::create(&state.db, id.0, input).await?;
         let location = format!("/api/v1/editions/{}", view.edition.id);
@@ -517,7 +524,7 @@ impl EditionsApi {
     ) -> Result<EditionOne, ApiError> {
         let b = body.0;
         let input = EditionInput {
-            capacity: b.capacity,
+            capacity: b.capacity.map(|c| c.0),
             waitlist_enabled: b.waitlist_enabled,
             requires_approval: b.requires_approval,
             registration_opens_at: maybe(b.registration_opens_at, |t| t.0),
@@ -526,8 +533,8 @@ impl EditionsApi {
             location: maybe(b.location, |s| s).map(|o| o.filter(|s| !s.trim().is_empty())),
             online_url: maybe(b.online_url, |s| s).map(|o| o.filter(|s| !s.trim().is_empty())),
             trainer_ids: b.trainer_ids,
-            reminder_days_first: b.reminder_days_first,
-            reminder_days_later: b.reminder_days_later,
+            reminder_days_first: b.reminder_days_first.map(|d| d.0),
+            reminder_days_later: b.reminder_days_later.map(|d| d.0),
         };
         Ok(EditionOne::Ok(Json(
             editions::lifecycle::update(&state.db, id.0, input)

@@ -13,6 +13,7 @@ use super::problem::ApiError;
 use super::security::AdminAuth;
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use crate::api::types::{PageSize, page_size};
 use crate::domain::messages::{self, Kind, MessageFilter};
 use crate::domain::paging::PageRequest;
 use crate::state::AppState;
@@ -145,13 +146,12 @@ impl MessagesApi {
         #[oai(validator(max_length = 64))]
         kind: Query<Option<String>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<MessageList, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let kind = match kind.0.as_deref() {
             None | Some("") => None,
             Some(k) => Some(Kind::parse(k).ok_or_else(|| {

@@ -13,6 +13,7 @@ use super::problem::ApiError;
 use super::security::{AdminAuth, Auth};
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use crate::api::types::{PageSize, page_size};
 use crate::domain::organizations;
 use crate::domain::paging::PageRequest;
 use crate::state::AppState;
@@ -165,13 +166,12 @@ impl OrganizationsApi {
         /// Only organisations of this kind.
         kind: Query<Option<Kind>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<OrganizationList, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let (items, next_cursor) =
             organizations::list(&state.db, page, kind.0.map(Into::into)).await?;
         Ok(OrganizationList::Ok(Json(OrganizationPage {

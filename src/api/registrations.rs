@@ -18,6 +18,7 @@ use super::security::{AdminAuth, Auth, UserAuth};
 use super::sessions::Session;
 use super::tags::ApiTags;
 use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
+use crate::api::types::{PageSize, page_size};
 use crate::auth::secret::sha256_hex;
 use crate::domain::registrations;
 use crate::domain::registrations::decisions::Decision;
@@ -412,8 +413,7 @@ impl RegistrationsApi {
         /// Only registrations in this state.
         status: Query<Option<Status>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
@@ -423,7 +423,7 @@ impl RegistrationsApi {
             &auth.0,
             id.0,
             status.0.map(Into::into),
-            limit.0,
+            page_size(limit.0),
             cursor.0.as_deref(),
         )
         .await?;
@@ -449,8 +449,7 @@ impl RegistrationsApi {
         /// Only registrations in this state.
         status: Query<Option<Status>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
@@ -460,7 +459,7 @@ impl RegistrationsApi {
                 &state.db,
                 &auth.0,
                 status.0.map(Into::into),
-                limit.0,
+                page_size(limit.0),
                 cursor.0.as_deref(),
             )
             .await?;
@@ -498,8 +497,7 @@ impl RegistrationsApi {
         /// Only registrations in this state.
         status: Query<Option<Status>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
@@ -509,7 +507,7 @@ impl RegistrationsApi {
             &auth.0,
             id.0,
             status.0.map(Into::into),
-            limit.0,
+            page_size(limit.0),
             cursor.0.as_deref(),
         )
         .await?;

@@ -23,6 +23,7 @@ use super::security::{AdminAuth, Auth, UserAuth};
 use super::tags::ApiTags;
 use super::types::Timestamp;
 use super::users::RegisterName;
+use crate::api::types::{PageSize, page_size};
 use crate::certificates::code;
 use crate::domain::paging::{Cursor, PageRequest};
 use crate::domain::reports::{
@@ -559,8 +560,7 @@ impl ReportsApi {
         /// CSV: start with a UTF-8 byte order mark.
         bom: Query<Option<bool>>,
         /// Page size, 1–200 (default 50; JSON only).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page (JSON only).
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{43}$"))]
         cursor: Query<Option<String>>,
@@ -598,7 +598,7 @@ impl ReportsApi {
                 Some("attachment; filename=\"completions.csv\"".to_owned()),
             ));
         }
-        let limit = crate::domain::paging::check_limit(limit.0)?;
+        let limit = crate::domain::paging::check_limit(page_size(limit.0))?;
         let after = cursor.0.as_deref().map(Position::decode).transpose()?;
         let (lines, next) = reports::completions(&state.db, scope, &filter, after, limit).await?;
         let next_cursor = next.map(|p| p.encode());
@@ -638,15 +638,14 @@ impl ReportsApi {
         /// The order (default `shortfall`).
         sort: Query<Option<PointsOrder>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<PointsReport, ApiError> {
         values::days(&[("cycle_start", cycle_start.0)])?;
         let scope = reports::scope(&auth.0, organization_id.0)?;
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let register = register.0.map_or(Register::Skj, Into::into);
         let today = crate::domain::time::today();
         let mut lines =

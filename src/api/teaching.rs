@@ -12,6 +12,7 @@ use super::problem::ApiError;
 use super::security::UserAuth;
 use super::sessions::Session;
 use super::tags::ApiTags;
+use crate::api::types::{PageSize, page_size};
 use crate::domain::editions;
 use crate::state::AppState;
 
@@ -52,14 +53,18 @@ impl TeachingApi {
         state: Data<&Arc<AppState>>,
         auth: UserAuth,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<TeachingList, ApiError> {
-        let (items, next_cursor) =
-            editions::teaching::teaching(&state.db, &auth.0, limit.0, cursor.0.as_deref()).await?;
+        let (items, next_cursor) = editions::teaching::teaching(
+            &state.db,
+            &auth.0,
+            page_size(limit.0),
+            cursor.0.as_deref(),
+        )
+        .await?;
         Ok(TeachingList::Ok(Json(TeachingPage {
             items: items
                 .into_iter()

@@ -312,3 +312,111 @@ pub fn maybe<T, U>(
         MaybeUndefined::Value(v) => Some(Some(f(v))),
     }
 }
+
+/// A number of a request with the range [`crate::domain::values`] sets for it: the
+/// document shows the range, and a value outside it is refused (as 422 naming the field,
+/// in the words of [`super::body`]) before the operation runs.
+macro_rules! bounded {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $bounds:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct $name(pub $inner);
+
+        impl Type for $name {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = $inner;
+            type RawElementValueType = $inner;
+
+            fn name() -> Cow<'static, str> {
+                <$inner as Type>::name()
+            }
+
+            fn schema_ref() -> MetaSchemaRef {
+                let mut schema = match <$inner as Type>::schema_ref() {
+                    MetaSchemaRef::Inline(schema) => *schema,
+                    MetaSchemaRef::Reference(_) => MetaSchema::new("number"),
+                };
+                let bounds = $bounds;
+                schema.minimum = Some(bounds.min);
+                schema.exclusive_minimum = bounds.min_exclusive.then_some(true);
+                schema.maximum = Some(bounds.max);
+                MetaSchemaRef::Inline(Box::new(schema))
+            }
+
+            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+                Some(&self.0)
+            }
+
+            fn raw_element_iter<'a>(
+                &'a self,
+            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+                Box::new(self.as_raw_value().into_iter())
+            }
+        }
+
+        impl $name {
+            fn bounded(v: $inner) -> ParseResult<Self> {
+                // Every value of these types is small enough to be exact as an f64.
+                if $bounds.contains(v as f64) {
+                    Ok(Self(v))
+                } else {
+                    Err(ParseError::custom($bounds.refusal()))
+                }
+            }
+        }
+
+        impl ParseFromJSON for $name {
+            fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+                Self::bounded(<$inner>::parse_from_json(value).map_err(ParseError::propagate)?)
+            }
+        }
+
+        impl ParseFromParameter for $name {
+            fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+                Self::bounded(<$inner>::parse_from_parameter(value).map_err(ParseError::propagate)?)
+            }
+        }
+
+        impl ToJSON for $name {
+            fn to_json(&self) -> Option<Value> {
+                self.0.to_json()
+            }
+        }
+    };
+}
+
+bounded!(
+    /// A course's study load in hours.
+    Hours(f64),
+    crate::domain::values::HOURS
+);
+bounded!(
+    /// Register points.
+    Points(f64),
+    crate::domain::values::POINTS
+);
+bounded!(
+    /// A share of sessions, in percent.
+    Percent(f64),
+    crate::domain::values::ATTENDANCE_PERCENT
+);
+bounded!(
+    /// Seats of an edition.
+    Capacity(i64),
+    crate::domain::values::CAPACITY
+);
+bounded!(
+    /// Days before a session that its reminder goes out.
+    ReminderDays(i32),
+    crate::domain::values::REMINDER_DAYS
+);
+bounded!(
+    /// Rows of a page.
+    PageSize(u32),
+    crate::domain::values::PAGE_SIZE
+);
+
+/// `?limit=` as the domain takes it.
+pub fn page_size(limit: Option<PageSize>) -> Option<u32> {
+    limit.map(|l| l.0)
+}

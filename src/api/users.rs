@@ -14,6 +14,7 @@ use super::problem::ApiError;
 use super::security::{Auth, StaffAuth, UserAuth};
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use crate::api::types::{PageSize, page_size};
 use crate::domain::paging::PageRequest;
 use crate::domain::users::{
     self, NewUser as DomainNewUser, RegisterInput, UserPatch as DomainPatch, UserView,
@@ -438,13 +439,12 @@ impl UsersApi {
         /// Only users of this organisation.
         organization_id: Query<Option<Uuid>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<UserList, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let (items, next_cursor) = users::list(&state.db, &auth.0, organization_id.0, page).await?;
         Ok(UserList::Ok(Json(UserPage {
             items: items.into_iter().map(Into::into).collect(),

@@ -15,6 +15,7 @@ use super::problem::ApiError;
 use super::security::AdminAuth;
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use crate::api::types::{PageSize, page_size};
 use crate::domain::paging::PageRequest;
 use crate::domain::webhooks::deliveries::{self, DeliveryView};
 use crate::domain::webhooks::endpoints::{self, EndpointChange, NewEndpoint, WithSecret};
@@ -424,13 +425,12 @@ impl WebhooksApi {
         /// Only this client's endpoints.
         client_id: Query<Option<Uuid>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<WebhookList, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let (items, next_cursor) = endpoints::list(&state.db, client_id.0, page).await?;
         Ok(WebhookList::Ok(Json(WebhookPage {
             items: items.into_iter().map(Into::into).collect(),
@@ -563,13 +563,12 @@ impl WebhooksApi {
         /// Only deliveries in this state.
         status: Query<Option<DeliveryStatusName>>,
         /// Page size, 1–200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
         #[oai(validator(pattern = "^[A-Za-z0-9_-]{22}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<DeliveryList, ApiError> {
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page = PageRequest::parse(page_size(limit.0), cursor.0.as_deref())?;
         let (items, next_cursor) =
             deliveries::list(&state.db, id.0, status.0.map(Into::into), page).await?;
         Ok(DeliveryList::Ok(Json(DeliveryPage {

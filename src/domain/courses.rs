@@ -290,21 +290,14 @@ fn check(errors: &mut Vec<FieldError>, input: &CourseInput, kind: CourseKind) ->
             .filter(|t| !t.is_empty())
             .and_then(|t| keep(errors, text("target_audience", t, 500)))
     });
-    if let Some(Some(h)) = input.hours
-        && !(h > 0.0 && h <= 1000.0)
-    {
-        errors.push(FieldError::new(
-            "hours",
-            "must be more than 0 and at most 1000",
-        ));
+    if let Some(Some(h)) = input.hours {
+        keep(errors, values::HOURS.check("hours", h));
     }
-    if let Some(p) = input.min_attendance_percent
-        && !(p > 0.0 && p <= 100.0)
-    {
-        errors.push(FieldError::new(
-            "completion.min_attendance_percent",
-            "must be more than 0 and at most 100",
-        ));
+    if let Some(p) = input.min_attendance_percent {
+        keep(
+            errors,
+            values::ATTENDANCE_PERCENT.check("completion.min_attendance_percent", p),
+        );
     }
     if kind == CourseKind::Elearning && input.min_attendance_percent.is_some_and(|p| p != 100.0) {
         errors.push(FieldError::new(
@@ -333,12 +326,7 @@ fn check(errors: &mut Vec<FieldError>, input: &CourseInput, kind: CourseKind) ->
                 ));
             }
             seen.push(a.register);
-            if !(a.points >= 0.0 && a.points <= 1000.0) {
-                errors.push(FieldError::new(
-                    field("points"),
-                    "must be between 0 and 1000",
-                ));
-            }
+            keep(errors, values::POINTS.check(&field("points"), a.points));
             for (name, d) in [("valid_from", a.valid_from), ("valid_until", a.valid_until)] {
                 if let Some(d) = d {
                     keep(errors, values::day(&field(name), d));

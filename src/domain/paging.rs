@@ -6,12 +6,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
+use super::values::PAGE_SIZE;
 use crate::error::{DomainError, DomainResult};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page size.
-pub const MAX_LIMIT: u32 = 200;
+pub const MAX_LIMIT: u32 = PAGE_SIZE.max as u32;
 
 /// A page request: items after `after`, at most `limit`.
 #[derive(Debug, Clone, Copy)]
@@ -54,12 +55,9 @@ impl PageRequest {
 /// `?limit=`: 1 to 200, 50 when absent.
 pub fn check_limit(limit: Option<u32>) -> DomainResult<u32> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    PAGE_SIZE
+        .check("limit", f64::from(limit))
+        .map_err(|e| DomainError::Validation(vec![e]))?;
     Ok(limit)
 }
 

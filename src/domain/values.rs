@@ -15,6 +15,80 @@ pub const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2999, 12, 31) {
     None => NaiveDate::MAX,
 };
 
+/// The range a number of the API must lie in: the API's document shows it and its
+/// request types refuse what lies outside, and the domain checks the same range for
+/// input that does not come through the API (the demo data).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// The least value, or the bound above which values lie when `min_exclusive`.
+    pub min: f64,
+    /// Whether `min` itself is outside.
+    pub min_exclusive: bool,
+    /// The greatest value.
+    pub max: f64,
+}
+
+impl Bounds {
+    /// `min..=max`.
+    pub const fn between(min: f64, max: f64) -> Self {
+        Self {
+            min,
+            min_exclusive: false,
+            max,
+        }
+    }
+
+    /// More than `min`, at most `max`.
+    pub const fn above(min: f64, max: f64) -> Self {
+        Self {
+            min,
+            min_exclusive: true,
+            max,
+        }
+    }
+
+    /// Whether `v` lies inside.
+    pub fn contains(&self, v: f64) -> bool {
+        let low = if self.min_exclusive {
+            v > self.min
+        } else {
+            v >= self.min
+        };
+        low && v <= self.max
+    }
+
+    /// The refusal of a value outside: "must be between 1 and 200".
+    pub fn refusal(&self) -> String {
+        if self.min_exclusive {
+            format!("must be more than {} and at most {}", self.min, self.max)
+        } else {
+            format!("must be between {} and {}", self.min, self.max)
+        }
+    }
+
+    /// `v` if it lies inside, else the field's refusal.
+    pub fn check(&self, field: &str, v: f64) -> Result<f64, FieldError> {
+        if self.contains(v) {
+            Ok(v)
+        } else {
+            Err(FieldError::new(field, self.refusal()))
+        }
+    }
+}
+
+/// A course's study load in hours.
+pub const HOURS: Bounds = Bounds::above(0.0, 1000.0);
+/// Register points of an accreditation.
+pub const POINTS: Bounds = Bounds::between(0.0, 1000.0);
+/// The share of sessions a completion asks, in percent.
+pub const ATTENDANCE_PERCENT: Bounds = Bounds::above(0.0, 100.0);
+/// Seats of an edition.
+pub const CAPACITY: Bounds = Bounds::between(1.0, 100_000.0);
+/// Days before a session its reminder goes out (0: none).
+pub const REMINDER_DAYS: Bounds = Bounds::between(0.0, 14.0);
+/// Rows of a page.
+pub const PAGE_SIZE: Bounds = Bounds::between(1.0, 200.0);
+
 /// A day inside the plausible range, [`EARLIEST_DAY`] to [`LATEST_DAY`]: every date the
 /// API takes (query parameters and bodies) passes here, so no database is ever asked about
 /// a day it cannot store.

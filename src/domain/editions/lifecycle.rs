@@ -15,7 +15,7 @@ use super::record::{lock, undated};
 use crate::auth::tokens::Principal;
 use crate::db::{begin_write, retrying};
 use crate::domain::completions::Outcome;
-use crate::domain::values::{keep, optional_text, optional_url};
+use crate::domain::values::{self, keep, optional_text, optional_url};
 use crate::domain::webhooks::{self, EventType};
 use crate::error::{DomainError, DomainResult, FieldError};
 
@@ -48,7 +48,7 @@ pub struct EditionInput {
 }
 
 /// Most days ahead a reminder is sent.
-pub const MAX_REMINDER_DAYS: i32 = 14;
+pub const MAX_REMINDER_DAYS: i32 = values::REMINDER_DAYS.max as i32;
 /// Creates a draft edition of a course.
 pub async fn create(
     db: &DatabaseConnection,
@@ -168,10 +168,9 @@ async fn apply(
 ) -> DomainResult<(edition::Model, Option<Vec<Uuid>>)> {
     let mut errors = Vec::new();
     if let Some(capacity) = input.capacity {
-        if !(1..=100_000).contains(&capacity) {
-            errors.push(FieldError::new("capacity", "must be between 1 and 100000"));
-        } else {
-            e.capacity = i32::try_from(capacity).unwrap_or(i32::MAX);
+        match values::CAPACITY.check("capacity", capacity as f64) {
+            Ok(_) => e.capacity = i32::try_from(capacity).unwrap_or(i32::MAX),
+            Err(refused) => errors.push(refused),
         }
     }
     if let Some(v) = input.waitlist_enabled {
@@ -192,13 +191,11 @@ async fn apply(
             &mut e.reminder_days_later,
         ),
     ] {
-        match value {
-            Some(days) if !(0..=MAX_REMINDER_DAYS).contains(&days) => errors.push(FieldError::new(
-                field,
-                format!("must be between 0 (no reminder) and {MAX_REMINDER_DAYS} days"),
-            )),
-            Some(days) => *target = days,
-            None => {}
+        if let Some(days) = value {
+            match values::REMINDER_DAYS.check(field, f64::from(days)) {
+                Ok(_) => *target = days,
+                Err(refused) => errors.push(refused),
+            }
         }
     }
     if let Some(v) = input.registration_opens_at {
