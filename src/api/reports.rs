@@ -861,13 +861,7 @@ impl ReportsApi {
     ) -> Result<MyPoints, ApiError> {
         let today = crate::domain::time::today();
         let mut out = Vec::new();
-        for register in [
-            Register::Skj,
-            Register::Big,
-            Register::Nip,
-            Register::Nvo,
-            Register::Other,
-        ] {
+        for register in <Register as sea_orm::Iterable>::iter() {
             let lines = reports::points(
                 &state.db,
                 Scope::All,

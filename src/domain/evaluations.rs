@@ -412,7 +412,7 @@ fn summarise(rows: Vec<(evaluation::Model, Option<user::Model>)>, reader: Reader
         comments.sort_by(|a, b| a.comment.cmp(&b.comment).then(a.score.cmp(&b.score)));
     }
     // Whole-number sums far below 2^53: exact in f64.
-    let mean = (count > 0).then(|| (sum / f64::from(count) * 100.0).round() / 100.0);
+    let mean = super::values::mean(sum, count);
     Summary {
         count,
         mean,

@@ -32,6 +32,18 @@ pub fn norm(register: Register) -> Option<f64> {
     }
 }
 
+/// The registers that set a number of points per period.
+pub fn registers_with_norm() -> impl Iterator<Item = Register> {
+    use sea_orm::Iterable;
+    Register::iter().filter(|r| norm(*r).is_some())
+}
+
+/// Whether a person is told of their points: short of their register's norm, with the
+/// period ending within a year.
+pub fn short_within_a_year(l: &PointsLine) -> bool {
+    l.shortfall.is_some_and(|s| s > 0.0) && (0..=365).contains(&l.days_left)
+}
+
 /// Length of a registration period.
 pub const PERIOD_YEARS: u32 = 5;
 

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use entity::{
-    ApprovalMails, AttendanceStatus, EditionStatus, Register, RegistrationStatus, Role,
-    SessionStatus, attendance, edition, message, registration, session, setting, user, user_role,
+    ApprovalMails, AttendanceStatus, EditionStatus, RegistrationStatus, Role, SessionStatus,
+    attendance, edition, message, registration, session, setting, user, user_role,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -288,23 +288,12 @@ async fn points_digests(db: &DatabaseConnection, now: DateTime<Utc>) -> DomainRe
         return Ok(0);
     }
     let mut short: Vec<reports::PointsLine> = Vec::new();
-    for register in [
-        Register::Skj,
-        Register::Big,
-        Register::Nip,
-        Register::Nvo,
-        Register::Other,
-    ] {
-        if reports::norm(register).is_none() {
-            continue;
-        }
+    for register in reports::registers_with_norm() {
         short.extend(
             reports::points(&txn, Scope::All, register, None, None, today)
                 .await?
                 .into_iter()
-                .filter(|l| {
-                    l.shortfall.is_some_and(|s| s > 0.0) && (0..=365).contains(&l.days_left)
-                }),
+                .filter(reports::short_within_a_year),
         );
     }
     let orgs: HashSet<Uuid> = short.iter().map(|l| l.organization_id).collect();

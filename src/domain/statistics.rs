@@ -13,10 +13,12 @@ use entity::{
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::editions;
-use super::time::local_day;
 use crate::auth::tokens::Principal;
 use crate::error::DomainResult;
+
+use super::editions;
+use super::time::local_day;
+use super::values::mean;
 
 /// Attendance at one session.
 #[derive(Debug, Clone, Default)]
@@ -70,10 +72,6 @@ pub struct EditionFigures {
 
 fn ratio(part: u32, whole: u32) -> Option<f64> {
     (whole > 0).then(|| (f64::from(part) / f64::from(whole) * 1000.0).round() / 1000.0)
-}
-
-fn mean(sum: f64, n: u32) -> Option<f64> {
-    (n > 0).then(|| (sum / f64::from(n) * 100.0).round() / 100.0)
 }
 
 /// The figures of one edition, for admins and its trainers.

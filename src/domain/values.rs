@@ -89,6 +89,11 @@ pub const REMINDER_DAYS: Bounds = Bounds::between(0.0, 14.0);
 /// Rows of a page.
 pub const PAGE_SIZE: Bounds = Bounds::between(1.0, 200.0);
 
+/// The mean of `n` values summing to `sum`, to two decimals; none of no values.
+pub fn mean(sum: f64, n: u32) -> Option<f64> {
+    (n > 0).then(|| (sum / f64::from(n) * 100.0).round() / 100.0)
+}
+
 /// A day inside the plausible range, [`EARLIEST_DAY`] to [`LATEST_DAY`]: every date the
 /// API takes (query parameters and bodies) passes here, so no database is ever asked about
 /// a day it cannot store.

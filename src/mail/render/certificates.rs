@@ -8,7 +8,7 @@ use crate::domain::messages::Kind;
 use crate::mail::letter::Letter;
 use crate::state::AppState;
 
-use super::parts::{Unsendable, greeting, payload_str, t};
+use super::parts::{Unsendable, about, greeting, hr_organisation, payload_str, t};
 
 pub(super) async fn certificate_letter(
     state: &AppState,
@@ -16,9 +16,7 @@ pub(super) async fn certificate_letter(
     m: &message::Model,
     person: &user::Model,
 ) -> Result<Letter, Unsendable> {
-    let id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no certificate".into()))?;
+    let id = about(m, "certificate")?;
     let c = crate::domain::certificates::load(&state.db, id).await?;
     let locale = person.locale;
     let academy = &state.config.academy_name;
@@ -123,31 +121,16 @@ pub(super) async fn points_letter(
     let today = crate::domain::time::today();
     let locale = person.locale;
     let academy = &state.config.academy_name;
-    let registers = [
-        entity::Register::Skj,
-        entity::Register::Big,
-        entity::Register::Nip,
-        entity::Register::Nvo,
-        entity::Register::Other,
-    ];
     let mut short = Vec::new();
-    for register in registers {
+    for register in reports::registers_with_norm() {
         use sea_orm::ActiveEnum;
-        if reports::norm(register).is_none() {
-            continue;
-        }
         if kind == Kind::PointsReminder
             && payload_str(payload, "register") != Some(register.to_value().as_str())
         {
             continue;
         }
         let (scope, only) = if kind == Kind::PointsDigest {
-            let org = m
-                .about_id
-                .ok_or_else(|| Unsendable::Skip("no organisation".into()))?;
-            if person.organization_id != org {
-                return Err(Unsendable::Skip("HR moved to another organisation".into()));
-            }
+            let org = hr_organisation(m, person)?;
             (Scope::Organization(org), None)
         } else {
             (Scope::All, Some(person.id))
@@ -156,9 +139,7 @@ pub(super) async fn points_letter(
             reports::points(&state.db, scope, register, only, None, today)
                 .await?
                 .into_iter()
-                .filter(|l| {
-                    l.shortfall.is_some_and(|s| s > 0.0) && (0..=365).contains(&l.days_left)
-                }),
+                .filter(reports::short_within_a_year),
         );
     }
     if short.is_empty() {

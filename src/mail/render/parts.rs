@@ -245,6 +245,24 @@ pub(super) async fn calendar(
     Ok(Some((method, ics)))
 }
 
+/// What the message is about (its `about_id`); a message without is skipped.
+pub(super) fn about(m: &entity::message::Model, what: &str) -> Result<Uuid, Unsendable> {
+    m.about_id
+        .ok_or_else(|| Unsendable::Skip(format!("no {what}")))
+}
+
+/// The organisation an HR mail is about, while the HR person still works there.
+pub(super) fn hr_organisation(
+    m: &entity::message::Model,
+    hr: &user::Model,
+) -> Result<Uuid, Unsendable> {
+    let org = about(m, "organisation")?;
+    if hr.organization_id != org {
+        return Err(Unsendable::Skip("HR moved to another organisation".into()));
+    }
+    Ok(org)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,16 +11,17 @@ use crate::domain::messages::Kind;
 use crate::mail::letter::Letter;
 use crate::state::AppState;
 
-use super::parts::{Unsendable, base, calendar, edition_facts, greeting, payload_str, t, when};
+use super::parts::{
+    Unsendable, about, base, calendar, edition_facts, greeting, hr_organisation, payload_str, t,
+    when,
+};
 
 /// The registration a message is about.
 pub(super) async fn about_registration(
     state: &AppState,
     m: &message::Model,
 ) -> Result<registration::Model, Unsendable> {
-    let id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no registration".into()))?;
+    let id = about(m, "registration")?;
     registration::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -257,12 +258,7 @@ pub(super) async fn approval_digest(
     m: &message::Model,
     hr: &user::Model,
 ) -> Result<Letter, Unsendable> {
-    let org = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no organisation".into()))?;
-    if hr.organization_id != org {
-        return Err(Unsendable::Skip("HR moved to another organisation".into()));
-    }
+    let org = hr_organisation(m, hr)?;
     let pending: Vec<(registration::Model, Option<user::Model>)> = registration::Entity::find()
         .find_also_related(user::Entity)
         .filter(user::Column::OrganizationId.eq(org))

@@ -10,14 +10,14 @@ use crate::domain::messages::Kind;
 use crate::mail::letter::Letter;
 use crate::state::AppState;
 
-use super::parts::{Unsendable, base, calendar, edition_facts, payload_str, payload_time, t, when};
+use super::parts::{
+    Unsendable, about, base, calendar, edition_facts, payload_str, payload_time, t, when,
+};
 use super::registrations::about_registration;
 
 /// The session a message is about.
 async fn about_session(state: &AppState, m: &message::Model) -> Result<session::Model, Unsendable> {
-    let id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no session".into()))?;
+    let id = about(m, "session")?;
     session::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -31,9 +31,7 @@ pub(super) async fn edition_cancelled(
     person: &user::Model,
 ) -> Result<Letter, Unsendable> {
     let locale = person.locale;
-    let edition_id = m
-        .about_id
-        .ok_or_else(|| Unsendable::Skip("no edition".into()))?;
+    let edition_id = about(m, "edition")?;
     let facts = edition_facts(&state.db, edition_id).await?;
     let mut letter = base(state, locale, person, &facts);
     letter.subject = t(locale, "Geannuleerd: ", "Cancelled: ") + &facts.course.title;
