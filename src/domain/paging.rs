@@ -11,8 +11,6 @@ use crate::error::{DomainError, DomainResult};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
-/// Largest page size.
-pub const MAX_LIMIT: u32 = PAGE_SIZE.max as u32;
 
 /// A page request: items after `after`, at most `limit`.
 #[derive(Debug, Clone, Copy)]

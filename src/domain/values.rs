@@ -254,6 +254,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bounds_say_what_they_refuse() {
+        assert!(HOURS.contains(1000.0) && !HOURS.contains(0.0) && !HOURS.contains(1000.5));
+        assert!(POINTS.contains(0.0) && !POINTS.contains(-0.5));
+        assert_eq!(HOURS.refusal(), "must be more than 0 and at most 1000");
+        assert_eq!(CAPACITY.refusal(), "must be between 1 and 100000");
+        assert!(PAGE_SIZE.check("limit", 201.0).is_err());
+        assert_eq!(mean(7.0, 3), Some(2.33));
+        assert_eq!(mean(0.0, 0), None);
+    }
+
+    #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(
             Email::parse("email", "  Jan.Jansen@Provider.NL ")

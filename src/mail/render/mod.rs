@@ -9,5 +9,5 @@ mod registrations;
 mod row;
 mod sessions;
 
-pub use parts::{Ready, Unsendable, when};
+pub use parts::{Ready, Unsendable};
 pub use row::render;

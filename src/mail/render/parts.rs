@@ -54,7 +54,7 @@ pub(super) fn t(locale: Locale, nl: &str, en: &str) -> String {
 }
 
 /// "dinsdag 8 december 2026, 09:30–12:30" in Dutch time.
-pub fn when(locale: Locale, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String {
+pub(super) fn when(locale: Locale, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String {
     use chrono::Datelike;
     let start = starts_at.with_timezone(&Amsterdam);
     let end = ends_at.with_timezone(&Amsterdam);
