@@ -28,9 +28,21 @@ pub struct BodyRules {
 /// One parameter of an operation.
 struct Param {
     name: String,
-    in_path: bool,
+    place: Place,
     ty: String,
     validator: Check,
+}
+
+/// Where a parameter is sent.
+#[derive(PartialEq)]
+enum Place {
+    Path,
+    Query,
+    /// A header: one that breaks its rules makes the request malformed (400), and its
+    /// value, which may be a secret of the caller's, is not repeated.
+    Header {
+        rule: String,
+    },
 }
 
 /// A schema as JSON Schema 2019-09, compiled the first time a refused request needs it
@@ -100,9 +112,16 @@ impl BodyRules {
                     else {
                         continue;
                     };
+                    let place = match p["in"].as_str() {
+                        Some("path") => Place::Path,
+                        Some("header") => Place::Header {
+                            rule: header_rule(&p["schema"]),
+                        },
+                        _ => Place::Query,
+                    };
                     let param = Param {
                         name: name.to_owned(),
-                        in_path: p["in"] == "path",
+                        place,
                         ty: p["schema"]["type"].as_str().unwrap_or("string").to_owned(),
                         validator,
                     };
@@ -126,8 +145,8 @@ impl BodyRules {
     }
 
     /// What is wrong with parameter `name` of a request to `method path` with the query
-    /// string `query`: `Err` when its text is not of the parameter's type (400), the
-    /// problems when it breaks the parameter's rules (422).
+    /// string `query`: `Err` when its text is not of the parameter's type, or a header
+    /// breaks its rules (400), the problems when it breaks the parameter's rules (422).
     pub fn check_param(
         &self,
         method: &str,
@@ -142,7 +161,10 @@ impl BodyRules {
         }) else {
             return Ok(Vec::new());
         };
-        let raw: Option<String> = if param.in_path {
+        if let Place::Header { rule } = &param.place {
+            return Err(format!("`{name}` must be {rule}"));
+        }
+        let raw: Option<String> = if param.place == Place::Path {
             segments
                 .iter()
                 .position(|s| *s == format!("{{{name}}}"))
@@ -530,6 +552,21 @@ fn problems(
     match rules.check(method, path, body.to_string().as_bytes()) {
         Checked::Invalid(errors) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
         _ => std::collections::HashMap::new(),
+    }
+}
+
+/// What a header's schema asks of its value, in words: "1 to 255 characters matching
+/// `^[\x21-\x7e]+$`".
+fn header_rule(schema: &Value) -> String {
+    let length = match (schema["minLength"].as_u64(), schema["maxLength"].as_u64()) {
+        (Some(min), Some(max)) => format!("{min} to {max} characters"),
+        (Some(min), None) => format!("at least {min} characters"),
+        (None, Some(max)) => format!("at most {max} characters"),
+        (None, None) => "a text".to_owned(),
+    };
+    match schema["pattern"].as_str() {
+        Some(pattern) => format!("{length} matching `{pattern}`"),
+        None => length,
     }
 }
 

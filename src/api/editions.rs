@@ -16,6 +16,7 @@ use super::security::{AdminAuth, MaybeAuth, UserAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{RenderedJson, Timestamp, maybe, strict_opt_string, wire_i32};
 use crate::api::types::{Capacity, PageSize, ReminderDays, page_size};
+use crate::auth::tokens::Principal;
 use crate::domain::completions::Outcome;
 use crate::domain::editions;
 use crate::domain::editions::catalogue::{EditionFilter, EditionView};
@@ -259,7 +260,7 @@ enum EditionList {
 async fn catalogue_page(
     state: &AppState,
     req: &Request,
-    actor: Option<crate::auth::tokens::Principal>,
+    actor: Option<Principal>,
     filter: EditionFilter,
     limit: Option<u32>,
     cursor: Option<String>,
@@ -558,15 +559,7 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let (v, _) = editions::lifecycle::transition(
-            &state.db,
-            &auth.0,
-            id.0,
-            Transition::Publish,
-            &state.config.academy_name,
-        )
-        .await?;
-        Ok(EditionOne::Ok(Json(v.into())))
+        step(&state, &auth.0, id.0, Transition::Publish).await
     }
 
     /// Cancel an edition
@@ -583,15 +576,7 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let (v, _) = editions::lifecycle::transition(
-            &state.db,
-            &auth.0,
-            id.0,
-            Transition::Cancel,
-            &state.config.academy_name,
-        )
-        .await?;
-        Ok(EditionOne::Ok(Json(v.into())))
+        step(&state, &auth.0, id.0, Transition::Cancel).await
     }
 
     /// Close an edition
@@ -614,14 +599,7 @@ impl EditionsApi {
         auth: UserAuth,
         id: Path<Uuid>,
     ) -> Result<EditionClosed, ApiError> {
-        let (v, outcome) = editions::lifecycle::transition(
-            &state.db,
-            &auth.0,
-            id.0,
-            Transition::Close,
-            &state.config.academy_name,
-        )
-        .await?;
+        let (v, outcome) = transition(&state, &auth.0, id.0, Transition::Close).await?;
         Ok(EditionClosed::Ok(Json(ClosedEdition {
             edition: v.into(),
             completions: outcome.unwrap_or_default().into(),
@@ -643,14 +621,29 @@ impl EditionsApi {
         auth: AdminAuth,
         id: Path<Uuid>,
     ) -> Result<EditionOne, ApiError> {
-        let (v, _) = editions::lifecycle::transition(
-            &state.db,
-            &auth.0,
-            id.0,
-            Transition::Reopen,
-            &state.config.academy_name,
-        )
-        .await?;
-        Ok(EditionOne::Ok(Json(v.into())))
+        step(&state, &auth.0, id.0, Transition::Reopen).await
     }
+}
+
+/// A lifecycle step whose answer is the edition as it is afterwards.
+async fn step(
+    state: &AppState,
+    actor: &Principal,
+    id: Uuid,
+    step: Transition,
+) -> Result<EditionOne, ApiError> {
+    let (v, _) = transition(state, actor, id, step).await?;
+    Ok(EditionOne::Ok(Json(v.into())))
+}
+
+async fn transition(
+    state: &AppState,
+    actor: &Principal,
+    id: Uuid,
+    step: Transition,
+) -> Result<(EditionView, Option<Outcome>), ApiError> {
+    Ok(
+        editions::lifecycle::transition(&state.db, actor, id, step, &state.config.academy_name)
+            .await?,
+    )
 }

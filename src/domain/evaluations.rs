@@ -52,6 +52,15 @@ pub struct Evaluation {
     pub editable_until: Option<DateTime<Utc>>,
 }
 
+impl Evaluation {
+    fn of(row: evaluation::Model, e: &edition::Model) -> Self {
+        Self {
+            row,
+            editable_until: editable_until(e),
+        }
+    }
+}
+
 /// One comment in a summary.
 #[derive(Debug, Clone)]
 pub struct Comment {
@@ -229,6 +238,8 @@ async fn own(
         .await?)
 }
 
+const NO_EVALUATION: DomainError = DomainError::NotFound("evaluation");
+
 fn already_evaluated() -> DomainError {
     DomainError::conflict(
         "already_evaluated",
@@ -285,10 +296,7 @@ pub async fn submit(
             _ => DomainError::Db(err),
         })?;
         txn.commit().await?;
-        Ok(Evaluation {
-            row,
-            editable_until: editable_until(&e),
-        })
+        Ok(Evaluation::of(row, &e))
     })
     .await
 }
@@ -301,13 +309,8 @@ pub async fn mine(
 ) -> DomainResult<Evaluation> {
     require_person(actor)?;
     let e = edition_of(db, edition_id).await?;
-    let row = own(db, actor, edition_id)
-        .await?
-        .ok_or(DomainError::NotFound("evaluation"))?;
-    Ok(Evaluation {
-        row,
-        editable_until: editable_until(&e),
-    })
+    let row = own(db, actor, edition_id).await?.ok_or(NO_EVALUATION)?;
+    Ok(Evaluation::of(row, &e))
 }
 
 /// Replaces the score and comment of the caller's evaluation, until 30 days after the
@@ -324,15 +327,10 @@ pub async fn edit(
         let now = super::now();
         let txn = begin_write(db).await?;
         let e = edition_of(&txn, edition_id).await?;
-        let before = own(&txn, actor, edition_id)
-            .await?
-            .ok_or(DomainError::NotFound("evaluation"))?;
+        let before = own(&txn, actor, edition_id).await?.ok_or(NO_EVALUATION)?;
         require_editable(&e, now)?;
         if before.score == score && before.comment == comment {
-            return Ok(Evaluation {
-                row: before,
-                editable_until: editable_until(&e),
-            });
+            return Ok(Evaluation::of(before, &e));
         }
         let mut active: evaluation::ActiveModel = before.into();
         active.score = Set(score);
@@ -340,10 +338,7 @@ pub async fn edit(
         active.updated_at = Set(now);
         let row = active.update(&txn).await?;
         txn.commit().await?;
-        Ok(Evaluation {
-            row,
-            editable_until: editable_until(&e),
-        })
+        Ok(Evaluation::of(row, &e))
     })
     .await
 }

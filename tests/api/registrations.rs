@@ -671,17 +671,19 @@ async fn an_idempotency_key_replays_the_first_response() {
         assert_eq!(a.3, answers[0].3);
     }
     assert_eq!(all_registrations(&app, &admin, e2).await.len(), 1);
-    // An empty or blank key is refused, not ignored.
-    for empty in ["", "   "] {
-        let (status, _, _, body) =
-            send(hr.token.clone(), empty, e2, json!({"user_id": q.id})).await;
-        crate::helpers::assert_problem(
-            status,
-            &body,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+    // An empty, blank or overlong key is a malformed request, refused, not ignored,
+    // and nothing is registered.
+    let long: &'static str = "k".repeat(256).leak();
+    for bad in ["", "   ", "two words", long] {
+        let (status, _, _, body) = send(hr.token.clone(), bad, e2, json!({"user_id": q.id})).await;
+        crate::helpers::assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_parameter");
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("`Idempotency-Key` must be 1 to 255 characters"),
+            "{detail}"
         );
     }
+    assert_eq!(all_registrations(&app, &admin, e2).await.len(), 1);
 }
 
 #[tokio::test]
