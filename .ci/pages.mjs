@@ -98,6 +98,31 @@ await page.getByRole("button", { name: "Aanmelden en inchecken" }).click();
 await expectText(page, "check-in", "Je bent ingecheckt");
 await accessible(page, "checked in");
 
+// The edition page of a mail's "more about this edition".
+await page.goto(env("PAGES_EDITION"));
+await expectText(page, "edition page", "vrij");
+await accessible(page, "edition page");
+
+// HR's approval request: sign in and approve.
+await page.goto(env("PAGES_APPROVAL"));
+await accessible(page, "approval form");
+await page.getByLabel("E-mailadres").fill(env("PAGES_HR_EMAIL"));
+await page.getByLabel("Wachtwoord").fill("demo-wachtwoord");
+await page.getByLabel("Goedkeuren").check();
+await page.getByRole("button", { name: "Aanmelden en besluiten" }).click();
+await expectText(page, "approval", "De inschrijving is goedgekeurd");
+await accessible(page, "approval decided");
+
+// The evaluation invitation's page: the form, and a refusal told on the page.
+await page.goto(env("PAGES_EVALUATION"));
+await accessible(page, "evaluation form");
+await page.getByLabel("E-mailadres").fill(env("PAGES_EMAIL"));
+await page.getByLabel("Wachtwoord").fill("een-nieuw-wachtwoord-1");
+await page.getByLabel("Cijfer (1 tot en met 10)").selectOption("8");
+await page.getByRole("button", { name: "Aanmelden en versturen" }).click();
+await page.waitForSelector("[role=alert], [role=status]");
+await accessible(page, "evaluation answered");
+
 // English, by the browser's language.
 const english = await (await browser.newContext({ locale: "en-GB", bypassCSP: true })).newPage();
 await english.goto(env("PAGES_VALID"));

@@ -70,6 +70,15 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
             "/check-in",
             poem::get(pages::check_in::show).post(pages::check_in::submit),
         )
+        .at(
+            "/evaluation",
+            poem::get(pages::evaluation::show).post(pages::evaluation::submit),
+        )
+        .at(
+            "/approval",
+            poem::get(pages::approval::show).post(pages::approval::submit),
+        )
+        .at("/edition", poem::get(pages::edition::show))
         .into_endpoint()
         .with(http::BodyLimit(MAX_BODY_BYTES))
         .around(move |ep, mut req| {

@@ -260,8 +260,47 @@ enum VerificationBody {
 enum Verified {
     /// What the code certifies.
     #[oai(status = 200)]
-    Ok(VerificationBody),
+    Ok(
+        VerificationBody,
+        /// The answer depends on `Accept` (JSON or a page) and, for a page, on
+        /// `Accept-Language`.
+        #[oai(header = "Vary")]
+        String,
+        /// A page is not cached (its address holds the code).
+        #[oai(header = "Cache-Control")]
+        Option<String>,
+        /// What a page may load: nothing but its own styles.
+        #[oai(header = "Content-Security-Policy")]
+        Option<String>,
+        /// A page's address is not passed on.
+        #[oai(header = "Referrer-Policy")]
+        Option<String>,
+    ),
 }
+
+impl Verified {
+    fn json(v: Verification) -> Self {
+        Self::Ok(
+            VerificationBody::Json(Json(v)),
+            VARY.to_owned(),
+            None,
+            None,
+            None,
+        )
+    }
+
+    fn page(html: String) -> Self {
+        Self::Ok(
+            VerificationBody::Html(Html(html)),
+            VARY.to_owned(),
+            Some("no-store".to_owned()),
+            Some(crate::pages::CSP.to_owned()),
+            Some("no-referrer".to_owned()),
+        )
+    }
+}
+
+const VARY: &str = "Accept, Accept-Language";
 
 /// Certificate endpoints.
 pub struct CertificatesApi;
@@ -506,12 +545,14 @@ impl CertificatesApi {
         let c = certificates::verify(&state.db, &code.0, &caller).await?;
         if crate::pages::wants_html(req) {
             let locale = crate::pages::locale(lang.0.as_deref(), None, req);
-            return Ok(Verified::Ok(VerificationBody::Html(Html(
-                crate::pages::verify::page(&state.config.academy_name, locale, &c),
-            ))));
+            return Ok(Verified::page(crate::pages::verify::page(
+                &state.config.academy_name,
+                locale,
+                &c,
+            )));
         }
         let r = c.row;
-        Ok(Verified::Ok(VerificationBody::Json(Json(Verification {
+        Ok(Verified::json(Verification {
             valid: r.status == CertificateStatus::Valid,
             status: r.status.into(),
             holder_name: r.holder_name,
@@ -527,7 +568,7 @@ impl CertificatesApi {
                 })
                 .collect(),
             issuer: r.issuer,
-        }))))
+        }))
     }
 }
 

@@ -623,8 +623,12 @@ async fn decide(
     decision: Decision,
     body: Option<Decided>,
 ) -> Result<RegistrationOne, ApiError> {
-    let reason = optional_text("reason", body.and_then(|b| b.reason).as_deref(), 500)
-        .map_err(|e| crate::error::DomainError::Validation(vec![e]))?;
+    let reason = optional_text(
+        "reason",
+        body.and_then(|b| b.reason).as_deref(),
+        crate::domain::values::REASON_MAX,
+    )
+    .map_err(|e| crate::error::DomainError::Validation(vec![e]))?;
     let row =
         registrations::decisions::decide(&state.db, actor, id, decision, reason.as_deref()).await?;
     Ok(RegistrationOne::Ok(Json(row.into())))

@@ -445,8 +445,8 @@ pub async fn revoke(
     id: Uuid,
     reason: &str,
 ) -> DomainResult<Certificate> {
-    let reason =
-        values::text("reason", reason, 500).map_err(|e| DomainError::Validation(vec![e]))?;
+    let reason = values::text("reason", reason, values::REASON_MAX)
+        .map_err(|e| DomainError::Validation(vec![e]))?;
     if reason == WITHDRAWN {
         return Err(DomainError::invalid(
             "reason",

@@ -151,7 +151,7 @@ pub async fn erase(
             "another admin erases an admin's own data",
         ));
     }
-    let reason = values::optional_text("reason", reason, 500)
+    let reason = values::optional_text("reason", reason, values::REASON_MAX)
         .map_err(|e| DomainError::Validation(vec![e]))?;
     let by = actor_of(actor);
     retrying(|| async {

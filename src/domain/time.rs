@@ -9,6 +9,11 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// An instant on the Dutch clock.
+pub fn in_amsterdam(at: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
+    at.with_timezone(&Amsterdam)
+}
+
 /// The Europe/Amsterdam day of an instant.
 pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Amsterdam).date_naive()

@@ -88,6 +88,8 @@ pub const CAPACITY: Bounds = Bounds::between(1.0, 100_000.0);
 pub const REMINDER_DAYS: Bounds = Bounds::between(0.0, 14.0);
 /// Rows of a page.
 pub const PAGE_SIZE: Bounds = Bounds::between(1.0, 200.0);
+/// The longest reason given with a decision or a cancellation, in characters.
+pub const REASON_MAX: usize = 500;
 
 /// The mean of `n` values summing to `sum`, to two decimals; none of no values.
 pub fn mean(sum: f64, n: u32) -> Option<f64> {

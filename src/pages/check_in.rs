@@ -10,9 +10,8 @@ use poem::{Request, Response, handler};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{alert, locale, page, para, t};
+use super::{Refused, alert, credentials, done, locale, page, para, sign_in, t};
 use crate::domain::attendance::{self, Presence};
-use crate::domain::auth::{self as grants, GrantError};
 use crate::error::DomainError;
 use crate::mail::letter::escape;
 use crate::state::AppState;
@@ -51,18 +50,13 @@ fn form(locale: Locale, session: &str, code: &str, email: &str, error: Option<&s
          <input type=\"hidden\" name=\"session\" value=\"{session}\">\n\
          <input type=\"hidden\" name=\"code\" value=\"{code}\">\n\
          <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\n\
-         <label for=\"email\">{}</label>\n\
-         <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{email}\">\n\
-         <label for=\"password\">{}</label>\n\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\n\
+         {}\
          <button type=\"submit\">{}</button>\n\
          </form>\n",
-        t(locale, "E-mailadres", "E-mail address"),
-        t(locale, "Wachtwoord", "Password"),
+        credentials(locale, email),
         t(locale, "Aanmelden en inchecken", "Sign in and check in"),
         session = escape(session),
         code = escape(code),
-        email = escape(email),
     ));
     out
 }
@@ -132,46 +126,15 @@ pub async fn submit(
             ),
         );
     };
+    let principal =
+        match sign_in(&state, req, locale, &email, &f.password.unwrap_or_default()).await {
+            Ok(p) => p,
+            Err(Refused { status, text }) if status != StatusCode::SERVICE_UNAVAILABLE => {
+                return again(status, text);
+            }
+            Err(_) => return failed(&state, locale, "signing in"),
+        };
     let client = state.client_key(req);
-    let grant = match grants::password_grant(
-        &state.db,
-        &state.tokens,
-        &email,
-        &f.password.unwrap_or_default(),
-        &client,
-    )
-    .await
-    {
-        Ok(grant) => grant,
-        Err(GrantError::InvalidGrant(_)) => {
-            return again(
-                StatusCode::UNAUTHORIZED,
-                t(
-                    locale,
-                    "E-mailadres of wachtwoord klopt niet.",
-                    "Wrong e-mail address or password.",
-                ),
-            );
-        }
-        Err(GrantError::RateLimited { .. }) => {
-            return again(
-                StatusCode::TOO_MANY_REQUESTS,
-                t(
-                    locale,
-                    "Te veel mislukte pogingen. Wacht een kwartier of vraag de trainer je aan te melden.",
-                    "Too many failed attempts. Wait a quarter of an hour or ask the trainer to mark you.",
-                ),
-            );
-        }
-        Err(e) => return failed(&state, locale, &format!("{e:?}")),
-    };
-    // The sign-in was only for this check-in: its refresh token goes at once.
-    if let Some(refresh) = &grant.refresh_token {
-        let _ = grants::revoke(&state.db, refresh).await;
-    }
-    let Some(principal) = state.tokens.verify(&grant.access_token) else {
-        return failed(&state, locale, "a fresh token did not verify");
-    };
     match attendance::check(
         &state.db,
         &principal,
@@ -200,7 +163,7 @@ pub async fn submit(
                 locale,
                 academy,
                 t(locale, "Ingecheckt", "Checked in"),
-                &format!("<p class=\"ok\" role=\"status\">{}</p>\n", escape(text)),
+                &done(text),
             )
         }
         Err(e) => {

@@ -3,13 +3,19 @@
 //! the API (not in its document) and call the same domain functions.
 
 pub mod account;
+pub mod approval;
 pub mod check_in;
+pub mod edition;
+pub mod evaluation;
 pub mod verify;
 
 use poem::Response;
 use poem::http::{StatusCode, header};
 
+use crate::auth::tokens::Principal;
+use crate::domain::auth::{self as grants, GrantError};
 use crate::mail::letter::escape;
+use crate::state::AppState;
 use entity::Locale;
 
 /// The language of a page: `?lang=`, else the person's own, else the browser's first
@@ -111,6 +117,92 @@ pub fn wants_html(req: &poem::Request) -> bool {
     }
 }
 
+/// Why a page's sign-in did not give a person, as the page tells it.
+pub struct Refused {
+    /// The page's status.
+    pub status: StatusCode,
+    /// What the person reads.
+    pub text: &'static str,
+}
+
+/// Signs a person in from a page's form, for that one request: the refresh token the
+/// sign-in gives is revoked at once. Wrong credentials and too many attempts are told as
+/// the token endpoint counts them.
+pub async fn sign_in(
+    state: &AppState,
+    req: &poem::Request,
+    locale: Locale,
+    email: &str,
+    password: &str,
+) -> Result<Principal, Refused> {
+    let client = state.client_key(req);
+    let grant =
+        match grants::password_grant(&state.db, &state.tokens, email, password, &client).await {
+            Ok(grant) => grant,
+            Err(GrantError::InvalidGrant(_)) => {
+                return Err(Refused {
+                    status: StatusCode::UNAUTHORIZED,
+                    text: t(
+                        locale,
+                        "E-mailadres of wachtwoord klopt niet.",
+                        "Wrong e-mail address or password.",
+                    ),
+                });
+            }
+            Err(GrantError::RateLimited { .. }) => {
+                return Err(Refused {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    text: t(
+                        locale,
+                        "Te veel mislukte pogingen. Wacht een kwartier en probeer het opnieuw.",
+                        "Too many failed attempts. Wait a quarter of an hour and try again.",
+                    ),
+                });
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "sign-in on a page");
+                return Err(unavailable(locale));
+            }
+        };
+    if let Some(refresh) = &grant.refresh_token {
+        let _ = grants::revoke(&state.db, refresh).await;
+    }
+    state.tokens.verify(&grant.access_token).ok_or_else(|| {
+        tracing::error!("a fresh token did not verify");
+        unavailable(locale)
+    })
+}
+
+fn unavailable(locale: Locale) -> Refused {
+    Refused {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        text: t(
+            locale,
+            "Er ging bij ons iets mis. Probeer het zo opnieuw.",
+            "Something went wrong on our side. Try again shortly.",
+        ),
+    }
+}
+
+/// The sign-in fields of a page's form: e-mail address (kept when the form comes back)
+/// and password.
+pub fn credentials(locale: Locale, email: &str) -> String {
+    format!(
+        "<label for=\"email\">{}</label>\n\
+         <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{}\">\n\
+         <label for=\"password\">{}</label>\n\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\n",
+        t(locale, "E-mailadres", "E-mail address"),
+        escape(email),
+        t(locale, "Wachtwoord", "Password"),
+    )
+}
+
+/// A confirmation announced to screen readers.
+pub fn done(text: &str) -> String {
+    format!("<p class=\"ok\" role=\"status\">{}</p>\n", escape(text))
+}
+
 /// A paragraph of escaped text.
 pub fn para(text: &str) -> String {
     format!("<p>{}</p>\n", escape(text))
@@ -127,8 +219,11 @@ main{background:#fff;border-radius:4px}\
 .academy{color:#4a4a4a;margin:0}\
 h1{font-size:1.5rem}\
 label{display:block;font-weight:bold;margin-top:1rem}\
-input{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;border:2px solid #595959;border-radius:4px}\
-input:focus,button:focus,a:focus{outline:3px solid #ffbf47;outline-offset:2px}\
+input,select,textarea{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;border:2px solid #595959;border-radius:4px;font-family:inherit}\
+input[type=radio]{width:auto;margin:.75rem .5rem 0 0}\
+label.choice{display:inline;font-weight:normal;margin:0 1.5rem 0 0}\
+fieldset{border:none;padding:0;margin:1rem 0 0}legend{font-weight:bold;padding:0}\
+input:focus,select:focus,textarea:focus,button:focus,a:focus{outline:3px solid #ffbf47;outline-offset:2px}\
 .hint{color:#4a4a4a;margin:.25rem 0 0}\
 button{margin-top:1.5rem;font-size:1rem;padding:.75rem 1.25rem;background:#00539b;color:#fff;border:none;border-radius:4px;cursor:pointer}\
 .alert{border-left:4px solid #b10e1e;padding:.5rem 1rem;background:#fdf2f2}\

@@ -223,8 +223,9 @@ async fn after_the_last_session_those_who_attended_are_invited_to_evaluate() {
         .wait_for_mail(&came.email, "Hoe was het? Rapporteren", 10)
         .await;
     assert!(
-        mail.text
-            .contains(&format!("/api/v1/editions/{edition}/evaluations/mine")),
+        mail.text.contains(&format!(
+            "http://academy.test/evaluation?edition={edition}&lang=nl"
+        )),
         "{}",
         mail.text
     );

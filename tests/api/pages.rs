@@ -287,3 +287,276 @@ async fn an_edition_whose_sessions_are_over_is_not_published() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// The line of a mail's text that holds a link to `page`, as a path on the test app.
+fn link_to(text: &str, page: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.contains(&format!("http://academy.test{page}?")))
+        .unwrap_or_else(|| panic!("no link to {page} in {text}"));
+    let start = line.find("http://academy.test").unwrap();
+    let url = line[start..].split_whitespace().next().unwrap();
+    url.strip_prefix("http://academy.test")
+        .unwrap()
+        .trim_end_matches(['>', ')'])
+        .to_owned()
+}
+
+async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let resp = app
+        .client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_approval_request_links_hr_to_a_page_that_decides_it() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with_mail(&sink).await;
+    let admin = app.admin().await;
+    let org = app
+        .create_org(&admin, "Jeugdhulp Flevoland", "provider")
+        .await;
+    let hr = app
+        .create_user(&admin, org, &["hr"], "hr@example.test")
+        .await;
+    let sanne = app
+        .create_user(&admin, org, &["professional"], "sanne@example.test")
+        .await;
+    let edition = app
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 5, "requires_approval": true}),
+        )
+        .await;
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/registrations"),
+            &sanne.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(r["status"], "pending_approval");
+    let asked = sink
+        .wait_for_mail(&hr.email, "Goedkeuring gevraagd", 10)
+        .await;
+    let path = link_to(&asked.text, "/approval");
+    assert!(path.contains(&id_of(&r).to_string()), "{path}");
+
+    let form = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    assert_eq!(
+        form.headers()["content-security-policy"],
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let html = form.text().await.unwrap();
+    assert!(
+        html.contains("<form method=\"post\" action=\"/approval\">"),
+        "{html}"
+    );
+    assert!(html.contains("<legend>Besluit</legend>"), "{html}");
+    let registration = id_of(&r).to_string();
+    let decide = |password: &'static str, decision: &'static str, who: &'static str| {
+        let registration = registration.clone();
+        let app = &app;
+        async move {
+            post_form(
+                app,
+                "/approval",
+                &[
+                    ("registration", registration.as_str()),
+                    ("email", who),
+                    ("password", password),
+                    ("decision", decision),
+                    (
+                        "reason",
+                        "  Past niet in het opleidingsplan van dit jaar.  ",
+                    ),
+                    ("lang", "nl"),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, html) = decide("niet-het-wachtwoord", "decline", "hr@example.test").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{html}");
+    assert!(
+        html.contains("E-mailadres of wachtwoord klopt niet."),
+        "{html}"
+    );
+    // The participant cannot decide their own registration.
+    let (status, html) = decide(PASSWORD, "approve", "sanne@example.test").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
+    let (status, html) = decide(PASSWORD, "decline", "hr@example.test").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("De inschrijving is afgewezen"), "{html}");
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/registrations/{registration}"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "declined", "{body}");
+    let declined = sink
+        .wait_for_mail(&sanne.email, "Niet goedgekeurd", 10)
+        .await;
+    assert!(
+        declined
+            .text
+            .contains("Past niet in het opleidingsplan van dit jaar."),
+        "{}",
+        declined.text
+    );
+    // Decided once: a second decision is refused on the page.
+    let (status, html) = decide(PASSWORD, "approve", "hr@example.test").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("role=\"alert\""), "{html}");
+}
+
+#[tokio::test]
+async fn a_mail_about_an_edition_links_to_its_page() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with_mail(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Samen Sterk", "provider").await;
+    let kees = app
+        .create_user(&admin, org, &["professional"], "kees@example.test")
+        .await;
+    let edition = app
+        .open_edition(
+            &admin,
+            10,
+            json!({"capacity": 12, "location": "Almere, Stadhuisplein 1"}),
+        )
+        .await;
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/editions/{edition}/registrations"),
+            &kees.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let mail = sink.wait_for_mail(&kees.email, "Ingeschreven", 10).await;
+    let path = link_to(&mail.text, "/edition");
+    let page = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"nl\">"), "{html}");
+    assert!(html.contains("Verklarende analyse"), "{html}");
+    assert!(html.contains("Almere, Stadhuisplein 1"), "{html}");
+    assert!(html.contains("11 van 12 vrij"), "{html}");
+    let english = app
+        .client
+        .get(app.url(&format!("/edition?id={edition}&lang=en")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("11 of 12 free"), "{english}");
+    // A draft edition and an unknown one are not shown.
+    let (_, course) = app
+        .post(
+            "/api/v1/courses",
+            &admin.token,
+            json!({"title": "Concept", "kind": "lecture", "description": "Nog niet klaar."}),
+        )
+        .await;
+    let (_, draft) = app
+        .post(
+            &format!("/api/v1/courses/{}/editions", id_of(&course)),
+            &admin.token,
+            json!({"capacity": 5}),
+        )
+        .await;
+    for id in [
+        id_of(&draft).to_string(),
+        uuid::Uuid::nil().to_string(),
+        "nope".into(),
+    ] {
+        let page = app
+            .client
+            .get(app.url(&format!("/edition?id={id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND, "{id}");
+        assert!(!page.text().await.unwrap().contains("Concept"));
+    }
+}
+
+#[tokio::test]
+async fn the_evaluation_invitation_links_to_a_page_that_saves_and_changes_the_evaluation() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "De Opvoedpoli", "provider").await;
+    let trainer = app
+        .create_user(&admin, org, &["trainer"], "trainer@example.test")
+        .await;
+    let noor = app
+        .create_user(&admin, org, &["professional"], "noor@example.test")
+        .await;
+    let (edition, _) =
+        past_edition(&app, &admin, &trainer, "Waardevrij rapporteren", 1, 100.0).await;
+    enrol(&app, &admin, edition, &noor).await;
+    let form = app
+        .client
+        .get(app.url(&format!("/evaluation?edition={edition}&lang=en")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let html = form.text().await.unwrap();
+    assert!(
+        html.contains("<label for=\"score\">Score (1 to 10)</label>"),
+        "{html}"
+    );
+    let edition_text = edition.to_string();
+    let send = |score: &'static str, comment: &'static str, who: &'static str| {
+        let edition_text = edition_text.clone();
+        let app = &app;
+        async move {
+            post_form(
+                app,
+                "/evaluation",
+                &[
+                    ("edition", edition_text.as_str()),
+                    ("email", who),
+                    ("password", PASSWORD),
+                    ("score", score),
+                    ("comment", comment),
+                    ("lang", "en"),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, html) = send("11", "", "noor@example.test").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let (status, html) = send("8", "Heldere casussen.", "trainer@example.test").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
+    let (status, html) = send("8", "Heldere casussen.", "noor@example.test").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Your evaluation is saved."), "{html}");
+    let (status, html) = send("6", "Wat lang.", "noor@example.test").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (status, mine) = app
+        .get(
+            &format!("/api/v1/editions/{edition}/evaluations/mine"),
+            &noor.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["score"], 6, "{mine}");
+    assert_eq!(mine["comment"], "Wat lang.", "{mine}");
+}

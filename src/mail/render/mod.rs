@@ -9,5 +9,5 @@ mod registrations;
 mod row;
 mod sessions;
 
-pub use parts::{Ready, Unsendable};
+pub use parts::{EditionFacts, Ready, Unsendable, edition_facts};
 pub use row::render;

@@ -71,14 +71,18 @@ pub(super) fn when(locale: Locale, starts_at: DateTime<Utc>, ends_at: DateTime<U
     )
 }
 
-/// Everything a mail about one edition shows.
-pub(super) struct EditionFacts {
-    pub(super) edition: edition::Model,
-    pub(super) course: course::Model,
-    pub(super) sessions: Vec<session::Model>,
+/// Everything a mail or page about one edition shows.
+pub struct EditionFacts {
+    /// The edition.
+    pub edition: edition::Model,
+    /// Its course.
+    pub course: course::Model,
+    /// Its sessions, earliest first.
+    pub sessions: Vec<session::Model>,
 }
 
-pub(super) async fn edition_facts(
+/// Loads what a mail or page about edition `edition_id` shows.
+pub async fn edition_facts(
     db: &sea_orm::DatabaseConnection,
     edition_id: Uuid,
 ) -> Result<EditionFacts, Unsendable> {
@@ -103,7 +107,8 @@ pub(super) async fn edition_facts(
 }
 
 impl EditionFacts {
-    pub(super) fn facts(&self, locale: Locale) -> Vec<(String, String)> {
+    /// Course, dates of the scheduled sessions, place and online link, as labelled lines.
+    pub fn facts(&self, locale: Locale) -> Vec<(String, String)> {
         let mut out = vec![(t(locale, "Cursus", "Course"), self.course.title.clone())];
         let scheduled: Vec<&session::Model> = self
             .sessions
@@ -188,8 +193,10 @@ pub(super) fn base(
         action: Some((
             t(locale, "Meer over deze editie", "More about this edition"),
             format!(
-                "{}/api/v1/editions/{}",
-                state.config.public_url, facts.edition.id
+                "{}/edition?id={}&lang={}",
+                state.config.public_url,
+                facts.edition.id,
+                locale.tag()
             ),
         )),
         why: match locale {

@@ -222,11 +222,11 @@ pub(super) async fn approval_requested(
         greeting: greeting(locale, hr),
         paragraphs: vec![match locale {
             Locale::Nl => format!(
-                "{} heeft zich ingeschreven voor {} en wacht op jouw goedkeuring. Keur de inschrijving goed of af via het intranet of de API.",
+                "{} heeft zich ingeschreven voor {} en wacht op jouw goedkeuring. Keur de inschrijving goed of af via de link hieronder, het intranet of de API.",
                 applicant.name, facts.course.title
             ),
             Locale::En => format!(
-                "{} registered for {} and awaits your approval. Approve or decline the registration on the intranet or through the API.",
+                "{} registered for {} and awaits your approval. Approve or decline the registration through the link below, on the intranet or through the API.",
                 applicant.name, facts.course.title
             ),
         }],
@@ -234,8 +234,10 @@ pub(super) async fn approval_requested(
         action: Some((
             t(locale, "De inschrijving", "The registration"),
             format!(
-                "{}/api/v1/registrations/{}",
-                state.config.public_url, reg.id
+                "{}/approval?registration={}&lang={}",
+                state.config.public_url,
+                reg.id,
+                locale.tag()
             ),
         )),
         why: match locale {

@@ -200,8 +200,10 @@ pub(super) async fn evaluation_invitation(
     letter.action = Some((
         t(locale, "Geef je evaluatie", "Give your evaluation"),
         format!(
-            "{}/api/v1/editions/{}/evaluations/mine",
-            state.config.public_url, reg.edition_id
+            "{}/evaluation?edition={}&lang={}",
+            state.config.public_url,
+            reg.edition_id,
+            locale.tag()
         ),
     ));
     letter
