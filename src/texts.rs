@@ -14,8 +14,13 @@ pub fn t<'a>(locale: Locale, nl: &'a str, en: &'a str) -> &'a str {
 
 /// The Dutch name of a kind of course.
 pub fn kind_label(k: entity::CourseKind) -> &'static str {
+    kind_name(Locale::Nl, k)
+}
+
+/// The kind of a course in a language.
+pub fn kind_name(locale: Locale, k: entity::CourseKind) -> &'static str {
     match k {
-        entity::CourseKind::Lecture => "Lezing",
+        entity::CourseKind::Lecture => t(locale, "Lezing", "Lecture"),
         entity::CourseKind::Workshop => "Workshop",
         entity::CourseKind::Training => "Training",
         entity::CourseKind::Symposium => "Symposium",

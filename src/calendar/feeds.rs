@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use crate::auth::secret::sha256_hex;
+use crate::texts::{kind_name, t};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Amsterdam;
+use entity::Locale;
 use uuid::Uuid;
 
 use super::ics::{self, Attendee, Event, EventStatus, Feed, IcsError, Method};
@@ -31,8 +33,10 @@ pub struct Item {
     pub edition_id: Uuid,
     /// The course title: the `SUMMARY`.
     pub course_title: String,
-    /// The kind of course, in Dutch.
-    pub kind_label: &'static str,
+    /// The kind of course.
+    pub kind: entity::CourseKind,
+    /// The feed's language: the person's for a personal feed, else Dutch.
+    pub locale: entity::Locale,
     /// Place: the session's, else the edition's.
     pub location: Option<String>,
     /// Online link: the session's, else the edition's.
@@ -76,35 +80,48 @@ pub struct Rendered {
 }
 
 fn description(site: &Site<'_>, item: &Item, edition_url: &str) -> String {
+    let l = item.locale;
     let mut lines = Vec::new();
     let (k, n) = item.ordinal;
     if item.status == EventStatus::Cancelled {
-        lines.push("GEANNULEERD".to_owned());
+        lines.push(t(l, "GEANNULEERD", "CANCELLED").to_owned());
     }
+    let kind = kind_name(l, item.kind);
     if n > 1 {
-        lines.push(format!("{} · bijeenkomst {k} van {n}", item.kind_label));
+        lines.push(match l {
+            Locale::Nl => format!("{kind} · bijeenkomst {k} van {n}"),
+            Locale::En => format!("{kind} · session {k} of {n}"),
+        });
     } else {
-        lines.push(item.kind_label.to_owned());
+        lines.push(kind.to_owned());
     }
     let start = item.starts_at.with_timezone(&Amsterdam);
     let end = item.ends_at.with_timezone(&Amsterdam);
     lines.push(format!(
-        "{} {}–{} (Nederlandse tijd)",
+        "{} {}–{} ({})",
         start.format("%d-%m-%Y"),
         start.format("%H:%M"),
-        end.format("%H:%M")
+        end.format("%H:%M"),
+        t(l, "Nederlandse tijd", "Dutch time"),
     ));
     if let Some(remark) = &item.remark {
         lines.push(remark.clone());
     }
     if let Some(place) = &item.location {
-        lines.push(format!("Locatie: {place}"));
+        lines.push(format!("{}: {place}", t(l, "Locatie", "Place")));
     }
     if let Some(url) = &item.online_url {
         lines.push(format!("Online: {url}"));
     }
-    lines.push(format!("Meer informatie: {edition_url}"));
-    lines.push(format!("Georganiseerd door {}", site.academy_name));
+    lines.push(format!(
+        "{}: {edition_url}",
+        t(l, "Meer informatie", "More information")
+    ));
+    lines.push(format!(
+        "{} {}",
+        t(l, "Georganiseerd door", "Organised by"),
+        site.academy_name
+    ));
     lines.join("\n")
 }
 
@@ -142,7 +159,12 @@ fn build(
     let texts: Vec<(String, String)> = items
         .iter()
         .map(|i| {
-            let url = format!("{}/api/v1/editions/{}", site.public_url, i.edition_id);
+            let url = format!(
+                "{}/edition?id={}&lang={}",
+                site.public_url,
+                i.edition_id,
+                i.locale.tag()
+            );
             let text = description(site, i, &url);
             (url, text)
         })

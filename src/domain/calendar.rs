@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    EditionStatus, RegistrationStatus, SessionStatus, calendar_feed, course, edition,
+    EditionStatus, Locale, RegistrationStatus, SessionStatus, calendar_feed, course, edition,
     edition_trainer, registration, registration_event, session, user,
 };
 use sea_orm::{
@@ -30,7 +30,7 @@ use crate::calendar::feeds::Item;
 use crate::calendar::ics::EventStatus;
 use crate::db::{begin_write, retrying};
 use crate::error::{DomainError, DomainResult};
-use crate::texts::kind_label;
+use crate::texts::t;
 
 /// How long something cancelled stays in a feed.
 pub const KEEP_CANCELLED: Duration = Duration::days(30);
@@ -83,6 +83,7 @@ async fn items(
     overlay: &Overlay,
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
+    locale: Locale,
 ) -> DomainResult<Vec<Item>> {
     if editions.is_empty() {
         return Ok(Vec::new());
@@ -169,7 +170,8 @@ async fn items(
                 .max(personal_at),
             edition_id: e.id,
             course_title: c.title.clone(),
-            kind_label: kind_label(c.kind),
+            kind: c.kind,
+            locale,
             location: s.location.clone().or_else(|| e.location.clone()),
             online_url: s.online_url.clone().or_else(|| e.online_url.clone()),
             ordinal: (k, list.len()),
@@ -195,7 +197,7 @@ pub async fn edition_feed(
         return Err(DomainError::NotFound("edition"));
     }
     let now = super::now();
-    let list = items(db, vec![e.clone()], &Overlay::new(), None, now).await?;
+    let list = items(db, vec![e.clone()], &Overlay::new(), None, now, Locale::Nl).await?;
     Ok((e, list))
 }
 
@@ -225,7 +227,7 @@ pub async fn catalog_feed(
     } else {
         Some(now - KEEP_CANCELLED)
     };
-    items(db, rows, &Overlay::new(), since, now).await
+    items(db, rows, &Overlay::new(), since, now, Locale::Nl).await
 }
 
 /// A person's sessions: those of their registrations (waiting list and pending approval
@@ -288,22 +290,49 @@ async fn personal(
             RegistrationStatus::Confirmed => (Say::Confirmed, None),
             RegistrationStatus::Waitlisted => (
                 Say::Tentative,
-                Some(format!(
-                    "Je staat op de wachtlijst (plaats {}).",
-                    r.waitlist_position.unwrap_or_default()
-                )),
+                Some(match person.locale {
+                    Locale::Nl => format!(
+                        "Je staat op de wachtlijst (plaats {}).",
+                        r.waitlist_position.unwrap_or_default()
+                    ),
+                    Locale::En => format!(
+                        "You are on the waiting list (place {}).",
+                        r.waitlist_position.unwrap_or_default()
+                    ),
+                }),
             ),
             RegistrationStatus::PendingApproval => (
                 Say::Tentative,
-                Some("Je inschrijving wacht op goedkeuring.".to_owned()),
+                Some(
+                    t(
+                        person.locale,
+                        "Je inschrijving wacht op goedkeuring.",
+                        "Your registration awaits approval.",
+                    )
+                    .to_owned(),
+                ),
             ),
             RegistrationStatus::Cancelled => (
                 cancelled_since(r.updated_at, now),
-                Some("Je inschrijving is geannuleerd.".to_owned()),
+                Some(
+                    t(
+                        person.locale,
+                        "Je inschrijving is geannuleerd.",
+                        "Your registration is cancelled.",
+                    )
+                    .to_owned(),
+                ),
             ),
             RegistrationStatus::Declined => (
                 cancelled_since(r.updated_at, now),
-                Some("Je inschrijving is niet goedgekeurd.".to_owned()),
+                Some(
+                    t(
+                        person.locale,
+                        "Je inschrijving is niet goedgekeurd.",
+                        "Your registration was not approved.",
+                    )
+                    .to_owned(),
+                ),
             ),
         };
         overlay.insert(r.edition_id, (say, remark, r.updated_at, personal_changes));
@@ -323,7 +352,14 @@ async fn personal(
             *id,
             (
                 Say::Confirmed,
-                Some("Je geeft deze bijeenkomst.".to_owned()),
+                Some(
+                    t(
+                        person.locale,
+                        "Je geeft deze bijeenkomst.",
+                        "You teach this session.",
+                    )
+                    .to_owned(),
+                ),
                 DateTime::UNIX_EPOCH,
                 0,
             ),
@@ -337,7 +373,15 @@ async fn personal(
         .filter(edition::Column::Id.is_in(ids))
         .all(db)
         .await?;
-    items(db, rows, &overlay, Some(now - PERSONAL_HISTORY), now).await
+    items(
+        db,
+        rows,
+        &overlay,
+        Some(now - PERSONAL_HISTORY),
+        now,
+        person.locale,
+    )
+    .await
 }
 
 fn derive_token(secret: &[u8; 32], user_id: Uuid, generation: i32) -> String {

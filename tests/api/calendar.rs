@@ -242,7 +242,7 @@ async fn an_edition_feed_is_valid_icalendar_in_amsterdam_time() {
     let description = unescape(&value(&event.properties, "DESCRIPTION"));
     assert!(description.contains("bijeenkomst 1 van 2"), "{description}");
     assert!(description.contains('\n'));
-    assert!(value(&event.properties, "URL").ends_with(&format!("/api/v1/editions/{edition}")));
+    assert!(value(&event.properties, "URL").ends_with(&format!("/edition?id={edition}&lang=nl")));
     assert!(value(&event.properties, "DTSTAMP").ends_with('Z'));
     assert!(value(&event.properties, "LAST-MODIFIED").ends_with('Z'));
     assert!(value(&event.properties, "ORGANIZER").starts_with("mailto:"));
@@ -409,8 +409,29 @@ async fn the_personal_feed_is_private_marks_waiting_and_cancellations_and_rotate
     assert!(events(&theirs).values().all(|e| e.1 == "TENTATIVE"));
     assert!(
         unescape(&value(&theirs.calendar.events[0].properties, "DESCRIPTION"))
-            .contains("wachtlijst")
+            .contains("Je staat op de wachtlijst (plaats 1).")
     );
+    // A person who reads English reads their feed in English.
+    let (status, body) = app
+        .patch("/api/v1/me", &people[1].token, json!({"locale": "en"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let english = fetch(&app, &waiting_path, None).await;
+    let text = unescape(&value(
+        &english.calendar.events[0].properties,
+        "DESCRIPTION",
+    ));
+    for line in [
+        "Training · session 1 of 2",
+        "(Dutch time)",
+        "You are on the waiting list (place 1).",
+        "More information: http://academy.test/edition?id=",
+        "&lang=en",
+        "Organised by",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    assert!(!text.contains("wachtlijst"), "{text}");
 
     // The trainer's feed holds what they teach.
     let (_, teaching) = app.get("/api/v1/me/calendar-feed", &trainer.token).await;
