@@ -714,3 +714,180 @@ pub async fn forget_person(db: &impl ConnectionTrait, user_id: Uuid) -> DomainRe
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use serde_json::json;
+
+    use super::*;
+
+    /// The wait without jitter before attempt `attempts + 1`, from `base` seconds.
+    fn plain(base: u64, attempts: u32) -> u64 {
+        Ord::min(
+            base.saturating_mul(2u64.saturating_pow(attempts.saturating_sub(1))),
+            MAX_BACKOFF_SECONDS,
+        )
+    }
+
+    fn seconds(d: Duration) -> u64 {
+        u64::try_from(d.num_seconds()).expect("a wait is never negative")
+    }
+
+    #[test]
+    fn the_wait_doubles_from_the_retry_setting_up_to_an_hour() {
+        // A fifth of less than five seconds is no jitter at all: these are exact.
+        assert_eq!(
+            seconds(backoff(1, 1)),
+            1,
+            "the first retry after the setting"
+        );
+        assert_eq!(seconds(backoff(1, 2)), 2);
+        assert_eq!(seconds(backoff(1, 3)), 4);
+        // Before any attempt counts as after the first.
+        assert_eq!(seconds(backoff(1, 0)), 1);
+        assert_eq!(seconds(backoff(1, -5)), 1);
+        // From the default 15 seconds: 15, 30, 60 … 1920, then an hour, plus jitter.
+        assert_eq!(plain(15, 8), 1920);
+        assert_eq!(plain(15, 9), 3600);
+        for attempts in 1..=25 {
+            let wait = plain(15, attempts);
+            for _ in 0..50 {
+                let got = seconds(backoff(15, i32::try_from(attempts).unwrap()));
+                assert!(
+                    (wait..=wait + wait / 5).contains(&got),
+                    "attempt {attempts}: {got} s, not {wait} s + a fifth"
+                );
+            }
+        }
+        // However many attempts, however long the setting: at most an hour and its fifth.
+        for (base, attempts) in [
+            (15, 1_000),
+            (15, i32::MAX),
+            (1, i32::MAX),
+            (3600, 1),
+            (86_400, 1),
+            (u64::MAX, 2),
+        ] {
+            let got = seconds(backoff(base, attempts));
+            assert!(
+                (3600..=3600 + 720).contains(&got),
+                "{base} s, {attempts} attempts: {got} s"
+            );
+        }
+    }
+
+    #[test]
+    fn the_jitter_spreads_the_waits_over_a_fifth_more() {
+        // 100 s: from 100 to 120 s, every whole second of it (21 values; 2,000 draws miss
+        // one of them with a chance of about e^-97).
+        let waits: HashSet<u64> = (0..2000).map(|_| seconds(backoff(100, 1))).collect();
+        assert_eq!(waits, (100..=120).collect::<HashSet<u64>>());
+        // At the cap: an hour to an hour and twelve minutes, spread.
+        let capped: HashSet<u64> = (0..2000).map(|_| seconds(backoff(60, 12))).collect();
+        assert!(
+            capped.iter().all(|s| (3600..=4320).contains(s)),
+            "{capped:?}"
+        );
+        assert!(capped.len() > 100, "spread: {} values", capped.len());
+    }
+
+    /// A fresh outbox on SQLite.
+    async fn outbox() -> (tempfile::TempDir, DatabaseConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("outbox.db").display()
+        );
+        let db = crate::db::connect(&url, 2).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn a_message_refused_for_now_is_tried_max_attempts_times_then_failed() {
+        let (_dir, db) = outbox().await;
+        let now = super::super::now();
+        enqueue_to_address(
+            &db,
+            Kind::WebhookDisabled,
+            "partner@example.test",
+            None,
+            json!({}),
+            now,
+        )
+        .await
+        .unwrap();
+        // Claimed as if enough time passed for each retry to be due.
+        let later = now + Duration::days(400);
+        let slack = Duration::seconds(1);
+        for attempt in 1..=MAX_ATTEMPTS {
+            let claimed = claim(&db, 10, later).await.unwrap();
+            assert_eq!(claimed.len(), 1, "attempt {attempt} is made");
+            assert_eq!(claimed[0].attempts, attempt, "each claim counts an attempt");
+            let before = super::super::now();
+            settle(
+                &db,
+                &claimed[0],
+                Outcome::Retry("451 4.3.0 try again later".into()),
+                60,
+            )
+            .await
+            .unwrap();
+            let after = super::super::now();
+            let row = get(&db, claimed[0].id).await.unwrap();
+            assert_eq!(row.last_error.as_deref(), Some("451 4.3.0 try again later"));
+            if attempt < MAX_ATTEMPTS {
+                assert_eq!(row.status, MessageStatus::Queued, "attempt {attempt}");
+                let wait = i64::try_from(plain(60, attempt.unsigned_abs())).unwrap();
+                assert!(
+                    row.due_at >= before + Duration::seconds(wait) - slack
+                        && row.due_at <= after + Duration::seconds(wait + wait / 5) + slack,
+                    "attempt {attempt}: due {} after {before}, not {wait} s + a fifth",
+                    row.due_at
+                );
+            } else {
+                assert_eq!(
+                    row.status,
+                    MessageStatus::Failed,
+                    "given up after {MAX_ATTEMPTS}"
+                );
+                assert_eq!(row.attempts, MAX_ATTEMPTS);
+            }
+        }
+        assert!(
+            claim(&db, 10, later).await.unwrap().is_empty(),
+            "a failed message is not tried again"
+        );
+
+        // A refusal for good fails at the first attempt.
+        enqueue_to_address(
+            &db,
+            Kind::WebhookDisabled,
+            "other@example.test",
+            None,
+            json!({}),
+            now,
+        )
+        .await
+        .unwrap();
+        let claimed = claim(&db, 10, later).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        settle(
+            &db,
+            &claimed[0],
+            Outcome::Failed("550 5.1.1 mailbox unavailable".into()),
+            60,
+        )
+        .await
+        .unwrap();
+        let row = get(&db, claimed[0].id).await.unwrap();
+        assert_eq!(row.status, MessageStatus::Failed);
+        assert_eq!(row.attempts, 1);
+        // An admin's retry starts the count again.
+        let retried = retry(&db, row.id).await.unwrap();
+        assert_eq!(retried.status, MessageStatus::Queued);
+        assert_eq!(retried.attempts, 0);
+    }
+}

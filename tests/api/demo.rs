@@ -29,6 +29,19 @@ async fn demo_data_fills_an_empty_database_once() {
         .expect("an empty database takes the demo data");
     assert!(summary.users >= 60, "{summary:?}");
     assert_eq!(summary.organizations, 21, "{summary:?}");
+    // The demo's data causes mails, queued in the outbox with it: the certificates of
+    // the closed editions to their holders, and HR's approval requests for the people
+    // waiting for them.
+    let queued = entity::message::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let kinds: std::collections::HashSet<&str> = queued.iter().map(|m| m.kind.as_str()).collect();
+    assert!(kinds.contains("certificate.issued"), "{kinds:?}");
+    assert!(
+        kinds.contains("registration.approval_requested"),
+        "{kinds:?}"
+    );
 
     // The public catalogue: upcoming published editions, one full with a waiting list,
     // and the symposium for 300 with an online link.
@@ -164,6 +177,70 @@ async fn demo_data_fills_an_empty_database_once() {
         "{printed}"
     );
 
+    // With no SMTP server configured, the worker writes each of them as an .eml file
+    // under the data directory's mail folder.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    let messages = loop {
+        let messages = entity::message::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        if messages
+            .iter()
+            .all(|m| m.status != entity::MessageStatus::Queued)
+        {
+            break messages;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the demo's mails are sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(messages.len() >= queued.len());
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.status == entity::MessageStatus::Sent),
+        "{:?}",
+        messages
+            .iter()
+            .filter(|m| m.status != entity::MessageStatus::Sent)
+            .map(|m| (&m.kind, m.status, &m.last_error))
+            .collect::<Vec<_>>()
+    );
+    let mut sent: Vec<(String, String)> = messages
+        .iter()
+        .map(|m| {
+            (
+                m.recipient.clone().unwrap_or_default(),
+                m.subject.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let files = crate::mail::eml_files(&app);
+    let mut written: Vec<(String, String)> = files
+        .iter()
+        .map(|m| (m.to.join(","), m.subject.clone()))
+        .collect();
+    sent.sort();
+    written.sort();
+    assert_eq!(written, sent, "one .eml file per message sent");
+    assert!(
+        files
+            .iter()
+            .any(|m| m.subject.starts_with("Goedkeuring gevraagd: ")),
+        "HR is asked"
+    );
+    let certificate = files
+        .iter()
+        .find(|m| m.subject.starts_with("Je certificaat: "))
+        .expect("a holder is sent their certificate");
+    assert!(
+        certificate.raw.contains("application/pdf"),
+        "with the PDF attached"
+    );
+
     // A second load finds data and changes nothing.
     let before = counts(&app).await;
     assert!(
@@ -173,6 +250,14 @@ async fn demo_data_fills_an_empty_database_once() {
             .is_none()
     );
     assert_eq!(counts(&app).await, before);
+    assert_eq!(
+        entity::message::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        messages.len() as u64,
+        "and queues no mail"
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::helpers::{ADMIN_EMAIL, Actor, PASSWORD, TestApp, at, id_of, ts};
 use crate::smtp::{Mail, SmtpSink};
 
 /// The app sending to `sink` from the academy's own address, retrying after a second.
-async fn app_with(sink: &SmtpSink) -> TestApp {
+pub(crate) async fn app_with(sink: &SmtpSink) -> TestApp {
     let url = sink.url();
     TestApp::spawn_with(move |c| {
         c.smtp_url = Some(url);
@@ -23,13 +23,13 @@ async fn app_with(sink: &SmtpSink) -> TestApp {
     .await
 }
 
-fn events(ics: &str) -> Vec<IcalEvent> {
+pub(crate) fn events(ics: &str) -> Vec<IcalEvent> {
     let mut parser = ical::IcalParser::new(BufReader::new(ics.as_bytes()));
     let calendar = parser.next().expect("a calendar").expect("parses");
     calendar.events
 }
 
-fn prop(e: &IcalEvent, name: &str) -> String {
+pub(crate) fn prop(e: &IcalEvent, name: &str) -> String {
     e.properties
         .iter()
         .find(|p| p.name == name)
@@ -37,7 +37,7 @@ fn prop(e: &IcalEvent, name: &str) -> String {
         .unwrap_or_default()
 }
 
-fn calendar_method(ics: &str) -> String {
+pub(crate) fn calendar_method(ics: &str) -> String {
     let mut parser = ical::IcalParser::new(BufReader::new(ics.as_bytes()));
     let calendar = parser.next().expect("a calendar").expect("parses");
     calendar
@@ -49,7 +49,7 @@ fn calendar_method(ics: &str) -> String {
 }
 
 /// The person's feed: UID → (SEQUENCE, STATUS).
-async fn feed(app: &TestApp, person: &Actor) -> Vec<(String, String, String)> {
+pub(crate) async fn feed(app: &TestApp, person: &Actor) -> Vec<(String, String, String)> {
     let (status, body) = app.get("/api/v1/me/calendar-feed", &person.token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let url = body["url"].as_str().expect("url");
@@ -69,7 +69,7 @@ async fn feed(app: &TestApp, person: &Actor) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn mail_events(mail: &Mail) -> (String, Vec<(String, String, String)>) {
+pub(crate) fn mail_events(mail: &Mail) -> (String, Vec<(String, String, String)>) {
     let (method, ics) = mail.calendar.clone().expect("a calendar part");
     assert_eq!(calendar_method(&ics), method, "part type and METHOD agree");
     let list = events(&ics)
@@ -89,7 +89,7 @@ fn mail_events(mail: &Mail) -> (String, Vec<(String, String, String)>) {
     (method, list)
 }
 
-async fn session_of(app: &TestApp, token: &str, edition: Uuid) -> Uuid {
+pub(crate) async fn session_of(app: &TestApp, token: &str, edition: Uuid) -> Uuid {
     let (status, body) = app
         .get(&format!("/api/v1/editions/{edition}/sessions"), token)
         .await;
@@ -373,6 +373,8 @@ async fn a_refusing_server_is_retried_and_a_permanent_refusal_shows_as_failed() 
     let app = app_with(&sink).await;
     let admin = app.admin().await;
     let org = app.create_org(&admin, "Triade", "provider").await;
+    assert_eq!(metric(&app, FAILED_ATTEMPTS).await, 0.0);
+    assert_eq!(metric(&app, FAILED_MESSAGES).await, 0.0);
     sink.refuse_next(2, "451 4.3.0 try again later");
     let bo = app
         .create_user(&admin, org, &["professional"], "bo@example.test")
@@ -405,6 +407,18 @@ async fn a_refusing_server_is_retried_and_a_permanent_refusal_shows_as_failed() 
     assert_eq!(sent["kind"], "registration.confirmed");
     assert_eq!(sent["recipient"], "bo@example.test");
     assert!(sent["last_error"].is_null());
+    // The two refused attempts are counted; nothing is given up on, nothing waits.
+    assert_eq!(
+        metric(
+            &app,
+            "academy_mail_attempts_failed_total{kind=\"registration.confirmed\"}"
+        )
+        .await,
+        2.0
+    );
+    assert_eq!(metric(&app, FAILED_ATTEMPTS).await, 2.0);
+    assert_eq!(metric(&app, FAILED_MESSAGES).await, 0.0);
+    assert_eq!(metric(&app, QUEUE_AGE).await, 0.0);
 
     // For good: the next message fails at once and waits for an admin.
     sink.refuse_always("550 5.1.1 mailbox unavailable");
@@ -425,6 +439,13 @@ async fn a_refusing_server_is_retried_and_a_permanent_refusal_shows_as_failed() 
         "{failed}"
     );
     assert_eq!(failed["attempts"], 1);
+    assert_eq!(metric(&app, FAILED_ATTEMPTS).await, 3.0);
+    assert_eq!(metric(&app, FAILED_MESSAGES).await, 1.0, "given up on");
+    assert_eq!(
+        metric(&app, QUEUE_AGE).await,
+        0.0,
+        "a failed one is not due"
+    );
     // A wrong filter is a clear 422.
     let (status, body) = app
         .get("/api/v1/messages?kind=nonsense", &admin.token)
@@ -460,6 +481,95 @@ async fn a_refusing_server_is_retried_and_a_permanent_refusal_shows_as_failed() 
         )
         .await;
     crate::helpers::assert_problem(status, &body, StatusCode::CONFLICT, "message_not_failed");
+    assert_eq!(metric(&app, FAILED_MESSAGES).await, 0.0, "retried and sent");
+    assert_eq!(metric(&app, FAILED_ATTEMPTS).await, 3.0);
+
+    // Refused for now, again: Bo's next message waits for its retry and holds back the
+    // one after it (a person's messages go out in order), so the queue ages.
+    sink.refuse_always("451 4.3.0 try again later");
+    let later = [
+        app.open_edition(&admin, 9, json!({"capacity": 5})).await,
+        app.open_edition(&admin, 10, json!({"capacity": 5})).await,
+    ];
+    for edition in later {
+        let (status, reg) = app
+            .post(
+                &format!("/api/v1/editions/{edition}/registrations"),
+                &bo.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{reg}");
+    }
+    let mut waited = 0;
+    while metric(&app, FAILED_ATTEMPTS).await < 4.0
+        || metric(&app, "academy_mail_queued_messages").await < 2.0
+    {
+        waited += 1;
+        assert!(waited < 200, "a refused attempt and two queued messages");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let age = metric(&app, QUEUE_AGE).await;
+    assert!(age > 0.0, "the held-back message is due: {age}");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let older = metric(&app, QUEUE_AGE).await;
+    assert!(older >= age + 1.0, "the queue ages: {age} → {older}");
+    assert_eq!(metric(&app, FAILED_MESSAGES).await, 0.0, "only retried");
+    // Accepted again: both go out and the queue is young again.
+    sink.refuse_always_off();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while sink.to(&bo.email).len() < 4 {
+        assert!(tokio::time::Instant::now() < deadline, "both sent");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut waited = 0;
+    while metric(&app, "academy_mail_queued_messages").await > 0.0 {
+        waited += 1;
+        assert!(waited < 200, "nothing left queued");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(metric(&app, QUEUE_AGE).await, 0.0);
+    assert_eq!(metric(&app, FAILED_MESSAGES).await, 0.0);
+    assert!(metric(&app, FAILED_ATTEMPTS).await >= 4.0);
+    assert!(
+        metric(
+            &app,
+            "academy_mail_sent_total{kind=\"registration.confirmed\"}"
+        )
+        .await
+            >= 4.0
+    );
+}
+
+/// Failed sending attempts of this instance, all kinds.
+const FAILED_ATTEMPTS: &str = "academy_mail_attempts_failed_total";
+/// Messages given up on.
+const FAILED_MESSAGES: &str = "academy_mail_failed_messages";
+/// Age of the oldest message due.
+const QUEUE_AGE: &str = "academy_mail_queue_age_seconds";
+
+/// The sum of a metric's samples on `/metrics`: by name (all label sets), or by name
+/// with its labels (`name{kind="…"}`); 0 when there is no sample yet.
+pub(crate) async fn metric(app: &TestApp, sample: &str) -> f64 {
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = resp.text().await.expect("text");
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let rest = l.strip_prefix(sample)?;
+            let labels_follow = !sample.contains('{') && rest.starts_with('{');
+            if !(rest.starts_with(' ') || labels_follow) {
+                return None;
+            }
+            l.rsplit(' ').next()?.parse::<f64>().ok()
+        })
+        .sum()
 }
 
 /// The newest message of a kind to a person, once one has this status.
@@ -484,7 +594,7 @@ async fn wait_for_status(app: &TestApp, admin: &Actor, user: Uuid, status: &str)
 }
 
 /// The link in a mail's text.
-fn link_in(text: &str, prefix: &str) -> String {
+pub(crate) fn link_in(text: &str, prefix: &str) -> String {
     text.lines()
         .find(|l| l.starts_with(prefix))
         .unwrap_or_else(|| panic!("no link {prefix} in {text}"))
@@ -492,12 +602,12 @@ fn link_in(text: &str, prefix: &str) -> String {
         .to_owned()
 }
 
-fn token_of(link: &str) -> String {
+pub(crate) fn token_of(link: &str) -> String {
     link.split("token=").nth(1).expect("token").to_owned()
 }
 
 /// `.eml` files written to the data directory, parsed.
-fn eml_files(app: &TestApp) -> Vec<Mail> {
+pub(crate) fn eml_files(app: &TestApp) -> Vec<Mail> {
     let dir = app.data_dir().join("mail");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -531,7 +641,7 @@ fn eml_files(app: &TestApp) -> Vec<Mail> {
         .collect()
 }
 
-async fn wait_for_eml(app: &TestApp, to: &str, subject: &str) -> Mail {
+pub(crate) async fn wait_for_eml(app: &TestApp, to: &str, subject: &str) -> Mail {
     for _ in 0..200 {
         if let Some(m) = eml_files(app)
             .into_iter()

@@ -23,6 +23,7 @@ mod errors;
 mod evaluations;
 mod helpers;
 mod mail;
+mod mail_letters;
 mod mail_schedule;
 mod matrix;
 mod migrations;
