@@ -76,7 +76,9 @@ pub struct Message {
     /// Why the last attempt failed.
     #[oai(nullable)]
     pub last_error: Option<String>,
-    /// The address it was sent to.
+    /// The address it was sent to; before it is sent, the address it goes to when the
+    /// message is for an address rather than a person (else the person's address at
+    /// the time of sending).
     #[oai(nullable)]
     pub recipient: Option<String>,
     /// The subject it was sent with.
@@ -100,7 +102,7 @@ impl From<message::Model> for Message {
             attempts: m.attempts,
             due_at: m.due_at.into(),
             last_error: m.last_error,
-            recipient: m.recipient,
+            recipient: m.recipient.or(m.to_address),
             subject: m.subject,
             created_at: m.created_at.into(),
             sent_at: m.sent_at.map(Into::into),
@@ -145,6 +147,10 @@ impl MessagesApi {
         /// Only this kind, e.g. `registration.confirmed`.
         #[oai(validator(max_length = 64))]
         kind: Query<Option<String>>,
+        /// Only messages to this e-mail address (any case): sent to it, waiting to go to
+        /// it, or for the person who has it now.
+        #[oai(validator(max_length = 254))]
+        recipient: Query<Option<String>>,
         /// Page size, 1–200 (default 50).
         limit: Query<Option<PageSize>>,
         /// Cursor from the previous page.
@@ -168,6 +174,7 @@ impl MessagesApi {
             status: status.0.map(Into::into),
             user_id: user_id.0,
             kind,
+            recipient: recipient.0.filter(|r| !r.trim().is_empty()),
         };
         let (items, next_cursor) = messages::list(&state.db, &filter, page).await?;
         Ok(MessageList::Ok(Json(MessagePage {

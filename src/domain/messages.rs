@@ -12,10 +12,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{MessageStatus, message};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LockBehavior, LockType, Query};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -591,6 +591,9 @@ pub struct MessageFilter {
     pub user_id: Option<Uuid>,
     /// Only this kind.
     pub kind: Option<Kind>,
+    /// Only messages to this address (any case): sent to it, queued for it, or for the
+    /// person who has it now.
+    pub recipient: Option<String>,
 }
 
 /// Messages, oldest first.
@@ -608,6 +611,23 @@ pub async fn list(
     }
     if let Some(kind) = filter.kind {
         q = q.filter(message::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(address) = &filter.recipient {
+        let address = address.trim().to_lowercase();
+        let lower = |c: message::Column| Expr::expr(Func::lower(Expr::col(c)));
+        let holder = Query::select()
+            .column(entity::user::Column::Id)
+            .from(entity::user::Entity)
+            .and_where(
+                Expr::expr(Func::lower(Expr::col(entity::user::Column::Email))).eq(address.clone()),
+            )
+            .to_owned();
+        q = q.filter(
+            Condition::any()
+                .add(lower(message::Column::Recipient).eq(address.clone()))
+                .add(lower(message::Column::ToAddress).eq(address))
+                .add(message::Column::UserId.in_subquery(holder)),
+        );
     }
     if let Some(after) = page.after {
         q = q.filter(message::Column::Id.gt(after));

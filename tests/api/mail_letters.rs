@@ -607,3 +607,59 @@ async fn with_an_account_url_invitations_and_resets_link_to_the_partners_page() 
     app.sign_in("hanna@example.test", "hanna-nieuw-wachtwoord")
         .await;
 }
+
+#[tokio::test]
+async fn the_admin_finds_a_persons_messages_by_their_address_in_any_case() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink).await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Vitree", "provider").await;
+    let lotte = app
+        .create_user(&admin, org, &["professional"], "lotte.dekker@example.test")
+        .await;
+    let other = app
+        .create_user(&admin, org, &["professional"], "someone.else@example.test")
+        .await;
+    for who in [&lotte, &other] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/password-reset",
+                None,
+                Some(json!({"email": who.email})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    sink.wait_for_mail(&lotte.email, "", 10).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, page) = app
+            .get(
+                "/api/v1/messages?recipient=%20Lotte.Dekker%40Example.TEST%20",
+                &admin.token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap().clone();
+        assert!(!items.is_empty(), "{page}");
+        for m in &items {
+            assert_eq!(m["user_id"], lotte.id.to_string(), "{m}");
+        }
+        if items
+            .iter()
+            .any(|m| m["kind"] == "account.password_reset" && m["recipient"] == lotte.email)
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (_, none) = app
+        .get(
+            "/api/v1/messages?recipient=nobody%40example.test",
+            &admin.token,
+        )
+        .await;
+    assert_eq!(none["items"], json!([]), "{none}");
+}
