@@ -103,6 +103,11 @@ await page.goto(env("PAGES_EDITION"));
 await expectText(page, "edition page", "vrij");
 await accessible(page, "edition page");
 
+// The catalogue page of a points reminder.
+await page.goto(env("PAGES_BASE") + "/catalogue");
+await expectText(page, "catalogue page", "plaatsen vrij");
+await accessible(page, "catalogue page");
+
 // HR's approval request: sign in and approve.
 await page.goto(env("PAGES_APPROVAL"));
 await accessible(page, "approval form");

@@ -79,6 +79,7 @@ pub fn build_app(state: Arc<AppState>) -> impl poem::Endpoint<Output = poem::Res
             poem::get(pages::approval::show).post(pages::approval::submit),
         )
         .at("/edition", poem::get(pages::edition::show))
+        .at("/catalogue", poem::get(pages::catalogue::show))
         .into_endpoint()
         .with(http::BodyLimit(MAX_BODY_BYTES))
         .around(move |ep, mut req| {

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod approval;
+pub mod catalogue;
 pub mod check_in;
 pub mod edition;
 pub mod evaluation;

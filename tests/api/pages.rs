@@ -560,3 +560,48 @@ async fn the_evaluation_invitation_links_to_a_page_that_saves_and_changes_the_ev
     assert_eq!(mine["score"], 6, "{mine}");
     assert_eq!(mine["comment"], "Wat lang.", "{mine}");
 }
+
+#[tokio::test]
+async fn the_catalogue_page_lists_editions_still_to_start_with_free_seats() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let open = app
+        .open_edition(&admin, 12, json!({"capacity": 3, "location": "Lelystad"}))
+        .await;
+    let full = app
+        .open_edition(
+            &admin,
+            14,
+            json!({"capacity": 1, "waitlist_enabled": false}),
+        )
+        .await;
+    let org = app.create_org(&admin, "Triade", "provider").await;
+    let taker = app
+        .create_user(&admin, org, &["professional"], "taker@example.test")
+        .await;
+    crate::certificates::enrol(&app, &admin, full, &taker).await;
+    let page = app
+        .client
+        .get(app.url("/catalogue?lang=en"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("href=\"/edition?id={open}&amp;lang=en\"")),
+        "{html}"
+    );
+    assert!(html.contains("Lelystad: 3 seats free"), "{html}");
+    assert!(
+        !html.contains(&full.to_string()),
+        "a full edition is not offered"
+    );
+    let bad = app
+        .client
+        .get(app.url("/catalogue?cursor=not-a-cursor"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}

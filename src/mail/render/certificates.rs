@@ -169,7 +169,11 @@ pub(super) async fn points_letter(
         }
     };
     let lines: Vec<String> = short.iter().map(describe).collect();
-    let catalogue = format!("{}/api/v1/editions?has_seats=true", state.config.public_url);
+    let catalogue = format!(
+        "{}/catalogue?lang={}",
+        state.config.public_url,
+        locale.tag()
+    );
     let hr = kind == Kind::PointsDigest;
     let (subject, paragraph, label, why) = match (hr, locale) {
         (true, _) => (
