@@ -34,7 +34,8 @@ fn items(n: usize) -> Vec<Item> {
                 updated_at: start - Duration::days(30) + Duration::minutes(i as i64),
                 edition_id: Uuid::now_v7(),
                 course_title: TITLES[i % TITLES.len()].to_owned(),
-                kind_label: "Training",
+                kind: entity::CourseKind::Training,
+                locale: entity::Locale::Nl,
                 location: Some(format!(
                     "Leeuwenlaan {}, 1316 XX Almere; zaal {}, tweede verdieping",
                     i % 90 + 1,

@@ -3,6 +3,7 @@
 //! project's own Rust implementation), not with the service's code.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -44,33 +45,100 @@ impl Received {
     }
 }
 
-/// A webhook receiver on a loopback port: answers each request with the next status of
-/// its script (200 once the script is over) and keeps what it got. While held, it keeps
-/// the requests waiting for their answer.
+/// How the receiver answers one request.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    /// This status, with a short body.
+    Status(u16),
+    /// This (redirect) status, with a `Location` header.
+    Redirect(u16, String),
+    /// 200 with a body that never ends.
+    Endless,
+}
+
+/// The body chunk of an endless answer.
+static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+
+/// Counts a request in flight while it lives.
+struct InFlight {
+    now: Arc<AtomicUsize>,
+}
+
+impl InFlight {
+    fn enter(now: &Arc<AtomicUsize>, most: &AtomicUsize) -> Self {
+        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+        most.fetch_max(n, Ordering::SeqCst);
+        Self { now: now.clone() }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A webhook receiver on a loopback port: answers each request with the next answer of
+/// its script (200 once the script is over), each after its delay, and keeps what it
+/// got. While held, it keeps the requests waiting for their answer. It counts the
+/// requests waiting for their answer at the same time, and the bytes of endless answers
+/// it sent.
 pub struct Receiver {
     pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
-    answers: Arc<Mutex<VecDeque<u16>>>,
+    answers: Arc<Mutex<VecDeque<Answer>>>,
     open: tokio::sync::watch::Sender<bool>,
+    delay: Arc<Mutex<Duration>>,
+    most_in_flight: Arc<AtomicUsize>,
+    streamed: Arc<AtomicUsize>,
 }
 
 impl Receiver {
     pub async fn start() -> Self {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let answers: Arc<Mutex<VecDeque<u16>>> = Arc::default();
+        let answers: Arc<Mutex<VecDeque<Answer>>> = Arc::default();
+        let delay: Arc<Mutex<Duration>> = Arc::default();
+        let in_flight: Arc<AtomicUsize> = Arc::default();
+        let most_in_flight: Arc<AtomicUsize> = Arc::default();
+        let streamed: Arc<AtomicUsize> = Arc::default();
         let (open, gate) = tokio::sync::watch::channel(true);
-        let (g, a) = (got.clone(), answers.clone());
+        let (g, a, d, now, most, sent) = (
+            got.clone(),
+            answers.clone(),
+            delay.clone(),
+            in_flight.clone(),
+            most_in_flight.clone(),
+            streamed.clone(),
+        );
         let hook = poem::endpoint::make(move |req: poem::Request| {
-            let (g, a, mut gate) = (g.clone(), a.clone(), gate.clone());
+            let (g, a, d, mut gate) = (g.clone(), a.clone(), d.clone(), gate.clone());
+            let (now, most, sent) = (now.clone(), most.clone(), sent.clone());
             async move {
+                let _in_flight = InFlight::enter(&now, &most);
                 let headers = req.headers().clone();
                 let body = req.into_body().into_vec().await.unwrap_or_default();
                 g.lock().unwrap().push(Received { headers, body });
                 let _ = gate.wait_for(|open| *open).await;
-                let status = a.lock().unwrap().pop_front().unwrap_or(200);
-                poem::Response::builder()
-                    .status(poem::http::StatusCode::from_u16(status).unwrap())
-                    .body("thanks")
+                let wait = *d.lock().unwrap();
+                tokio::time::sleep(wait).await;
+                let answer = a.lock().unwrap().pop_front().unwrap_or(Answer::Status(200));
+                let status = |s: u16| poem::http::StatusCode::from_u16(s).unwrap();
+                match answer {
+                    Answer::Status(s) => poem::Response::builder().status(status(s)).body("thanks"),
+                    Answer::Redirect(s, location) => poem::Response::builder()
+                        .status(status(s))
+                        .header("location", location)
+                        .body("elsewhere"),
+                    Answer::Endless => {
+                        let chunks = futures::stream::repeat_with(move || {
+                            sent.fetch_add(CHUNK.len(), Ordering::SeqCst);
+                            Ok::<_, std::io::Error>(bytes::Bytes::from_static(&CHUNK))
+                        });
+                        poem::Response::builder()
+                            .status(status(200))
+                            .body(poem::Body::from_bytes_stream(chunks))
+                    }
+                }
             }
         });
         let app = poem::Route::new().at("/hook", hook);
@@ -90,7 +158,39 @@ impl Receiver {
             got,
             answers,
             open,
+            delay,
+            most_in_flight,
+            streamed,
         }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.url
+            .parse::<reqwest::Url>()
+            .ok()
+            .and_then(|u| u.port())
+            .expect("a port")
+    }
+
+    /// Waits this long before each answer.
+    pub fn answer_after(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
+    }
+
+    /// The next answers.
+    pub fn answer_with(&self, answers: impl IntoIterator<Item = Answer>) {
+        self.answers.lock().unwrap().extend(answers);
+    }
+
+    /// The most requests that waited for their answer at the same time.
+    pub fn most_in_flight(&self) -> usize {
+        self.most_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The bytes of endless answers sent so far.
+    pub fn streamed(&self) -> usize {
+        self.streamed.load(Ordering::SeqCst)
     }
 
     /// Keeps the answers back until [`Receiver::release`].
@@ -104,7 +204,7 @@ impl Receiver {
 
     /// The statuses of the next answers.
     pub fn answer(&self, statuses: &[u16]) {
-        self.answers.lock().unwrap().extend(statuses);
+        self.answer_with(statuses.iter().map(|s| Answer::Status(*s)));
     }
 
     pub fn got(&self) -> Vec<Received> {
@@ -201,6 +301,28 @@ async fn attempts_reach(app: &TestApp, admin: &Actor, webhook: Uuid, n: usize) -
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the delivery never reached {n} attempts");
+}
+
+/// Waits until the mail that an endpoint was turned off is sent, and checks it went once,
+/// to the client's contact.
+async fn contact_is_told_once(app: &TestApp, admin: &Actor, webhook: Uuid) -> Value {
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        let (status, messages) = app
+            .get("/api/v1/messages?kind=webhook.disabled", &admin.token)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{messages}");
+        sent = messages["items"].as_array().unwrap().clone();
+        if sent.first().is_some_and(|m| m["status"] == "sent") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["status"], "sent", "{sent:?}");
+    assert_eq!(sent[0]["recipient"], "beheer@intranet.test");
+    assert_eq!(sent[0]["about_id"], webhook.to_string(), "{sent:?}");
+    sent[0].clone()
 }
 
 fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
@@ -622,27 +744,7 @@ async fn a_410_turns_the_endpoint_off_and_its_contact_is_told() {
         )
         .await;
     assert_problem(ping.0, &ping.1, StatusCode::CONFLICT, "webhook_disabled");
-    let (status, messages) = app
-        .get("/api/v1/messages?kind=webhook.disabled", &admin.token)
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let mut sent = messages["items"].as_array().unwrap().clone();
-    for _ in 0..100 {
-        if sent.first().is_some_and(|m| m["status"] == "sent") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        sent = app
-            .get("/api/v1/messages?kind=webhook.disabled", &admin.token)
-            .await
-            .1["items"]
-            .as_array()
-            .unwrap()
-            .clone();
-    }
-    assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_eq!(sent[0]["status"], "sent", "{sent:?}");
-    assert_eq!(sent[0]["recipient"], "beheer@intranet.test");
+    contact_is_told_once(&app, &admin, webhook).await;
 
     // Turned on again, it gets its events, and an admin can send the missed one again.
     let (status, body) = app
@@ -724,6 +826,12 @@ async fn an_endpoint_failing_for_three_days_is_turned_off() {
         hook["disabled_reason"],
         "every delivery to the endpoint failed for three days"
     );
+    // Its client's contact is told, once.
+    contact_is_told_once(&app, &admin, webhook).await;
+    // The delivery is given up with the endpoint, and no more attempts follow.
+    let list = deliveries(&app, &admin, webhook).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["status"], "failed", "{list:?}");
 }
 
 #[tokio::test]
@@ -990,4 +1098,372 @@ async fn attendance_certificates_and_sessions_reach_the_partners_that_may_read_t
         format!("{ISSUER}/api/v1/sessions/{session}")
     );
     assert!(rx_site.got().iter().all(|r| r.verifies_with(&secret_site)));
+}
+
+/// Waits until every delivery of the endpoint has at least one attempt (`n` of them), and
+/// returns them.
+async fn each_tried(app: &TestApp, admin: &Actor, webhook: Uuid, n: usize) -> Vec<Value> {
+    let mut list = Vec::new();
+    for _ in 0..400 {
+        list = deliveries(app, admin, webhook).await;
+        if list.len() >= n
+            && list
+                .iter()
+                .all(|d| !d["attempts"].as_array().unwrap().is_empty())
+        {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not every delivery was tried: {list:?}");
+}
+
+#[tokio::test]
+async fn an_endpoint_leading_inside_the_network_at_delivery_time_is_never_called() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    // Without ACADEMY_WEBHOOKS_ALLOW_PRIVATE.
+    let strict = TestApp::spawn().await;
+    let admin = strict.admin().await;
+    let org = strict.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    let partner = client(&strict, &admin, Some(org), &["catalog:read"]).await;
+    // Both accepted at an outside address, then pointed inside: one at the receiver's
+    // address, one at a name that resolves to it.
+    let (literal, _) = endpoint(
+        &strict,
+        &admin,
+        partner,
+        "https://93.184.216.34/literal",
+        &["edition.published"],
+    )
+    .await;
+    let (named, _) = endpoint(
+        &strict,
+        &admin,
+        partner,
+        "https://93.184.216.34/named",
+        &["edition.published"],
+    )
+    .await;
+    let port = receiver.port();
+    for (id, url) in [
+        (literal, receiver.url.clone()),
+        (named, format!("http://localhost:{port}/hook")),
+    ] {
+        entity::webhook_endpoint::Entity::update_many()
+            .col_expr(entity::webhook_endpoint::Column::Url, Expr::value(url))
+            .filter(entity::webhook_endpoint::Column::Id.eq(id))
+            .exec(&strict.state.db)
+            .await
+            .unwrap();
+    }
+    strict
+        .open_edition(&admin, 30, json!({"capacity": 10}))
+        .await;
+
+    let by_literal = attempts_reach(&strict, &admin, literal, 1).await;
+    let by_name = attempts_reach(&strict, &admin, named, 1).await;
+    let refused = &by_literal["attempts"][0];
+    assert!(refused["status_code"].is_null(), "{by_literal}");
+    assert_eq!(
+        refused["error"],
+        "the endpoint leads to an address inside the academy's network"
+    );
+    assert_eq!(by_literal["status"], "queued", "{by_literal}");
+    let refused = &by_name["attempts"][0];
+    assert!(refused["status_code"].is_null(), "{by_name}");
+    let why = refused["error"].as_str().unwrap();
+    assert!(why.starts_with("could not connect"), "{why}");
+    assert!(
+        why.contains("no address outside the academy's network"),
+        "{why}"
+    );
+    assert!(
+        !why.contains("localhost"),
+        "the URL is not in the log: {why}"
+    );
+    assert_eq!(by_name["status"], "queued", "{by_name}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.got().is_empty(), "{:?}", receiver.got());
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_count_as_failed_attempts() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let (receiver, elsewhere) = (Receiver::start().await, Receiver::start().await);
+    receiver.answer_with([
+        Answer::Redirect(302, elsewhere.url.clone()),
+        Answer::Redirect(307, elsewhere.url.clone()),
+    ]);
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    app.open_edition(&admin, 31, json!({"capacity": 10})).await;
+
+    let list = each_tried(&app, &admin, webhook, 2).await;
+    let mut first: Vec<(i64, String)> = list
+        .iter()
+        .map(|d| {
+            let a = &d["attempts"][0];
+            (
+                a["status_code"].as_i64().unwrap_or_default(),
+                a["error"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    first.sort();
+    assert_eq!(
+        first,
+        [
+            (302, "answered 302: redirects are not followed".to_owned()),
+            (307, "answered 307: redirects are not followed".to_owned()),
+        ]
+    );
+    // Failures: each is due again on the schedule.
+    for d in &list {
+        assert_eq!(d["status"], "queued", "{d}");
+        let wait = time(&d["next_attempt_at"]) - time(&d["attempts"][0]["at"]);
+        assert_eq!(wait.num_seconds(), 5, "{d}");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.got().len(), 2);
+    assert!(elsewhere.got().is_empty(), "{:?}", elsewhere.got());
+}
+
+#[tokio::test]
+async fn an_answer_taking_longer_than_ten_seconds_is_a_failed_attempt() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    // The receiver takes the request and does not answer.
+    receiver.hold();
+    app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    let d = attempts_reach(&app, &admin, webhook, 1).await;
+    receiver.release();
+    let a = &d["attempts"][0];
+    assert!(a["status_code"].is_null(), "{d}");
+    assert_eq!(a["error"], "no answer within 10 seconds", "{d}");
+    let took = a["duration_ms"].as_i64().unwrap();
+    assert!((10_000..15_000).contains(&took), "{d}");
+    assert_eq!(d["status"], "queued", "{d}");
+    assert_eq!(receiver.got().len(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_is_read_no_further_than_64_kib() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    // 200 with a body that never ends.
+    receiver.answer_with([Answer::Endless]);
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    let d = attempts_reach(&app, &admin, webhook, 1).await;
+    assert_eq!(d["status"], "delivered", "{d}");
+    let a = &d["attempts"][0];
+    assert_eq!(a["status_code"], 200, "{d}");
+    assert!(a["error"].is_null(), "{d}");
+    // Done after the first 64 KiB, not at the 10 seconds' timeout.
+    assert!(a["duration_ms"].as_i64().unwrap() < 5_000, "{d}");
+    // The log keeps nothing of the answer.
+    let mut fields: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort();
+    assert_eq!(fields, ["at", "duration_ms", "error", "status_code"]);
+    assert!(d.to_string().len() < 2048, "{d}");
+    // And the answer is not read on: the receiver's body stops.
+    assert!(receiver.streamed() >= 64 * 1024);
+    let mut sent = receiver.streamed();
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        if receiver.streamed() == sent {
+            break;
+        }
+        sent = receiver.streamed();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.streamed(), sent, "the answer is still being read");
+}
+
+#[tokio::test]
+async fn an_endpoint_gets_one_request_at_a_time_even_from_two_instances() {
+    let app = app().await;
+    let other = app
+        .another_instance_with(|c| c.webhooks_allow_private = true)
+        .await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    // Each answer takes a while, so that requests sent together would overlap.
+    receiver.answer_after(Duration::from_millis(40));
+    let partner = client(&app, &admin, Some(org), &["registrations:read"]).await;
+    let (webhook, _) = endpoint(
+        &app,
+        &admin,
+        partner,
+        &receiver.url,
+        &["registration.created", "registration.status_changed"],
+    )
+    .await;
+    let edition = app.open_edition(&admin, 30, json!({"capacity": 100})).await;
+    let people = app.people(&admin, org, "p", 12).await;
+    // Everything is queued before the first answer comes.
+    receiver.hold();
+    let apps = [&app, &other];
+    let batch = people.iter().enumerate().map(|(i, p)| {
+        let on = apps[i % 2];
+        async move {
+            let r = register(on, p, edition).await;
+            let (status, body) = on
+                .post(
+                    &format!("/api/v1/registrations/{r}/cancel"),
+                    &p.token,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    });
+    futures::future::join_all(batch).await;
+    for _ in 0..400 {
+        if deliveries(&app, &admin, webhook).await.len() == 24 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(deliveries(&app, &admin, webhook).await.len(), 24);
+    receiver.release();
+    let got = receiver.wait_for(24, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(got.len(), 24);
+    assert_eq!(receiver.got().len(), 24);
+    assert_eq!(receiver.most_in_flight(), 1);
+}
+
+#[tokio::test]
+async fn a_delivery_is_given_up_after_its_thirteenth_attempt() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[500, 500]);
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    app.open_edition(&admin, 30, json!({"capacity": 10})).await;
+    let d = attempts_reach(&app, &admin, webhook, 1).await;
+    assert_eq!(d["status"], "queued", "{d}");
+    // Eleven more attempts failed (the endpoint not yet failing for three days): the
+    // next one is the thirteenth, and due now.
+    entity::webhook_delivery::Entity::update_many()
+        .col_expr(entity::webhook_delivery::Column::Attempts, Expr::value(12))
+        .col_expr(
+            entity::webhook_delivery::Column::DueAt,
+            Expr::value(academy::domain::now()),
+        )
+        .filter(entity::webhook_delivery::Column::EndpointId.eq(webhook))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let d = attempts_reach(&app, &admin, webhook, 2).await;
+    assert_eq!(d["attempts"][1]["status_code"], 500, "{d}");
+    assert_eq!(d["status"], "failed", "{d}");
+    assert!(d["next_attempt_at"].is_null(), "{d}");
+    assert!(!d["finished_at"].is_null(), "{d}");
+    // Given up: not tried again, though the endpoint stays on.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(receiver.got().len(), 2);
+    let hook = app
+        .get(&format!("/api/v1/webhooks/{webhook}"), &admin.token)
+        .await
+        .1;
+    assert_eq!(hook["enabled"], true, "{hook}");
+}
+
+#[tokio::test]
+async fn the_delivery_log_forgets_what_is_older_than_30_days() {
+    use entity::{webhook_attempt, webhook_delivery, webhook_event};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let app = app().await;
+    let admin = app.admin().await;
+    let org = app.create_org(&admin, "Provider", "provider").await;
+    let receiver = Receiver::start().await;
+    let partner = client(&app, &admin, Some(org), &["catalog:read"]).await;
+    let (webhook, _) = endpoint(&app, &admin, partner, &receiver.url, &["edition.published"]).await;
+    for days in [30, 31, 32] {
+        app.open_edition(&admin, days, json!({"capacity": 10}))
+            .await;
+    }
+    receiver.wait_for(3, Duration::from_secs(20)).await;
+    let mut list = Vec::new();
+    for _ in 0..100 {
+        list = deliveries(&app, &admin, webhook).await;
+        if list.len() == 3 && list.iter().all(|d| d["status"] == "delivered") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        list.len() == 3 && list.iter().all(|d| d["status"] == "delivered"),
+        "{list:?}"
+    );
+    let id = |d: &Value, field: &str| -> Uuid { d[field].as_str().unwrap().parse().unwrap() };
+    let (old, recent, waiting) = (&list[0], &list[1], &list[2]);
+    let now = academy::domain::now();
+    // One delivered 31 days ago, one 29 days ago, and one of 31 days ago still queued
+    // (due again tomorrow).
+    for (d, age, queued) in [(old, 31, false), (recent, 29, false), (waiting, 31, true)] {
+        let then = now - chrono::Duration::days(age);
+        let mut update = webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::CreatedAt, Expr::value(then))
+            .filter(webhook_delivery::Column::Id.eq(id(d, "id")));
+        if queued {
+            update = update
+                .col_expr(
+                    webhook_delivery::Column::Status,
+                    Expr::value(entity::DeliveryStatus::Queued),
+                )
+                .col_expr(
+                    webhook_delivery::Column::DueAt,
+                    Expr::value(now + chrono::Duration::days(1)),
+                );
+        }
+        update.exec(&app.state.db).await.unwrap();
+        webhook_event::Entity::update_many()
+            .col_expr(webhook_event::Column::OccurredAt, Expr::value(then))
+            .filter(webhook_event::Column::Id.eq(id(d, "event_id")))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+    }
+
+    let gone = academy::domain::webhooks::deliveries::forget_old(&app.state.db, now)
+        .await
+        .unwrap();
+    assert_eq!(gone, 1);
+    let left: Vec<Uuid> = deliveries(&app, &admin, webhook)
+        .await
+        .iter()
+        .map(|d| id(d, "id"))
+        .collect();
+    assert_eq!(left, [id(recent, "id"), id(waiting, "id")]);
+    // The old delivery's attempts and event go with it; the others' stay.
+    let attempts_of = |d: &Value| {
+        webhook_attempt::Entity::find()
+            .filter(webhook_attempt::Column::DeliveryId.eq(id(d, "id")))
+            .all(&app.state.db)
+    };
+    assert!(attempts_of(old).await.unwrap().is_empty());
+    assert_eq!(attempts_of(recent).await.unwrap().len(), 1);
+    assert_eq!(attempts_of(waiting).await.unwrap().len(), 1);
+    let event = |d: &Value| webhook_event::Entity::find_by_id(id(d, "event_id")).one(&app.state.db);
+    assert!(event(old).await.unwrap().is_none());
+    assert!(event(recent).await.unwrap().is_some());
+    assert!(event(waiting).await.unwrap().is_some());
 }

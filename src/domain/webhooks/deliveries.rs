@@ -616,3 +616,28 @@ pub async fn forget_old(db: &DatabaseConnection, now: DateTime<Utc>) -> DomainRe
     txn.commit().await?;
     Ok(gone)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_longer_and_longer_for_about_three_days_then_give_up() {
+        const MINUTE: i64 = 60;
+        const HOUR: i64 = 60 * MINUTE;
+        // 5 s, 5 min, 30 min, 2 h, 5 h, then 10 h from there on.
+        assert_eq!(
+            RETRY_AFTER_SECONDS[..6],
+            [5, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR]
+        );
+        assert!(RETRY_AFTER_SECONDS[5..].iter().all(|s| *s == 10 * HOUR));
+        // A wait after each failed attempt but the last: 13 attempts, then given up.
+        assert_eq!(RETRY_AFTER_SECONDS.len() + 1, 13);
+        // About three days: past the failing limit at the last attempt (so that an
+        // endpoint failing all along is turned off), within four days.
+        let total = Duration::seconds(RETRY_AFTER_SECONDS.iter().sum());
+        assert_eq!(total.num_seconds(), 279_305);
+        assert!(total >= FAILING_LIMIT, "{total}");
+        assert!(total < Duration::days(4), "{total}");
+    }
+}
