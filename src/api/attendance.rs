@@ -5,19 +5,20 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use entity::{AttendanceAction, AttendanceStatus, attendance_event, completion};
+use entity::{attendance_event, completion};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::problem::ApiError;
-use super::registrations::{Actor, Status as RegistrationState};
 use super::security::{AdminAuth, Auth, UserAuth};
 use super::tags::ApiTags;
 use super::types::{Timestamp, strict_opt_string, strict_string};
+use super::wire::{ActorKind as Actor, RegistrationStatus as RegistrationState};
+use super::wire::{AttendanceAction as Action, AttendanceStatus as Status, CertificateOutcome};
 use crate::api::types::{PageSize, page_size};
 use crate::certificates::qr;
 use crate::domain::attendance::{self, Line, Mark, Presence};
@@ -25,64 +26,6 @@ use crate::domain::certificates::Settled;
 use crate::domain::completions;
 use crate::error::DomainError;
 use crate::state::AppState;
-
-/// How a participant took part in a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "AttendanceStatus", rename_all = "snake_case")]
-pub enum Status {
-    /// There from the start.
-    Present,
-    /// There, but late; counts as attended.
-    Late,
-    /// Not there, with notice; does not count.
-    Excused,
-    /// Not there.
-    Absent,
-}
-
-impl From<AttendanceStatus> for Status {
-    fn from(s: AttendanceStatus) -> Self {
-        match s {
-            AttendanceStatus::Present => Self::Present,
-            AttendanceStatus::Late => Self::Late,
-            AttendanceStatus::Excused => Self::Excused,
-            AttendanceStatus::Absent => Self::Absent,
-        }
-    }
-}
-
-impl From<Status> for AttendanceStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Present => Self::Present,
-            Status::Late => Self::Late,
-            Status::Excused => Self::Excused,
-            Status::Absent => Self::Absent,
-        }
-    }
-}
-
-/// What changed an attendance record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "AttendanceAction", rename_all = "snake_case")]
-pub enum Action {
-    /// A trainer or admin marked it.
-    Marked,
-    /// The participant checked in with the session's code.
-    CheckedIn,
-    /// The participant checked out.
-    CheckedOut,
-}
-
-impl From<AttendanceAction> for Action {
-    fn from(a: AttendanceAction) -> Self {
-        match a {
-            AttendanceAction::Marked => Self::Marked,
-            AttendanceAction::CheckedIn => Self::CheckedIn,
-            AttendanceAction::CheckedOut => Self::CheckedOut,
-        }
-    }
-}
 
 /// One entry of a marking request.
 #[derive(Debug, Object)]
@@ -261,31 +204,6 @@ pub struct CheckIn {
 pub struct CompletionRequest {
     /// The day it was completed (not in the future, not before 1900-01-01).
     pub completed_on: NaiveDate,
-}
-
-/// What happened to the certificate when a completion was recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "CertificateOutcome", rename_all = "snake_case")]
-pub enum CertificateOutcome {
-    /// A new certificate.
-    Issued,
-    /// A withdrawn certificate is valid again.
-    Reinstated,
-    /// The certificate was already valid.
-    Unchanged,
-    /// The certificate was revoked by an admin and stays revoked.
-    StaysRevoked,
-}
-
-impl From<Settled> for CertificateOutcome {
-    fn from(s: Settled) -> Self {
-        match s {
-            Settled::Issued => Self::Issued,
-            Settled::Reinstated => Self::Reinstated,
-            Settled::Unchanged => Self::Unchanged,
-            Settled::StaysRevoked => Self::StaysRevoked,
-        }
-    }
 }
 
 /// A completed registration.

@@ -14,11 +14,11 @@ use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{MaybeAuth, UserAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use super::wire::CourseKind as Kind;
 use crate::calendar::feeds::{self, Item, Rendered};
 use crate::domain::calendar;
 use crate::domain::editions::catalogue::EditionFilter;

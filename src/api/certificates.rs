@@ -10,48 +10,21 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Html, Json, PlainText};
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
+use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
 use uuid::Uuid;
 
-use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, MaybeAuth, UserAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{Timestamp, strict_string};
-use super::users::RegisterName;
+use super::wire::CertificateStatus as Status;
+use super::wire::CourseKind as Kind;
+use super::wire::RegisterName;
 use crate::api::types::{PageSize, page_size};
 use crate::certificates::{code, credential};
 use crate::domain::certificates::{self, Certificate as Held, Filter};
 use crate::error::DomainError;
 use crate::state::AppState;
-
-/// Whether a certificate stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "CertificateStatus", rename_all = "snake_case")]
-pub enum Status {
-    /// Valid.
-    Valid,
-    /// Revoked (see the reason).
-    Revoked,
-}
-
-impl From<CertificateStatus> for Status {
-    fn from(s: CertificateStatus) -> Self {
-        match s {
-            CertificateStatus::Valid => Self::Valid,
-            CertificateStatus::Revoked => Self::Revoked,
-        }
-    }
-}
-
-impl From<Status> for CertificateStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Valid => Self::Valid,
-            Status::Revoked => Self::Revoked,
-        }
-    }
-}
 
 /// The points a certificate carries in one register.
 #[derive(Debug, Object)]

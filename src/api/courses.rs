@@ -3,63 +3,23 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use entity::CourseKind;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{Timestamp, Topic, strict_opt_string, strict_string};
-use super::users::RegisterName;
+use super::wire::CourseKind as Kind;
+use super::wire::RegisterName;
 use crate::api::types::{Hours, PageSize, Percent, Points, page_size};
 use crate::domain::courses::{self, AccreditationInput, CourseFilter, CourseInput, CourseView};
 use crate::domain::paging::PageRequest;
 use crate::state::AppState;
-
-/// Kind of course.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "CourseKind", rename_all = "snake_case")]
-pub enum Kind {
-    /// One evening, often online.
-    Lecture,
-    /// One or two half-days.
-    Workshop,
-    /// Many sessions.
-    Training,
-    /// The yearly symposium.
-    Symposium,
-    /// A module without sessions, completed by marking it done.
-    Elearning,
-}
-
-impl From<Kind> for CourseKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Lecture => Self::Lecture,
-            Kind::Workshop => Self::Workshop,
-            Kind::Training => Self::Training,
-            Kind::Symposium => Self::Symposium,
-            Kind::Elearning => Self::Elearning,
-        }
-    }
-}
-
-impl From<CourseKind> for Kind {
-    fn from(k: CourseKind) -> Self {
-        match k {
-            CourseKind::Lecture => Self::Lecture,
-            CourseKind::Workshop => Self::Workshop,
-            CourseKind::Training => Self::Training,
-            CourseKind::Symposium => Self::Symposium,
-            CourseKind::Elearning => Self::Elearning,
-        }
-    }
-}
 
 /// A course's accreditation by one register.
 #[derive(Debug, Clone, Object)]

@@ -7,14 +7,15 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::courses::Kind;
 use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, UserAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{RenderedJson, Timestamp, maybe, strict_opt_string, wire_i32};
+use super::wire::CourseKind as Kind;
+use super::wire::EditionStatus as Status;
 use crate::api::types::{Capacity, PageSize, ReminderDays, page_size};
 use crate::auth::tokens::Principal;
 use crate::domain::completions::Outcome;
@@ -22,42 +23,6 @@ use crate::domain::editions;
 use crate::domain::editions::catalogue::{EditionFilter, EditionView};
 use crate::domain::editions::lifecycle::{EditionInput, Transition};
 use crate::state::AppState;
-
-/// Lifecycle state of an edition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "EditionStatus", rename_all = "snake_case")]
-pub enum Status {
-    /// Being prepared (admins and its trainers only).
-    Draft,
-    /// In the catalogue.
-    Published,
-    /// Finished.
-    Closed,
-    /// Called off.
-    Cancelled,
-}
-
-impl From<Status> for EditionStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Draft => Self::Draft,
-            Status::Published => Self::Published,
-            Status::Closed => Self::Closed,
-            Status::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-impl From<EditionStatus> for Status {
-    fn from(s: EditionStatus) -> Self {
-        match s {
-            EditionStatus::Draft => Self::Draft,
-            EditionStatus::Published => Self::Published,
-            EditionStatus::Closed => Self::Closed,
-            EditionStatus::Cancelled => Self::Cancelled,
-        }
-    }
-}
 
 /// One scheduled run of a course.
 #[derive(Debug, Object)]

@@ -2,57 +2,22 @@
 
 use std::sync::Arc;
 
-use entity::{MessageStatus, message};
+use entity::message;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::problem::ApiError;
 use super::security::AdminAuth;
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use super::wire::MessageStatusName;
 use crate::api::types::{PageSize, page_size};
 use crate::domain::messages::{self, Kind, MessageFilter};
 use crate::domain::paging::PageRequest;
 use crate::state::AppState;
-
-/// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum MessageStatusName {
-    /// Waiting to be sent, or to be tried again.
-    Queued,
-    /// Handed to the mail server.
-    Sent,
-    /// Given up after the last attempt; can be retried.
-    Failed,
-    /// Not sent: nobody to send it to any more.
-    Skipped,
-}
-
-impl From<MessageStatusName> for MessageStatus {
-    fn from(s: MessageStatusName) -> Self {
-        match s {
-            MessageStatusName::Queued => Self::Queued,
-            MessageStatusName::Sent => Self::Sent,
-            MessageStatusName::Failed => Self::Failed,
-            MessageStatusName::Skipped => Self::Skipped,
-        }
-    }
-}
-
-impl From<MessageStatus> for MessageStatusName {
-    fn from(s: MessageStatus) -> Self {
-        match s {
-            MessageStatus::Queued => Self::Queued,
-            MessageStatus::Sent => Self::Sent,
-            MessageStatus::Failed => Self::Failed,
-            MessageStatus::Skipped => Self::Skipped,
-        }
-    }
-}
 
 /// A message of the outbox (its content is not kept apart from the subject).
 #[derive(Debug, Object)]

@@ -29,6 +29,7 @@ pub mod teaching;
 pub mod types;
 pub mod users;
 pub mod webhooks;
+pub mod wire;
 
 use poem_openapi::OpenApiService;
 

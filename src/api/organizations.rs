@@ -2,61 +2,22 @@
 
 use std::sync::Arc;
 
-use entity::{OrganizationKind, organization};
+use entity::organization;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth};
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use super::wire::OrganizationKind as Kind;
 use crate::api::types::{PageSize, page_size};
 use crate::domain::organizations;
 use crate::domain::paging::PageRequest;
 use crate::state::AppState;
-
-/// Kind of organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "OrganizationKind", rename_all = "snake_case")]
-pub enum Kind {
-    /// A municipality.
-    Municipality,
-    /// A youth-care provider.
-    Provider,
-    /// A certified (child-protection) institution.
-    CertifiedInstitution,
-    /// The academy itself.
-    Academy,
-    /// Anything else.
-    Other,
-}
-
-impl From<Kind> for OrganizationKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Municipality => Self::Municipality,
-            Kind::Provider => Self::Provider,
-            Kind::CertifiedInstitution => Self::CertifiedInstitution,
-            Kind::Academy => Self::Academy,
-            Kind::Other => Self::Other,
-        }
-    }
-}
-
-impl From<OrganizationKind> for Kind {
-    fn from(k: OrganizationKind) -> Self {
-        match k {
-            OrganizationKind::Municipality => Self::Municipality,
-            OrganizationKind::Provider => Self::Provider,
-            OrganizationKind::CertifiedInstitution => Self::CertifiedInstitution,
-            OrganizationKind::Academy => Self::Academy,
-            OrganizationKind::Other => Self::Other,
-        }
-    }
-}
 
 /// An organisation.
 #[derive(Debug, Object)]

@@ -3,21 +3,22 @@
 
 use std::sync::Arc;
 
-use entity::{ActorKind, RegistrationStatus, registration, registration_event};
+use entity::{registration, registration_event};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::courses::Kind;
-use super::editions::Status as EditionState;
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, UserAuth};
 use super::sessions::Session;
 use super::tags::ApiTags;
 use super::types::{OptionalJson, RenderedJson, Timestamp, strict_opt_string};
+use super::wire::CourseKind as Kind;
+use super::wire::EditionStatus as EditionState;
+use super::wire::{ActorKind as Actor, RegistrationStatus as Status};
 use crate::api::types::{PageSize, page_size};
 use crate::auth::secret::sha256_hex;
 use crate::domain::registrations;
@@ -26,46 +27,6 @@ use crate::domain::registrations::idempotency::{Idempotency, Registered};
 use crate::domain::registrations::lists::{Attendee, Mine};
 use crate::domain::values::optional_text;
 use crate::state::AppState;
-
-/// Where a registration stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "RegistrationStatus", rename_all = "snake_case")]
-pub enum Status {
-    /// Waiting for approval by HR or an admin.
-    PendingApproval,
-    /// Has a seat.
-    Confirmed,
-    /// On the waiting list.
-    Waitlisted,
-    /// Cancelled.
-    Cancelled,
-    /// Approval was declined.
-    Declined,
-}
-
-impl From<RegistrationStatus> for Status {
-    fn from(s: RegistrationStatus) -> Self {
-        match s {
-            RegistrationStatus::PendingApproval => Self::PendingApproval,
-            RegistrationStatus::Confirmed => Self::Confirmed,
-            RegistrationStatus::Waitlisted => Self::Waitlisted,
-            RegistrationStatus::Cancelled => Self::Cancelled,
-            RegistrationStatus::Declined => Self::Declined,
-        }
-    }
-}
-
-impl From<Status> for RegistrationStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::PendingApproval => Self::PendingApproval,
-            Status::Confirmed => Self::Confirmed,
-            Status::Waitlisted => Self::Waitlisted,
-            Status::Cancelled => Self::Cancelled,
-            Status::Declined => Self::Declined,
-        }
-    }
-}
 
 /// A person's registration for an edition.
 #[derive(Debug, Object)]
@@ -190,28 +151,6 @@ impl From<Mine> for MyRegistration {
                 last_session_at: e.last_session_at.map(Into::into),
             },
             sessions: m.sessions.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-/// Who made a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "ActorKind", rename_all = "snake_case")]
-pub enum Actor {
-    /// A signed-in person.
-    User,
-    /// A partner client.
-    Client,
-    /// The service itself (e.g. a promotion from the waiting list).
-    System,
-}
-
-impl From<ActorKind> for Actor {
-    fn from(k: ActorKind) -> Self {
-        match k {
-            ActorKind::User => Self::User,
-            ActorKind::Client => Self::Client,
-            ActorKind::System => Self::System,
         }
     }
 }

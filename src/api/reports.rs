@@ -17,12 +17,12 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 use sea_orm::{ActiveEnum, DatabaseConnection};
 use uuid::Uuid;
 
-use super::certificates::Status as CertificateState;
 use super::problem::ApiError;
 use super::security::{AdminAuth, Auth, UserAuth};
 use super::tags::ApiTags;
 use super::types::Timestamp;
-use super::users::RegisterName;
+use super::wire::CertificateStatus as CertificateState;
+use super::wire::RegisterName;
 use crate::api::types::{PageSize, page_size};
 use crate::certificates::code;
 use crate::domain::paging::{Cursor, PageRequest};

@@ -2,48 +2,21 @@
 
 use std::sync::Arc;
 
-use entity::{SessionStatus, session};
+use entity::session;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::problem::ApiError;
 use super::security::{AdminAuth, MaybeAuth, optional_principal};
 use super::tags::ApiTags;
 use super::types::{Timestamp, maybe, strict_opt_string};
+use super::wire::SessionStatus as SessionState;
 use crate::domain::sessions::{self, Removed, SessionInput};
 use crate::state::AppState;
-
-/// Session state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "SessionStatus", rename_all = "snake_case")]
-pub enum SessionState {
-    /// Takes place.
-    Scheduled,
-    /// Called off.
-    Cancelled,
-}
-
-impl From<SessionState> for SessionStatus {
-    fn from(s: SessionState) -> Self {
-        match s {
-            SessionState::Scheduled => Self::Scheduled,
-            SessionState::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-impl From<SessionStatus> for SessionState {
-    fn from(s: SessionStatus) -> Self {
-        match s {
-            SessionStatus::Scheduled => Self::Scheduled,
-            SessionStatus::Cancelled => Self::Cancelled,
-        }
-    }
-}
 
 /// One dated meeting of an edition.
 #[derive(Debug, Object)]

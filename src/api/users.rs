@@ -3,159 +3,23 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use entity::{ApprovalMails, Locale, Register, Role};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::problem::ApiError;
 use super::security::{Auth, StaffAuth, UserAuth};
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use super::wire::{ApprovalMailsName, LocaleName, RegisterName, RoleName};
 use crate::api::types::{PageSize, page_size};
 use crate::domain::paging::PageRequest;
 use crate::domain::users::{
     self, NewUser as DomainNewUser, RegisterInput, UserPatch as DomainPatch, UserView,
 };
 use crate::state::AppState;
-
-/// A role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum RoleName {
-    /// A youth-care professional.
-    Professional,
-    /// A trainer.
-    Trainer,
-    /// HR of one organisation.
-    Hr,
-    /// An academy coordinator.
-    Admin,
-}
-
-impl From<RoleName> for Role {
-    fn from(r: RoleName) -> Self {
-        match r {
-            RoleName::Professional => Self::Professional,
-            RoleName::Trainer => Self::Trainer,
-            RoleName::Hr => Self::Hr,
-            RoleName::Admin => Self::Admin,
-        }
-    }
-}
-
-impl From<Role> for RoleName {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Professional => Self::Professional,
-            Role::Trainer => Self::Trainer,
-            Role::Hr => Self::Hr,
-            Role::Admin => Self::Admin,
-        }
-    }
-}
-
-/// A quality register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum RegisterName {
-    /// Stichting Kwaliteitsregister Jeugd.
-    #[oai(rename = "SKJ")]
-    Skj,
-    /// The BIG register.
-    #[oai(rename = "BIG")]
-    Big,
-    /// Registerplein, NIP.
-    #[oai(rename = "NIP")]
-    Nip,
-    /// Registerplein, NVO.
-    #[oai(rename = "NVO")]
-    Nvo,
-    /// Another register.
-    #[oai(rename = "other")]
-    Other,
-}
-
-impl From<RegisterName> for Register {
-    fn from(r: RegisterName) -> Self {
-        match r {
-            RegisterName::Skj => Self::Skj,
-            RegisterName::Big => Self::Big,
-            RegisterName::Nip => Self::Nip,
-            RegisterName::Nvo => Self::Nvo,
-            RegisterName::Other => Self::Other,
-        }
-    }
-}
-
-impl From<Register> for RegisterName {
-    fn from(r: Register) -> Self {
-        match r {
-            Register::Skj => Self::Skj,
-            Register::Big => Self::Big,
-            Register::Nip => Self::Nip,
-            Register::Nvo => Self::Nvo,
-            Register::Other => Self::Other,
-        }
-    }
-}
-
-/// The language of a person's mails and pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum LocaleName {
-    /// Dutch (the default).
-    Nl,
-    /// English.
-    En,
-}
-
-impl From<LocaleName> for Locale {
-    fn from(l: LocaleName) -> Self {
-        match l {
-            LocaleName::Nl => Self::Nl,
-            LocaleName::En => Self::En,
-        }
-    }
-}
-
-impl From<Locale> for LocaleName {
-    fn from(l: Locale) -> Self {
-        match l {
-            Locale::Nl => Self::Nl,
-            Locale::En => Self::En,
-        }
-    }
-}
-
-/// How HR hears of registrations waiting for their approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ApprovalMailsName {
-    /// A mail per request.
-    PerRequest,
-    /// One mail a day listing the day's requests.
-    DailyDigest,
-}
-
-impl From<ApprovalMailsName> for ApprovalMails {
-    fn from(a: ApprovalMailsName) -> Self {
-        match a {
-            ApprovalMailsName::PerRequest => Self::PerRequest,
-            ApprovalMailsName::DailyDigest => Self::DailyDigest,
-        }
-    }
-}
-
-impl From<ApprovalMails> for ApprovalMailsName {
-    fn from(a: ApprovalMails) -> Self {
-        match a {
-            ApprovalMails::PerRequest => Self::PerRequest,
-            ApprovalMails::DailyDigest => Self::DailyDigest,
-        }
-    }
-}
 
 /// A register membership.
 #[derive(Debug, Clone, Object)]

@@ -15,6 +15,7 @@ use super::problem::ApiError;
 use super::security::AdminAuth;
 use super::tags::ApiTags;
 use super::types::Timestamp;
+use super::wire::DeliveryStatusName;
 use crate::api::types::{PageSize, page_size};
 use crate::domain::paging::PageRequest;
 use crate::domain::webhooks::deliveries::{self, DeliveryView};
@@ -204,38 +205,6 @@ impl From<WithSecret> for WebhookWithSecret {
         Self {
             webhook: w.endpoint.into(),
             secret: w.secret,
-        }
-    }
-}
-
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum DeliveryStatusName {
-    /// Waiting for its (next) attempt.
-    Queued,
-    /// The endpoint answered 2xx.
-    Delivered,
-    /// Given up: retries ran out, the endpoint answered 410, or it was turned off.
-    Failed,
-}
-
-impl From<DeliveryStatus> for DeliveryStatusName {
-    fn from(s: DeliveryStatus) -> Self {
-        match s {
-            DeliveryStatus::Queued => Self::Queued,
-            DeliveryStatus::Delivered => Self::Delivered,
-            DeliveryStatus::Failed => Self::Failed,
-        }
-    }
-}
-
-impl From<DeliveryStatusName> for DeliveryStatus {
-    fn from(s: DeliveryStatusName) -> Self {
-        match s {
-            DeliveryStatusName::Queued => Self::Queued,
-            DeliveryStatusName::Delivered => Self::Delivered,
-            DeliveryStatusName::Failed => Self::Failed,
         }
     }
 }
