@@ -12,9 +12,9 @@ use entity::{
     AttendanceStatus, CertificateStatus, Register, Role, attendance, certificate,
     certificate_accreditation, completion, course, edition, register_membership, session, user,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
@@ -120,6 +120,73 @@ pub struct CompletionLine {
     pub points: Vec<(Register, f64)>,
 }
 
+/// A completion with the columns of its person, course, edition and certificate that
+/// the report shows, read in one statement.
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "completion::Entity")]
+struct CompletionRow {
+    #[sea_orm(nested)]
+    completion: completion::Model,
+    #[sea_orm(nested)]
+    person: Person,
+    #[sea_orm(nested)]
+    course: CourseFacts,
+    #[sea_orm(nested)]
+    edition: EditionDays,
+    #[sea_orm(nested)]
+    certificate: Option<Issued>,
+}
+
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "user::Entity")]
+struct Person {
+    name: String,
+    email: Option<String>,
+    organization_id: Uuid,
+}
+
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "course::Entity")]
+struct CourseFacts {
+    id: Uuid,
+    title: String,
+    hours: Option<f64>,
+}
+
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "edition::Entity")]
+struct EditionDays {
+    first_session_at: Option<chrono::DateTime<chrono::Utc>>,
+    last_session_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "certificate::Entity")]
+struct Issued {
+    id: Uuid,
+    code: String,
+    status: CertificateStatus,
+}
+
+impl From<CompletionRow> for CompletionLine {
+    fn from(r: CompletionRow) -> Self {
+        Self {
+            completion: r.completion,
+            name: r.person.name,
+            email: r.person.email,
+            organization_id: r.person.organization_id,
+            registers: Vec::new(),
+            course_id: r.course.id,
+            course_title: r.course.title,
+            hours: r.course.hours,
+            first_day: r.edition.first_session_at.map(local_day),
+            last_day: r.edition.last_session_at.map(local_day),
+            certificate: r.certificate.map(|c| (c.id, c.code, c.status)),
+            points: Vec::new(),
+        }
+    }
+}
+
 /// Where a page of the completions report starts: after this person's registration. The
 /// report runs in (person, registration) order, which the indexes deliver without sorting
 /// the organisation's rows, so every page costs the same however deep it is.
@@ -180,56 +247,12 @@ pub async fn completions(
                 .add(completion::Column::RegistrationId.gt(p.registration_id)),
         );
     }
-    let mut stmt = q
+    let mut q = q
         .order_by(person, sea_orm::Order::Asc)
         .order_by_asc(completion::Column::RegistrationId)
-        .limit(u64::from(limit) + 1)
-        .into_query();
-    stmt.expr_as(
-        Expr::col((user::Entity, user::Column::Name)),
-        Alias::new("r_name"),
-    )
-    .expr_as(
-        Expr::col((user::Entity, user::Column::Email)),
-        Alias::new("r_email"),
-    )
-    .expr_as(
-        Expr::col((user::Entity, user::Column::OrganizationId)),
-        Alias::new("r_org"),
-    )
-    .expr_as(
-        Expr::col((course::Entity, course::Column::Id)),
-        Alias::new("r_course"),
-    )
-    .expr_as(
-        Expr::col((course::Entity, course::Column::Title)),
-        Alias::new("r_title"),
-    )
-    .expr_as(
-        Expr::col((course::Entity, course::Column::Hours)),
-        Alias::new("r_hours"),
-    )
-    .expr_as(
-        Expr::col((edition::Entity, edition::Column::FirstSessionAt)),
-        Alias::new("r_first"),
-    )
-    .expr_as(
-        Expr::col((edition::Entity, edition::Column::LastSessionAt)),
-        Alias::new("r_last"),
-    )
-    .expr_as(
-        Expr::col((certificate::Entity, certificate::Column::Id)),
-        Alias::new("r_cert"),
-    )
-    .expr_as(
-        Expr::col((certificate::Entity, certificate::Column::Code)),
-        Alias::new("r_code"),
-    )
-    .expr_as(
-        Expr::col((certificate::Entity, certificate::Column::Status)),
-        Alias::new("r_status"),
-    )
-    .inner_join(
+        .limit(u64::from(limit) + 1);
+    let stmt = QueryTrait::query(&mut q);
+    stmt.inner_join(
         user::Entity,
         Expr::col((user::Entity, user::Column::Id))
             .equals((completion::Entity, completion::Column::UserId)),
@@ -261,31 +284,8 @@ pub async fn completions(
                 .in_subquery(super::courses::with_topic(topic)),
         );
     }
-    let rows = db.query_all(&stmt).await?;
-    let mut lines = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let cert: Option<Uuid> = row.try_get("", "r_cert")?;
-        let certificate = match cert {
-            Some(id) => Some((id, row.try_get("", "r_code")?, row.try_get("", "r_status")?)),
-            None => None,
-        };
-        let first: Option<chrono::DateTime<chrono::Utc>> = row.try_get("", "r_first")?;
-        let last: Option<chrono::DateTime<chrono::Utc>> = row.try_get("", "r_last")?;
-        lines.push(CompletionLine {
-            completion: completion::Model::from_query_result(row, "")?,
-            name: row.try_get("", "r_name")?,
-            email: row.try_get("", "r_email")?,
-            organization_id: row.try_get("", "r_org")?,
-            registers: Vec::new(),
-            course_id: row.try_get("", "r_course")?,
-            course_title: row.try_get("", "r_title")?,
-            hours: row.try_get("", "r_hours")?,
-            first_day: first.map(local_day),
-            last_day: last.map(local_day),
-            certificate,
-            points: Vec::new(),
-        });
-    }
+    let rows = q.into_partial_model::<CompletionRow>().all(db).await?;
+    let mut lines: Vec<CompletionLine> = rows.into_iter().map(CompletionLine::from).collect();
     let more = lines.len() > limit as usize;
     lines.truncate(limit as usize);
     let next = if more {
