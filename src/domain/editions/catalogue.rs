@@ -265,43 +265,54 @@ const SEATS_TAKEN_SQL: &str = "(SELECT COUNT(*) FROM registrations r \
 /// Waiting-list length, counted where the edition row is read.
 const WAITLIST_SQL: &str = "(SELECT COUNT(*) FROM registrations r \
      WHERE r.edition_id = editions.id AND r.status = 'waitlisted')";
+/// An edition with its course's title and kind and its seat figures, read in one
+/// statement.
+#[derive(Debug, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "edition::Entity")]
+struct EditionRow {
+    #[sea_orm(nested)]
+    edition: edition::Model,
+    #[sea_orm(nested)]
+    course: CourseName,
+    #[sea_orm(from_expr = "Expr::cust(SEATS_TAKEN_SQL)")]
+    seats_taken: i64,
+    #[sea_orm(from_expr = "Expr::cust(WAITLIST_SQL)")]
+    waitlist_length: i64,
+}
+
+#[derive(Debug, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "course::Entity")]
+struct CourseName {
+    title: String,
+    kind: CourseKind,
+}
+
 /// Runs an edition query with its course and seat figures in the same statement, and the
 /// trainers in one more: two round trips for a page of any size.
 pub async fn fetch_views(
     db: &impl ConnectionTrait,
     q: sea_orm::Select<edition::Entity>,
 ) -> DomainResult<Vec<EditionView>> {
-    use sea_orm::sea_query::Alias;
-    use sea_orm::{FromQueryResult, QueryTrait};
+    use sea_orm::QueryTrait;
 
-    let mut stmt = q.into_query();
-    stmt.expr_as(
-        Expr::col((course::Entity, course::Column::Title)),
-        Alias::new("course_title"),
-    )
-    .expr_as(
-        Expr::col((course::Entity, course::Column::Kind)),
-        Alias::new("course_kind"),
-    )
-    .expr_as(Expr::cust(SEATS_TAKEN_SQL), Alias::new("seats_taken"))
-    .expr_as(Expr::cust(WAITLIST_SQL), Alias::new("waitlist_length"))
-    .inner_join(
+    let mut q = q;
+    QueryTrait::query(&mut q).inner_join(
         course::Entity,
         Expr::col((course::Entity, course::Column::Id))
             .equals((edition::Entity, edition::Column::CourseId)),
     );
-    let rows = db.query_all(&stmt).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        out.push(EditionView {
-            edition: edition::Model::from_query_result(row, "")?,
-            course_title: row.try_get("", "course_title")?,
-            course_kind: row.try_get("", "course_kind")?,
+    let rows = q.into_partial_model::<EditionRow>().all(db).await?;
+    let mut out: Vec<EditionView> = rows
+        .into_iter()
+        .map(|r| EditionView {
+            edition: r.edition,
+            course_title: r.course.title,
+            course_kind: r.course.kind,
             trainer_ids: Vec::new(),
-            seats_taken: row.try_get("", "seats_taken")?,
-            waitlist_length: row.try_get("", "waitlist_length")?,
-        });
-    }
+            seats_taken: r.seats_taken,
+            waitlist_length: r.waitlist_length,
+        })
+        .collect();
     if !out.is_empty() {
         let ids: Vec<Uuid> = out.iter().map(|v| v.edition.id).collect();
         let mut trainers: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
