@@ -309,7 +309,7 @@ async fn next_status_index(db: &impl ConnectionTrait) -> DomainResult<i64> {
         ))
         .await?
         .ok_or_else(|| DomainError::Internal("the status counter is missing".into()))?;
-    Ok(row.try_get("", "taken")?)
+    Ok(row.try_get_by_index(0)?)
 }
 
 /// The revoked places of status list `list` (positions within it, ascending), or none

@@ -64,12 +64,18 @@ pub async fn hit(
         ))
         .await?
         .ok_or_else(|| DomainError::Internal("the rate counter returned no row".into()))?;
-    let hits: i32 = row.try_get("", "hits")?;
-    let window_start: DateTime<Utc> = row.try_get("", "window_start")?;
-    if hits > limit.max {
-        return Err(limit.exceeded(window_start, now));
+    let counter = <Counter as sea_orm::FromQueryResult>::from_query_result(&row, "")?;
+    if counter.hits > limit.max {
+        return Err(limit.exceeded(counter.window_start, now));
     }
     Ok(())
+}
+
+/// What counting a hit returns: the hits in the current window and when it began.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Counter {
+    hits: i32,
+    window_start: DateTime<Utc>,
 }
 
 /// Gives back one hit counted under `key`, for an attempt that turned out to be

@@ -130,73 +130,53 @@ pub async fn get(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> Domain
     Ok(view)
 }
 
+/// A user with one of their roles and one of their memberships: the rows of users ⟕
+/// roles ⟕ memberships.
+#[derive(Debug, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "user::Entity")]
+struct UserRow {
+    #[sea_orm(nested)]
+    user: user::Model,
+    #[sea_orm(nested)]
+    role: Option<user_role::Model>,
+    #[sea_orm(nested)]
+    membership: Option<register_membership::Model>,
+}
+
 /// A user with roles and memberships, in one query (users ⟕ roles ⟕ memberships).
 pub async fn load_by_id(db: &impl ConnectionTrait, id: Uuid) -> DomainResult<UserView> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    use sea_orm::{FromQueryResult, Iterable};
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::{Expr, ExprTrait};
 
-    let mut q = Query::select();
-    q.from(user::Entity);
-    for col in user::Column::iter() {
-        q.column((user::Entity, col));
-    }
-    q.expr_as(
-        Expr::col((user_role::Entity, user_role::Column::Role)),
-        Alias::new("role_name"),
-    )
-    .expr_as(
-        Expr::col((
+    let mut q = user::Entity::find();
+    QueryTrait::query(&mut q)
+        .left_join(
+            user_role::Entity,
+            Expr::col((user_role::Entity, user_role::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .left_join(
             register_membership::Entity,
-            register_membership::Column::Register,
-        )),
-        Alias::new("reg_register"),
-    )
-    .expr_as(
-        Expr::col((
-            register_membership::Entity,
-            register_membership::Column::Number,
-        )),
-        Alias::new("reg_number"),
-    )
-    .expr_as(
-        Expr::col((
-            register_membership::Entity,
-            register_membership::Column::PeriodStart,
-        )),
-        Alias::new("reg_period_start"),
-    )
-    .left_join(
-        user_role::Entity,
-        Expr::col((user_role::Entity, user_role::Column::UserId))
+            Expr::col((
+                register_membership::Entity,
+                register_membership::Column::UserId,
+            ))
             .equals((user::Entity, user::Column::Id)),
-    )
-    .left_join(
-        register_membership::Entity,
-        Expr::col((
-            register_membership::Entity,
-            register_membership::Column::UserId,
-        ))
-        .equals((user::Entity, user::Column::Id)),
-    )
-    .and_where(Expr::col((user::Entity, user::Column::Id)).eq(id));
-    let rows = db.query_all(&q).await?;
+        )
+        .and_where(Expr::col((user::Entity, user::Column::Id)).eq(id));
+    let rows = q.into_partial_model::<UserRow>().all(db).await?;
     let first = rows.first().ok_or(DomainError::NotFound("user"))?;
-    let user = user::Model::from_query_result(first, "")?;
+    let user = first.user.clone();
     let mut roles = BTreeSet::new();
     let mut registers: Vec<register_membership::Model> = Vec::new();
-    for row in &rows {
-        if let Some(role) = row.try_get::<Option<Role>>("", "role_name")? {
-            roles.insert(role);
+    for row in rows {
+        if let Some(r) = row.role {
+            roles.insert(r.role);
         }
-        if let Some(register) = row.try_get::<Option<Register>>("", "reg_register")?
-            && !registers.iter().any(|r| r.register == register)
+        if let Some(m) = row.membership
+            && !registers.iter().any(|r| r.register == m.register)
         {
-            registers.push(register_membership::Model {
-                user_id: id,
-                register,
-                number: row.try_get("", "reg_number")?,
-                period_start: row.try_get("", "reg_period_start")?,
-            });
+            registers.push(m);
         }
     }
     registers.sort_by_key(|m| m.register.to_string_value());

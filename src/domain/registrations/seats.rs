@@ -58,6 +58,13 @@ pub(super) fn check_open(e: &edition::Model, now: DateTime<Utc>, admin: bool) ->
     Ok(())
 }
 
+/// The aggregates [`Figures::read`] selects (none over no rows).
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Counted {
+    confirmed: Option<i64>,
+    last_position: Option<i32>,
+}
+
 /// An edition's registration figures, read in one statement under the edition's lock.
 pub(super) struct Figures {
     pub(super) confirmed: i64,
@@ -66,7 +73,6 @@ pub(super) struct Figures {
 
 impl Figures {
     pub(super) async fn read(db: &impl ConnectionTrait, edition_id: Uuid) -> DomainResult<Self> {
-        use sea_orm::sea_query::Alias;
         let stmt = Query::select()
             .expr_as(
                 Expr::case(
@@ -75,24 +81,23 @@ impl Figures {
                 )
                 .finally(0)
                 .sum(),
-                Alias::new("confirmed"),
+                "confirmed",
             )
             .expr_as(
                 Expr::col(registration::Column::WaitlistPosition).max(),
-                Alias::new("last_position"),
+                "last_position",
             )
             .from(registration::Entity)
             .and_where(registration::Column::EditionId.eq(edition_id))
             .to_owned();
-        let row = db
-            .query_one(&stmt)
+        use sea_orm::FromQueryResult;
+        let counted = Counted::find_by_statement(db.get_database_backend().build(&stmt))
+            .one(db)
             .await?
             .ok_or_else(|| DomainError::Internal("an aggregate returned no row".into()))?;
-        let confirmed: Option<i64> = row.try_get("", "confirmed")?;
-        let last_position: Option<i32> = row.try_get("", "last_position")?;
         Ok(Self {
-            confirmed: confirmed.unwrap_or(0),
-            last_position: last_position.unwrap_or(0),
+            confirmed: counted.confirmed.unwrap_or(0),
+            last_position: counted.last_position.unwrap_or(0),
         })
     }
 
