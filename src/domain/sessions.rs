@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     CourseKind, EditionStatus, RegistrationStatus, SessionStatus, course, registration, session,
 };
@@ -16,14 +16,11 @@ use uuid::Uuid;
 
 use super::editions;
 use super::messages::{self, Kind, Outgoing};
-use super::values::{keep, optional_text, optional_url};
+use super::values::{TimeRange, keep, optional_text, optional_url};
 use super::webhooks;
 use crate::auth::tokens::Principal;
 use crate::db::begin_write;
 use crate::error::{DomainError, DomainResult, FieldError};
-
-/// The longest a session may last.
-pub const MAX_SESSION_HOURS: i64 = 24;
 
 /// The fields of a session; on update, `None` leaves a field as it is and `Some(None)`
 /// clears an optional one.
@@ -296,20 +293,6 @@ async fn lock_for_change(
     Ok((current, edition))
 }
 
-/// Sessions are planned between these instants; anything outside is a typing error (and
-/// keeps every catalogue sort key inside the range a cursor can carry).
-fn plausible_range() -> (DateTime<Utc>, DateTime<Utc>) {
-    use chrono::TimeZone;
-    (
-        Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        Utc.with_ymd_and_hms(2101, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or(DateTime::<Utc>::MAX_UTC),
-    )
-}
-
 fn ensure_open(status: EditionStatus) -> DomainResult<()> {
     if matches!(status, EditionStatus::Closed | EditionStatus::Cancelled) {
         return Err(DomainError::conflict(
@@ -337,20 +320,7 @@ fn apply(
     if let Some(v) = input.status {
         s.status = v;
     }
-    let (earliest, latest) = plausible_range();
-    if s.starts_at < earliest || s.ends_at > latest {
-        errors.push(FieldError::new(
-            "starts_at",
-            "must lie between the years 2000 and 2100",
-        ));
-    } else if s.starts_at >= s.ends_at {
-        errors.push(FieldError::new("ends_at", "must be after starts_at"));
-    } else if s.ends_at - s.starts_at > Duration::hours(MAX_SESSION_HOURS) {
-        errors.push(FieldError::new(
-            "ends_at",
-            "a session lasts at most 24 hours",
-        ));
-    }
+    keep(errors, TimeRange::session(s.starts_at, s.ends_at));
     if let Some(v) = &input.location {
         s.location = keep(errors, optional_text("location", v.as_deref(), 500)).flatten();
     }

@@ -1,6 +1,6 @@
 //! Values parsed once at the boundary: a value of these types is valid by construction.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::error::{DomainError, FieldError};
 
@@ -88,6 +88,61 @@ pub const CAPACITY: Bounds = Bounds::between(1.0, 100_000.0);
 pub const REMINDER_DAYS: Bounds = Bounds::between(0.0, 14.0);
 /// Rows of a page.
 pub const PAGE_SIZE: Bounds = Bounds::between(1.0, 200.0);
+/// When something takes place: ends after it starts, within the years 2000 to 2100
+/// (anything outside is a typing error, and keeps every catalogue sort key inside the
+/// range a cursor can carry), and lasts at most `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    /// The start.
+    pub starts_at: DateTime<Utc>,
+    /// The end, after the start.
+    pub ends_at: DateTime<Utc>,
+}
+
+/// The longest a session lasts.
+pub const MAX_SESSION: Duration = Duration::hours(24);
+
+impl TimeRange {
+    /// A session's time, or why not: the refusal names `starts_at` or `ends_at`.
+    pub fn session(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Result<Self, FieldError> {
+        let earliest = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single();
+        let latest = Utc.with_ymd_and_hms(2101, 1, 1, 0, 0, 0).single();
+        if earliest.is_some_and(|e| starts_at < e) || latest.is_some_and(|l| ends_at > l) {
+            return Err(FieldError::new(
+                "starts_at",
+                "must lie between the years 2000 and 2100",
+            ));
+        }
+        if starts_at >= ends_at {
+            return Err(FieldError::new("ends_at", "must be after starts_at"));
+        }
+        if ends_at - starts_at > MAX_SESSION {
+            return Err(FieldError::new(
+                "ends_at",
+                format!("a session lasts at most {} hours", MAX_SESSION.num_hours()),
+            ));
+        }
+        Ok(Self { starts_at, ends_at })
+    }
+}
+
+/// A window that opens and closes (registration): when both ends are set, `closes` (the
+/// field named `closes_field`) must come after `opens` (`opens_field`).
+pub fn window(
+    opens: Option<DateTime<Utc>>,
+    closes: Option<DateTime<Utc>>,
+    opens_field: &str,
+    closes_field: &str,
+) -> Result<(), FieldError> {
+    match (opens, closes) {
+        (Some(open), Some(close)) if open >= close => Err(FieldError::new(
+            closes_field,
+            format!("must be after {opens_field}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The longest reason given with a decision or a cancellation, in characters.
 pub const REASON_MAX: usize = 500;
 
@@ -290,6 +345,46 @@ mod tests {
         assert_eq!(
             format!("{:?}", Password::parse("p", "long enough!").unwrap()),
             "Password(…)"
+        );
+    }
+
+    #[test]
+    fn a_session_ends_after_it_starts_within_a_day_and_the_century() {
+        let at = |y, h| Utc.with_ymd_and_hms(y, 3, 10, h, 0, 0).unwrap();
+        let ok = TimeRange::session(at(2027, 9), at(2027, 12)).unwrap();
+        assert_eq!((ok.starts_at, ok.ends_at), (at(2027, 9), at(2027, 12)));
+        let field = |r: Result<TimeRange, FieldError>| r.unwrap_err().field;
+        assert_eq!(
+            field(TimeRange::session(at(2027, 12), at(2027, 9))),
+            "ends_at"
+        );
+        assert_eq!(
+            field(TimeRange::session(at(2027, 9), at(2027, 9))),
+            "ends_at"
+        );
+        assert_eq!(
+            field(TimeRange::session(
+                at(2027, 9),
+                at(2027, 9) + Duration::hours(25)
+            )),
+            "ends_at"
+        );
+        assert!(TimeRange::session(at(2027, 9), at(2027, 9) + MAX_SESSION).is_ok());
+        assert_eq!(
+            field(TimeRange::session(at(1999, 9), at(1999, 12))),
+            "starts_at"
+        );
+        assert_eq!(
+            field(TimeRange::session(at(2101, 9), at(2101, 12))),
+            "starts_at"
+        );
+        let open = Some(at(2027, 9));
+        assert!(window(open, Some(at(2027, 10)), "opens", "closes").is_ok());
+        assert!(window(open, None, "opens", "closes").is_ok());
+        let refused = window(open, open, "opens", "closes").unwrap_err();
+        assert_eq!(
+            (refused.field.as_str(), refused.message.as_str()),
+            ("closes", "must be after opens")
         );
     }
 }

@@ -207,14 +207,15 @@ async fn apply(
     if let Some(v) = input.cancellation_deadline {
         e.cancellation_deadline = v;
     }
-    if let (Some(open), Some(close)) = (e.registration_opens_at, e.registration_closes_at)
-        && open >= close
-    {
-        errors.push(FieldError::new(
+    keep(
+        &mut errors,
+        values::window(
+            e.registration_opens_at,
+            e.registration_closes_at,
+            "registration_opens_at",
             "registration_closes_at",
-            "must be after registration_opens_at",
-        ));
-    }
+        ),
+    );
     if let Some(v) = &input.location {
         e.location = keep(&mut errors, optional_text("location", v.as_deref(), 500)).flatten();
     }
