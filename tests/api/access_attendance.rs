@@ -116,16 +116,14 @@ impl World {
 
     /// `text` with the known ids replaced by names.
     fn describe(&self, text: &str) -> String {
-        self.names.iter().fold(text.to_owned(), |t, (id, name)| {
-            t.replace(&id.to_string(), name)
-        })
+        matrix::named(text, &self.names)
     }
 }
 
 /// A course that certifies: three hours, SKJ points, every session must be attended.
 async fn course(app: &TestApp, admin: &Actor) -> Uuid {
-    let (status, course) = app
-        .post(
+    let (_, course) = app
+        .create(
             "/api/v1/courses",
             &admin.token,
             json!({
@@ -138,7 +136,6 @@ async fn course(app: &TestApp, admin: &Actor) -> Uuid {
             }),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{course}");
     id_of(&course)
 }
 
@@ -152,23 +149,21 @@ async fn edition(
     (starts, ends): (String, String),
     draft: bool,
 ) -> (Uuid, Uuid) {
-    let (status, e) = app
-        .post(
+    let (_, e) = app
+        .create(
             &format!("/api/v1/courses/{course}/editions"),
             &admin.token,
             json!({"capacity": 20, "trainer_ids": [trainer.id]}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{e}");
     let edition = id_of(&e);
-    let (status, s) = app
-        .post(
+    let (_, s) = app
+        .create(
             &format!("/api/v1/editions/{edition}/sessions"),
             &admin.token,
             json!({"starts_at": starts, "ends_at": ends}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{s}");
     if !draft {
         app.publish_as_if_planned(admin, edition).await;
     }
@@ -182,14 +177,13 @@ fn over() -> (String, String) {
 
 /// The admin registers `person` (outside the registration window, as admins may).
 async fn enrol(app: &TestApp, admin: &Actor, edition: Uuid, person: &Actor) -> Uuid {
-    let (status, r) = app
-        .post(
+    let (_, r) = app
+        .create(
             &format!("/api/v1/editions/{edition}/registrations"),
             &admin.token,
             json!({"user_id": person.id}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{r}");
     assert_eq!(r["status"], "confirmed", "{r}");
     id_of(&r)
 }
@@ -687,17 +681,6 @@ fn build_table(w: &World) -> Table {
     t
 }
 
-/// The problem code that goes with a refusal.
-fn refusal_code(status: StatusCode) -> Option<&'static str> {
-    match status {
-        StatusCode::UNAUTHORIZED => Some("invalid_token"),
-        StatusCode::FORBIDDEN => Some("forbidden"),
-        StatusCode::NOT_FOUND => Some("not_found"),
-        StatusCode::UNPROCESSABLE_ENTITY => Some("validation_failed"),
-        _ => None,
-    }
-}
-
 fn items(page: &Value) -> &Vec<Value> {
     page["items"]
         .as_array()
@@ -728,7 +711,7 @@ async fn attendance_and_certificate_access_matrix_allows_exactly_the_documented_
         &table,
         |who| w.token(who),
         |t| w.describe(t),
-        refusal_code,
+        matrix::refusals(&[(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")]),
     )
     .await;
 

@@ -120,45 +120,40 @@ impl World {
             (self.past, "{past}"),
             (self.past_admin, "{past_admin}"),
         ];
-        names.iter().fold(text.to_owned(), |t, (id, name)| {
-            t.replace(&id.to_string(), name)
-        })
+        matrix::named(text, &names)
     }
 }
 
 async fn new_course(app: &TestApp, admin: &Actor, title: &str) -> Uuid {
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             "/api/v1/courses",
             &admin.token,
             json!({"title": title, "kind": "workshop", "description": "A course."}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     id_of(&body)
 }
 
 async fn new_edition(app: &TestApp, admin: &Actor, course: Uuid, trainers: &[Uuid]) -> Uuid {
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             &format!("/api/v1/courses/{course}/editions"),
             &admin.token,
             json!({"capacity": 20, "trainer_ids": trainers, "location": "Utrecht"}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     id_of(&body)
 }
 
 async fn new_session(app: &TestApp, admin: &Actor, edition: Uuid, days: i64) -> Uuid {
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             &format!("/api/v1/editions/{edition}/sessions"),
             &admin.token,
             json!({"starts_at": ts(at(days, 9)), "ends_at": ts(at(days, 12))}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     id_of(&body)
 }
 
@@ -479,17 +474,6 @@ fn build_table(w: &World) -> Table {
     t
 }
 
-/// The problem code that goes with a refusal.
-fn refusal_code(status: StatusCode) -> Option<&'static str> {
-    match status {
-        StatusCode::UNAUTHORIZED => Some("invalid_token"),
-        StatusCode::FORBIDDEN => Some("forbidden"),
-        StatusCode::NOT_FOUND => Some("not_found"),
-        StatusCode::CONFLICT => Some("invalid_transition"),
-        _ => None,
-    }
-}
-
 fn ids(body: &Value, key: Option<&str>) -> BTreeSet<Uuid> {
     body["items"]
         .as_array()
@@ -510,7 +494,7 @@ async fn catalog_access_matrix_allows_exactly_the_documented_cells() {
         &table,
         |who| w.token(who),
         |t| w.describe(t),
-        refusal_code,
+        matrix::refusals(&[(StatusCode::CONFLICT, "invalid_transition")]),
     )
     .await;
 

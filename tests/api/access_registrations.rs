@@ -124,9 +124,7 @@ impl World {
 
     /// `text` with the known ids replaced by names.
     fn describe(&self, text: &str) -> String {
-        self.names.iter().fold(text.to_owned(), |t, (id, name)| {
-            t.replace(&id.to_string(), name)
-        })
+        matrix::named(text, &self.names)
     }
 }
 
@@ -418,17 +416,6 @@ fn build_table(w: &World) -> Table {
     t
 }
 
-/// The problem code that goes with a refusal.
-fn refusal_code(status: StatusCode) -> Option<&'static str> {
-    match status {
-        StatusCode::UNAUTHORIZED => Some("invalid_token"),
-        StatusCode::FORBIDDEN => Some("forbidden"),
-        StatusCode::NOT_FOUND => Some("not_found"),
-        StatusCode::UNPROCESSABLE_ENTITY => Some("validation_failed"),
-        _ => None,
-    }
-}
-
 fn items(page: &Value) -> &Vec<Value> {
     page["items"]
         .as_array()
@@ -459,7 +446,7 @@ async fn registration_access_matrix_allows_exactly_the_documented_cells() {
         &table,
         |who| w.token(who),
         |t| w.describe(t),
-        refusal_code,
+        matrix::refusals(&[(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")]),
     )
     .await;
 

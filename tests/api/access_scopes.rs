@@ -94,9 +94,12 @@ impl World {
     }
 
     fn describe(&self, text: &str) -> String {
-        self.names.iter().fold(text.to_owned(), |t, (id, name)| {
-            t.replace(&id.to_string(), &format!("{{{name}}}"))
-        })
+        let braced: Vec<(Uuid, String)> = self
+            .names
+            .iter()
+            .map(|(id, name)| (*id, format!("{{{name}}}")))
+            .collect();
+        matrix::named(text, &braced)
     }
 }
 
@@ -218,14 +221,13 @@ async fn setup(app: &TestApp) -> World {
 
 /// A client bound to no organisation, granted `scopes`.
 async fn unbound_client_token(app: &TestApp, admin: &Actor, scopes: &[&str]) -> String {
-    let (status, client) = app
-        .post(
+    let (_, client) = app
+        .create(
             "/api/v1/clients",
             &admin.token,
             json!({"name": "Website", "scopes": scopes}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{client}");
     let resp = app
         .token_request(&[
             ("grant_type", "client_credentials"),
@@ -700,14 +702,6 @@ fn build_table(w: &World) -> Table {
     t
 }
 
-fn refusal_code(status: StatusCode) -> Option<&'static str> {
-    match status {
-        StatusCode::FORBIDDEN => Some("forbidden"),
-        StatusCode::NOT_FOUND => Some("not_found"),
-        _ => None,
-    }
-}
-
 #[tokio::test]
 async fn every_scope_reaches_exactly_its_operations_for_its_own_organisation() {
     let app = TestApp::spawn().await;
@@ -739,7 +733,7 @@ async fn every_scope_reaches_exactly_its_operations_for_its_own_organisation() {
         &table,
         |who| w.token(who),
         |s| w.describe(s),
-        refusal_code,
+        matrix::refusals(&[]),
     )
     .await;
 

@@ -72,8 +72,7 @@ async fn delete(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
 
 /// Creates a course from a full body; panics unless 201.
 async fn create_course_with(app: &TestApp, admin: &Actor, body: Value) -> Value {
-    let (status, course) = app.post("/api/v1/courses", &admin.token, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{course}");
+    let (_, course) = app.create("/api/v1/courses", &admin.token, body).await;
     course
 }
 
@@ -90,14 +89,13 @@ async fn course(app: &TestApp, admin: &Actor, title: &str, kind: &str, topics: &
 
 /// Creates a draft edition from a full body; panics unless 201.
 async fn create_edition_with(app: &TestApp, admin: &Actor, course: Uuid, body: Value) -> Value {
-    let (status, edition) = app
-        .post(
+    let (_, edition) = app
+        .create(
             &format!("/api/v1/courses/{course}/editions"),
             &admin.token,
             body,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{edition}");
     edition
 }
 
@@ -121,14 +119,13 @@ async fn session(
     starts: DateTime<Utc>,
     ends: DateTime<Utc>,
 ) -> Value {
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             &format!("/api/v1/editions/{edition}/sessions"),
             &admin.token,
             json!({"starts_at": ts(starts), "ends_at": ts(ends)}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     body
 }
 
@@ -317,14 +314,13 @@ async fn course_validation_names_the_field() {
             .await;
         assert_invalid(status, &body, "hours");
     }
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             "/api/v1/courses",
             &admin.token,
             base(json!({"hours": 1000})),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["hours"], 1000.0);
 
     // Points between 0 and 1000; valid_until not before valid_from.
@@ -1832,14 +1828,13 @@ async fn paging_one_by_one_through_ties_and_sub_second_times() {
     for offset_ms in [500, 250, 250, 0] {
         let e = edition(&app, &admin, c, &[]).await;
         let start = base + Duration::milliseconds(offset_ms);
-        let (status, body) = app
-            .post(
+        let (_, body) = app
+            .create(
                 &format!("/api/v1/editions/{e}/sessions"),
                 &admin.token,
                 json!({"starts_at": millis(start), "ends_at": millis(start + Duration::hours(1))}),
             )
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(parse_ts(&body["starts_at"]), start);
         publish(&app, &admin, e).await;
         expected.push((Some(start), e));
@@ -1995,27 +1990,21 @@ async fn session_times_are_validated() {
     assert_eq!(sessions["items"], json!([]), "nothing was stored");
 
     // Exactly 24 hours is allowed; offsets are stored as UTC.
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             &path,
             &admin.token,
             json!({"starts_at": ts(start), "ends_at": ts(start + Duration::hours(24))}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["status"], "scheduled");
     assert_eq!(body["revision"], 0);
     let local = (start + Duration::hours(1))
         .format("%Y-%m-%dT%H:%M:%S+01:00")
         .to_string();
-    let (status, body) = app
-        .post(
-            &path,
+    let (_, body) = app.create(&path,
             &admin.token,
-            json!({"starts_at": local, "ends_at": ts(start + Duration::hours(2)), "location": "Zaal 3"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+            json!({"starts_at": local, "ends_at": ts(start + Duration::hours(2)), "location": "Zaal 3"})).await;
     assert_eq!(body["starts_at"], ts(start));
     assert_eq!(body["location"], "Zaal 3");
     let sid = id_of(&body);

@@ -63,31 +63,24 @@ async fn change(app: &TestApp, person: &Actor, edition: Uuid, body: Value) -> (S
 /// An edition taught by `trainer` whose one session starts `days` from now (09:00–12:00
 /// UTC); published unless `draft`.
 async fn edition_in(app: &TestApp, admin: &Actor, trainer: &Actor, days: i64, draft: bool) -> Uuid {
-    let (status, course) = app
-        .post(
-            "/api/v1/courses",
+    let (_, course) = app.create("/api/v1/courses",
             &admin.token,
-            json!({"title": "Motiverende gespreksvoering", "kind": "workshop", "description": "Een dagdeel."}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{course}");
-    let (status, e) = app
-        .post(
+            json!({"title": "Motiverende gespreksvoering", "kind": "workshop", "description": "Een dagdeel."})).await;
+    let (_, e) = app
+        .create(
             &format!("/api/v1/courses/{}/editions", id_of(&course)),
             &admin.token,
             json!({"capacity": 20, "trainer_ids": [trainer.id]}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{e}");
     let edition = id_of(&e);
-    let (status, s) = app
-        .post(
+    let _ = app
+        .create(
             &format!("/api/v1/editions/{edition}/sessions"),
             &admin.token,
             json!({"starts_at": ts(at(days, 9)), "ends_at": ts(at(days, 12))}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{s}");
     if !draft {
         transition(app, admin, edition, "publish").await;
     }
@@ -634,16 +627,6 @@ enum Who {
     Admin,
 }
 
-fn refusal_code(status: StatusCode) -> Option<&'static str> {
-    match status {
-        StatusCode::UNAUTHORIZED => Some("invalid_token"),
-        StatusCode::FORBIDDEN => Some("forbidden"),
-        StatusCode::NOT_FOUND => Some("not_found"),
-        StatusCode::CONFLICT => Some("already_evaluated"),
-        _ => None,
-    }
-}
-
 #[tokio::test]
 async fn the_authorisation_matrix_of_evaluations() {
     use Who::*;
@@ -748,12 +731,8 @@ async fn the_authorisation_matrix_of_evaluations() {
         &app,
         &t,
         token,
-        |text| {
-            names
-                .iter()
-                .fold(text.to_owned(), |t, (id, n)| t.replace(&id.to_string(), n))
-        },
-        refusal_code,
+        |text| matrix::named(text, &names),
+        matrix::refusals(&[(StatusCode::CONFLICT, "already_evaluated")]),
     )
     .await;
 

@@ -277,6 +277,20 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// Creates a resource that must be created (201): its id (`id`, or a partner
+    /// client's `client_id`) and its body.
+    pub async fn create(&self, path: &str, token: &str, body: Value) -> (Uuid, Value) {
+        let (status, created) = self.post(path, token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {created}");
+        let id = created
+            .get("id")
+            .or_else(|| created.get("client_id"))
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no id in {created}"));
+        (id, created)
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PATCH, path, Some(token), Some(body))
             .await

@@ -39,3 +39,4 @@ mod system;
 mod tokens;
 mod users;
 mod webhooks;
+mod webhooks_matrix;

@@ -6,6 +6,8 @@ use std::fmt;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+use uuid::Uuid;
+
 use crate::helpers::TestApp;
 
 /// One cell of a matrix; `W` names the caller.
@@ -75,7 +77,7 @@ pub async fn assert_cells<'a, W: Copy + fmt::Debug>(
     table: &Table<W>,
     token: impl Fn(W) -> Option<&'a str>,
     describe: impl Fn(&str) -> String,
-    refusal_code: fn(StatusCode) -> Option<&'static str>,
+    refusal_code: impl Fn(StatusCode) -> Option<&'static str>,
 ) {
     let mut mismatches = Vec::new();
     for case in &table.cases {
@@ -111,4 +113,27 @@ pub async fn assert_cells<'a, W: Copy + fmt::Debug>(
         table.cases.len(),
         mismatches.join("\n")
     );
+}
+
+/// The problem code a refusal carries: 401 `invalid_token`, 403 `forbidden` and 404
+/// `not_found` in every matrix, and `extra`, the codes of a matrix's own refusals.
+pub fn refusals(
+    extra: &'static [(StatusCode, &'static str)],
+) -> impl Fn(StatusCode) -> Option<&'static str> {
+    move |status| match status {
+        StatusCode::UNAUTHORIZED => Some("invalid_token"),
+        StatusCode::FORBIDDEN => Some("forbidden"),
+        StatusCode::NOT_FOUND => Some("not_found"),
+        other => extra
+            .iter()
+            .find(|(s, _)| *s == other)
+            .map(|(_, code)| *code),
+    }
+}
+
+/// `text` with the ids of `names` replaced by their names, for readable mismatches.
+pub fn named<N: AsRef<str>>(text: &str, names: &[(Uuid, N)]) -> String {
+    names.iter().fold(text.to_owned(), |t, (id, name)| {
+        t.replace(&id.to_string(), name.as_ref())
+    })
 }

@@ -149,14 +149,13 @@ async fn the_check_in_link_signs_the_participant_in_and_checks_them_in() {
     let edition = id_of(&e);
     let start = Utc::now() - Duration::minutes(5);
     let stamp = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let (status, s) = app
-        .post(
+    let (_, s) = app
+        .create(
             &format!("/api/v1/editions/{edition}/sessions"),
             &admin.token,
             json!({"starts_at": stamp(start), "ends_at": stamp(start + Duration::hours(3))}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{s}");
     let session = id_of(&s);
     let (status, body) = app
         .call(
@@ -334,14 +333,13 @@ async fn an_approval_request_links_hr_to_a_page_that_decides_it() {
             json!({"capacity": 5, "requires_approval": true}),
         )
         .await;
-    let (status, r) = app
-        .post(
+    let (_, r) = app
+        .create(
             &format!("/api/v1/editions/{edition}/registrations"),
             &sanne.token,
             json!({}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{r}");
     assert_eq!(r["status"], "pending_approval");
     let asked = sink
         .wait_for_mail(&hr.email, "Goedkeuring gevraagd", 10)
@@ -436,14 +434,13 @@ async fn a_mail_about_an_edition_links_to_its_page() {
             json!({"capacity": 12, "location": "Almere, Stadhuisplein 1"}),
         )
         .await;
-    let (status, r) = app
-        .post(
+    let _ = app
+        .create(
             &format!("/api/v1/editions/{edition}/registrations"),
             &kees.token,
             json!({}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{r}");
     let mail = sink.wait_for_mail(&kees.email, "Ingeschreven", 10).await;
     let path = link_to(&mail.text, "/edition");
     let page = app.client.get(app.url(&path)).send().await.unwrap();

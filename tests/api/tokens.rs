@@ -352,14 +352,9 @@ async fn partner_clients_get_scoped_tokens_without_refresh_tokens() {
     let org = app
         .create_org(&admin, "Intranet provider", "provider")
         .await;
-    let (status, created) = app
-        .post(
-            "/api/v1/clients",
+    let (_, created) = app.create("/api/v1/clients",
             &admin.token,
-            json!({"name": "Intranet", "organization_id": org, "scopes": ["catalog:read", "registrations:write"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+            json!({"name": "Intranet", "organization_id": org, "scopes": ["catalog:read", "registrations:write"]})).await;
     let id = created["client_id"].as_str().unwrap();
     let secret = created["client_secret"].as_str().unwrap();
     let resp = app

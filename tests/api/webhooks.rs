@@ -231,8 +231,8 @@ pub async fn app() -> TestApp {
 
 /// A partner client (its id) of an organisation, or of none.
 pub async fn client(app: &TestApp, admin: &Actor, org: Option<Uuid>, scopes: &[&str]) -> Uuid {
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             "/api/v1/clients",
             &admin.token,
             json!({
@@ -243,7 +243,6 @@ pub async fn client(app: &TestApp, admin: &Actor, org: Option<Uuid>, scopes: &[&
             }),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     body["client_id"].as_str().unwrap().parse().unwrap()
 }
 
@@ -255,30 +254,28 @@ pub async fn endpoint(
     url: &str,
     events: &[&str],
 ) -> (Uuid, String) {
-    let (status, body) = app
-        .post(
+    let (_, body) = app
+        .create(
             "/api/v1/webhooks",
             &admin.token,
             json!({"client_id": client, "url": url, "events": events, "description": "Intranet"}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     (id_of(&body), body["secret"].as_str().unwrap().to_owned())
 }
 
-async fn register(app: &TestApp, person: &Actor, edition: Uuid) -> Uuid {
-    let (status, body) = app
-        .post(
+pub(crate) async fn register(app: &TestApp, person: &Actor, edition: Uuid) -> Uuid {
+    let (_, body) = app
+        .create(
             &format!("/api/v1/editions/{edition}/registrations"),
             &person.token,
             json!({}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
     id_of(&body)
 }
 
-async fn deliveries(app: &TestApp, admin: &Actor, webhook: Uuid) -> Vec<Value> {
+pub(crate) async fn deliveries(app: &TestApp, admin: &Actor, webhook: Uuid) -> Vec<Value> {
     let (status, body) = app
         .get(
             &format!("/api/v1/webhooks/{webhook}/deliveries?limit=200"),
@@ -671,14 +668,9 @@ async fn endpoints_may_only_ask_for_what_their_client_reads() {
             "the URL is not echoed: {body}"
         );
     }
-    let (status, body) = strict
-        .post(
-            "/api/v1/webhooks",
+    let (_, body) = strict.create("/api/v1/webhooks",
             &admin.token,
-            json!({"client_id": partner, "url": "https://93.184.216.34/hook", "events": ["edition.changed"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+            json!({"client_id": partner, "url": "https://93.184.216.34/hook", "events": ["edition.changed"]})).await;
     let id = id_of(&body);
     let (status, body) = strict
         .patch(
