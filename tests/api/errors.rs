@@ -140,19 +140,34 @@ fn new_user(email: &str, org: Uuid) -> Value {
     })
 }
 
-#[tokio::test]
-async fn bad_input_gets_a_problem_and_never_a_500() {
+const ORGS: &str = "/api/v1/organizations";
+const USERS: &str = "/api/v1/users";
+const CLIENTS: &str = "/api/v1/clients";
+
+/// The service, its admin and an organisation to create people in.
+async fn setup() -> (TestApp, Actor, Uuid) {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let token = admin.token.as_str();
     let org = app.create_org(&admin, "Provider Errors", "provider").await;
-    let orgs = "/api/v1/organizations";
+    (app, admin, org)
+}
 
-    // Syntax.
+/// After bad input the service still answers.
+async fn still_standing(app: &TestApp, token: &str) {
+    let r = send(app.client.get(app.url("/health"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = json_call(app, Method::GET, ORGS, token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn malformed_bodies_and_other_media_types_are_told_apart() {
+    let (app, admin, _org) = setup().await;
+    let token = admin.token.as_str();
     let r = raw(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         "application/json",
         r#"{"name": "x", "kind": "#,
@@ -167,20 +182,20 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = raw(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         "application/json",
         "not json at all",
     )
     .await;
     problem("not JSON", &r, StatusCode::BAD_REQUEST, "malformed_body");
-    let r = raw(&app, Method::POST, orgs, token, "application/json", "").await;
+    let r = raw(&app, Method::POST, ORGS, token, "application/json", "").await;
     // An empty JSON body is read as `null`: not an organisation.
     invalid("empty body", &r);
     let r = raw(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         "text/plain",
         r#"{"name":"x","kind":"other"}"#,
@@ -192,8 +207,13 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
     );
+    still_standing(&app, token).await;
+}
 
-    // Shape.
+#[tokio::test]
+async fn bodies_of_the_wrong_shape_name_what_is_wrong() {
+    let (app, admin, org) = setup().await;
+    let token = admin.token.as_str();
     let cases = [
         ("wrong type", json!({"name": "Org wrong type", "kind": 5})),
         (
@@ -223,13 +243,13 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         ),
     ];
     for (what, body) in cases {
-        let r = json_call(&app, Method::POST, orgs, token, Some(body)).await;
+        let r = json_call(&app, Method::POST, ORGS, token, Some(body)).await;
         invalid(what, &r);
     }
     let r = json_call(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         Some(json!({"kind": "other"})),
     )
@@ -238,7 +258,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::PATCH,
-        &format!("{orgs}/{org}"),
+        &format!("{ORGS}/{org}"),
         token,
         Some(json!({"kind": "castle"})),
     )
@@ -254,12 +274,17 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     )
     .await;
     invalid_field("null for a field that is not nullable", &r, "contact_email");
+    still_standing(&app, token).await;
+}
 
-    // Parameters.
+#[tokio::test]
+async fn bad_parameters_are_refused_with_what_they_must_be() {
+    let (app, admin, _org) = setup().await;
+    let token = admin.token.as_str();
     let r = json_call(
         &app,
         Method::GET,
-        &format!("{orgs}/not-a-uuid"),
+        &format!("{ORGS}/not-a-uuid"),
         token,
         None,
     )
@@ -284,7 +309,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         StatusCode::BAD_REQUEST,
         "invalid_parameter",
     );
-    for list in [orgs, "/api/v1/users", "/api/v1/clients"] {
+    for list in [ORGS, "/api/v1/users", "/api/v1/clients"] {
         let r = json_call(&app, Method::GET, &format!("{list}?limit=500"), token, None).await;
         let body = problem(
             "limit=500",
@@ -336,7 +361,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::GET,
-        &format!("{orgs}?kind=castle"),
+        &format!("{ORGS}?kind=castle"),
         token,
         None,
     )
@@ -347,8 +372,13 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         r.status,
         r.body
     );
+    still_standing(&app, token).await;
+}
 
-    // Routing.
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_problems() {
+    let (app, admin, org) = setup().await;
+    let token = admin.token.as_str();
     let r = json_call(&app, Method::GET, "/api/v1/nowhere", token, None).await;
     problem("unknown route", &r, StatusCode::NOT_FOUND, "not_found");
     let r = send(app.client.get(app.url("/api/v1/nowhere"))).await;
@@ -358,35 +388,39 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    let r = json_call(&app, Method::PUT, orgs, token, Some(json!({}))).await;
+    let r = json_call(&app, Method::PUT, ORGS, token, Some(json!({}))).await;
     problem(
         "wrong method",
         &r,
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
-    let r = json_call(&app, Method::DELETE, &format!("{orgs}/{org}"), token, None).await;
+    let r = json_call(&app, Method::DELETE, &format!("{ORGS}/{org}"), token, None).await;
     problem(
         "wrong method on an item",
         &r,
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
+    still_standing(&app, token).await;
+}
 
-    // Domain rules of users.
-    let users = "/api/v1/users";
+#[tokio::test]
+async fn the_rules_of_users_name_the_field() {
+    let (app, admin, org) = setup().await;
+    let token = admin.token.as_str();
     for bad in ["not-an-email", "jan@", "@x.nl", "jan@nl", "a b@x.nl"] {
-        let r = json_call(&app, Method::POST, users, token, Some(new_user(bad, org))).await;
+        let r = json_call(&app, Method::POST, USERS, token, Some(new_user(bad, org))).await;
         invalid_field(&format!("email {bad:?}"), &r, "email");
     }
     let mut body = new_user("short@errors.test", org);
     body["password"] = json!("123456789");
-    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    let r = json_call(&app, Method::POST, USERS, token, Some(body)).await;
     invalid_field("short password", &r, "password");
     let r = json_call(
         &app,
         Method::POST,
-        users,
+        USERS,
         token,
         Some(new_user("Jan.Jansen@Errors.test", org)),
     )
@@ -396,7 +430,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        users,
+        USERS,
         token,
         Some(new_user("jan.jansen@errors.TEST", org)),
     )
@@ -405,7 +439,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        users,
+        USERS,
         token,
         Some(new_user("  JAN.JANSEN@ERRORS.TEST ", org)),
     )
@@ -419,7 +453,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        users,
+        USERS,
         token,
         Some(new_user("other@errors.test", org)),
     )
@@ -429,7 +463,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::PATCH,
-        &format!("{users}/{other}"),
+        &format!("{USERS}/{other}"),
         token,
         Some(json!({"email": "JAN.jansen@errors.test"})),
     )
@@ -443,7 +477,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        users,
+        USERS,
         token,
         Some(new_user("nobody@errors.test", Uuid::now_v7())),
     )
@@ -451,24 +485,24 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     invalid_field("unknown organisation", &r, "organization_id");
     let mut body = new_user("noroles@errors.test", org);
     body["roles"] = json!([]);
-    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    let r = json_call(&app, Method::POST, USERS, token, Some(body)).await;
     invalid_field("no roles", &r, "roles");
     let mut body = new_user("badrole@errors.test", org);
     body["roles"] = json!(["wizard"]);
-    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    let r = json_call(&app, Method::POST, USERS, token, Some(body)).await;
     invalid("unknown role", &r);
     let mut body = new_user("rolestring@errors.test", org);
     body["roles"] = json!("professional");
-    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    let r = json_call(&app, Method::POST, USERS, token, Some(body)).await;
     invalid("roles as a string", &r);
     let mut body = new_user("badorg@errors.test", org);
     body["organization_id"] = json!("not-a-uuid");
-    let r = json_call(&app, Method::POST, users, token, Some(body)).await;
+    let r = json_call(&app, Method::POST, USERS, token, Some(body)).await;
     invalid("organization_id not a UUID", &r);
     let r = json_call(
         &app,
         Method::PATCH,
-        &format!("{users}/{existing}"),
+        &format!("{USERS}/{existing}"),
         token,
         Some(json!({"disabled": "yes"})),
     )
@@ -477,7 +511,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::PATCH,
-        &format!("{users}/{existing}"),
+        &format!("{USERS}/{existing}"),
         token,
         Some(json!({"password": "short"})),
     )
@@ -486,7 +520,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::PATCH,
-        &format!("{users}/{existing}"),
+        &format!("{USERS}/{existing}"),
         token,
         Some(json!({"organization_id": Uuid::now_v7()})),
     )
@@ -495,18 +529,23 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::GET,
-        &format!("{users}/{}", Uuid::now_v7()),
+        &format!("{USERS}/{}", Uuid::now_v7()),
         token,
         None,
     )
     .await;
     problem("unknown user", &r, StatusCode::NOT_FOUND, "not_found");
+    still_standing(&app, token).await;
+}
 
-    // Organisations and clients.
+#[tokio::test]
+async fn the_rules_of_organisations_and_clients_name_the_field() {
+    let (app, admin, _org) = setup().await;
+    let token = admin.token.as_str();
     let r = json_call(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         Some(json!({"name": "Provider Errors", "kind": "other"})),
     )
@@ -523,7 +562,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::PATCH,
-        &format!("{orgs}/{second}"),
+        &format!("{ORGS}/{second}"),
         token,
         Some(json!({"name": "Provider Errors"})),
     )
@@ -537,7 +576,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         Some(json!({"name": "   ", "kind": "other"})),
     )
@@ -546,7 +585,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::GET,
-        &format!("{orgs}/{}", Uuid::now_v7()),
+        &format!("{ORGS}/{}", Uuid::now_v7()),
         token,
         None,
     )
@@ -557,11 +596,10 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    let clients = "/api/v1/clients";
     let r = json_call(
         &app,
         Method::POST,
-        clients,
+        CLIENTS,
         token,
         Some(json!({"name": "Partner", "scopes": ["catalog:read", "everything:write"]})),
     )
@@ -570,7 +608,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        clients,
+        CLIENTS,
         token,
         Some(json!({"name": "Partner", "scopes": []})),
     )
@@ -579,7 +617,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        clients,
+        CLIENTS,
         token,
         Some(json!({"name": "Partner", "organization_id": Uuid::now_v7(), "scopes": ["catalog:read"]})),
     )
@@ -588,19 +626,24 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::DELETE,
-        &format!("{clients}/{}", Uuid::now_v7()),
+        &format!("{CLIENTS}/{}", Uuid::now_v7()),
         token,
         None,
     )
     .await;
     problem("unknown client", &r, StatusCode::NOT_FOUND, "not_found");
+    still_standing(&app, token).await;
+}
 
-    // Sizes.
+#[tokio::test]
+async fn oversized_bodies_are_refused_and_small_chunked_ones_arrive_whole() {
+    let (app, admin, org) = setup().await;
+    let token = admin.token.as_str();
     let long = "x".repeat(100 * 1024);
     let r = json_call(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         Some(json!({"name": long, "kind": "other"})),
     )
@@ -609,7 +652,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        users,
+        USERS,
         token,
         Some(json!({
             "email": "long@errors.test", "name": long, "organization_id": org,
@@ -621,7 +664,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = json_call(
         &app,
         Method::POST,
-        clients,
+        CLIENTS,
         token,
         Some(json!({"name": long, "scopes": ["catalog:read"]})),
     )
@@ -635,7 +678,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let r = raw(
         &app,
         Method::POST,
-        orgs,
+        ORGS,
         token,
         "application/json",
         huge.clone(),
@@ -653,7 +696,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         .map(|c| Ok(c.to_vec()))
         .collect();
     let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
-    let r = raw(&app, Method::POST, orgs, token, "application/json", body).await;
+    let r = raw(&app, Method::POST, ORGS, token, "application/json", body).await;
     problem(
         "10 MiB chunked",
         &r,
@@ -665,7 +708,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         small.chunks(7).map(|c| Ok(c.to_vec())).collect();
     let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
-    let r = raw(&app, Method::POST, orgs, token, "application/json", body).await;
+    let r = raw(&app, Method::POST, ORGS, token, "application/json", body).await;
     assert_eq!(
         r.status,
         StatusCode::CREATED,
@@ -673,12 +716,7 @@ async fn bad_input_gets_a_problem_and_never_a_500() {
         r.body
     );
     assert_eq!(r.body["name"], "Chunked organisation");
-
-    // Still standing.
-    let r = send(app.client.get(app.url("/health"))).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = json_call(&app, Method::GET, orgs, token, None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    still_standing(&app, token).await;
 }
 
 #[tokio::test]
