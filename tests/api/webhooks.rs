@@ -1242,7 +1242,8 @@ async fn an_answer_taking_longer_than_ten_seconds_is_a_failed_attempt() {
     assert_eq!(a["error"], "no answer within 10 seconds", "{d}");
     let took = a["duration_ms"].as_i64().unwrap();
     assert!((10_000..15_000).contains(&took), "{d}");
-    assert_eq!(d["status"], "queued", "{d}");
+    // Queued for its retry, unless the retry (due 5 s later) has already been delivered.
+    assert!(d["status"] == "queued" || d["status"] == "delivered", "{d}");
     // The receiver got the request it held (and perhaps the retry, due 5 s later).
     assert!(!receiver.got().is_empty());
 }
